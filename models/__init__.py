@@ -1,0 +1,14 @@
+"""ORM tables, engine and sessions, migrations and settings: the floor every room stands on."""
+
+from models.audit import AuditEvent
+from models.base import Base
+from models.documents import Batch, Document, FieldSource, FieldValue, Page
+from models.page_state import PageState
+from models.records import LedgerRecord, RecordSource
+from models.residents import Resident, Ticket
+from models.users import ApiToken, Role, User
+
+__all__ = [
+    "ApiToken", "AuditEvent", "Base", "Batch", "Document", "FieldSource", "FieldValue",
+    "LedgerRecord", "Page", "PageState", "RecordSource", "Resident", "Role", "Ticket", "User",
+]

@@ -1,0 +1,35 @@
+"""Who may do what: the one permission table (role × action), checked on every endpoint."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from models.users import Role
+
+
+class Action(StrEnum):
+    BATCH_UPLOAD = "batch.upload"
+    BATCH_VIEW = "batch.view"
+    PAGE_VIEW = "page.view"
+    PAGE_RETRY = "page.retry"
+    REVIEW = "review"
+    RESIDENT_VIEW = "resident.view"
+    RESIDENT_IMPORT = "resident.import"
+    USER_MANAGE = "user.manage"
+
+
+_STAFF = {Role.SUPERVISOR, Role.ADMIN}
+PERMISSIONS: dict[Action, frozenset[Role]] = {
+    Action.BATCH_UPLOAD: frozenset({Role.SCANNER, *_STAFF}),
+    Action.BATCH_VIEW: frozenset({Role.SCANNER, Role.REVIEWER, *_STAFF}),
+    Action.PAGE_VIEW: frozenset({Role.SCANNER, Role.REVIEWER, *_STAFF}),
+    Action.PAGE_RETRY: frozenset({Role.SCANNER, *_STAFF}),
+    Action.REVIEW: frozenset({Role.REVIEWER, *_STAFF}),
+    Action.RESIDENT_VIEW: frozenset({Role.REVIEWER, *_STAFF}),
+    Action.RESIDENT_IMPORT: frozenset(_STAFF),
+    Action.USER_MANAGE: frozenset(_STAFF),
+}
+
+
+def allowed(role: str, action: Action) -> bool:
+    return role in PERMISSIONS[action]

@@ -1,0 +1,73 @@
+"""Typed FastAPI dependencies shared by every router: the request's database session and the
+authenticated user, from a session cookie (screens) or a bearer token (scripts, API)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.access import Action, allowed
+from models.base import utcnow
+from models.db import new_session
+from models.users import ApiToken, User, hash_token
+
+
+def get_db() -> Iterator[Session]:
+    """One session per request. Routes commit what they mean to keep; anything left is
+    rolled back, so an error never leaves half a change behind."""
+    session = new_session()
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
+
+
+DbSession = Annotated[Session, Depends(get_db)]
+
+
+def _user_from_token(db: Session, header: str) -> User | None:
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return None
+    row = db.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token.strip())))
+    if row is None or row.revoked_at is not None:
+        return None
+    row.last_used_at = utcnow()
+    return row.user
+
+
+def current_user(request: Request, db: DbSession) -> User:
+    header = request.headers.get("authorization")
+    if header:
+        user = _user_from_token(db, header)
+    else:
+        user_id = request.session.get("user_id") if "session" in request.scope else None
+        user = db.get(User, user_id) if user_id else None
+    if user is None or not user.active:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "log in or send an API token (Authorization: Bearer …)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def require(action: Action) -> Callable[[User], User]:
+    """A dependency that lets the request through only for a role allowed to do `action`."""
+
+    def check(user: CurrentUser) -> User:
+        if not allowed(user.role, action):
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, f"the role {user.role} may not do {action.value}"
+            )
+        return user
+
+    return check

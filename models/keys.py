@@ -1,0 +1,46 @@
+"""The service's secret key: made once, kept in a file only the service user can read.
+
+Sessions are signed and My Numbers are encrypted and hashed with keys derived from it, so
+losing the file makes stored My Numbers unreadable: back it up with the database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from models.settings import get_settings
+
+
+def _load_or_create(path: Path) -> bytes:
+    if path.exists():
+        key = path.read_bytes()
+        if len(key) != 32:
+            raise RuntimeError(f"secret key file {path} must hold exactly 32 bytes")
+        return key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_bytes(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, key)
+    finally:
+        os.close(fd)
+    return key
+
+
+@lru_cache
+def _master_key(path: Path) -> bytes:
+    try:
+        return _load_or_create(path)
+    except FileExistsError:  # another process made it between our check and our write
+        return _load_or_create(path)
+
+
+def derived_key(purpose: str) -> bytes:
+    """A separate 32-byte key per purpose, so one key's use never weakens another's."""
+    master = _master_key(get_settings().key_file)
+    return hmac.new(master, purpose.encode(), hashlib.sha256).digest()

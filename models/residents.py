@@ -1,0 +1,42 @@
+"""Residents (宛名) from the resident register, and the vaccination tickets (接種券) issued
+to them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, Timestamped, utcnow
+
+
+class Resident(Timestamped, Base):
+    """宛名: a person in the register. The My Number is kept only encrypted and as a keyed hash."""
+
+    __tablename__ = "residents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    atena_number: Mapped[str] = mapped_column(String(16), unique=True)
+    my_number_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    my_number_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    name: Mapped[str] = mapped_column(String(128))
+    name_kana: Mapped[str] = mapped_column(String(128))
+    birth_date: Mapped[date]
+    sex: Mapped[str] = mapped_column(String(1))
+    address: Mapped[str] = mapped_column(String(256), default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    tickets: Mapped[list[Ticket]] = relationship(back_populates="resident")
+
+
+class Ticket(Timestamped, Base):
+    """接種券: a ticket number the city issued to one resident."""
+
+    __tablename__ = "tickets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_number: Mapped[str] = mapped_column(String(16), unique=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"))
+
+    resident: Mapped[Resident] = relationship(back_populates="tickets")

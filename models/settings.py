@@ -1,0 +1,74 @@
+"""The one settings object. Every knob of Yoshin is read here from `YOSHIN_*` variables.
+
+With nothing set, Yoshin runs on the embedded default: a SQLite file and a Celery broker kept
+in folders under `YOSHIN_HOME`, so a new user needs no server. Setting `YOSHIN_DATABASE_URL`
+and `YOSHIN_BROKER_URL` moves the same code onto PostgreSQL and Redis.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+FORMS_DIR = Path(__file__).resolve().parent.parent / "samples" / "forms"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="YOSHIN_", extra="ignore")
+
+    home: Path = Path("./var")
+    database_url: str | None = None
+    broker_url: str | None = None
+    secret_key_file: Path | None = Field(
+        default=None, description="32-byte key file for sessions and My Number; made if missing"
+    )
+    forms_dir: Path = FORMS_DIR
+
+    # Reading and review
+    review_confidence: float = 0.90
+    auto_commit_ready: bool = True
+    review_lease_seconds: int = 900
+
+    # Worker behaviour
+    worker_concurrency: int = 2
+    task_max_attempts: int = 3
+    task_retry_delay: float = 10.0
+
+    # Upload limits: what a scanner may send in one file
+    max_upload_bytes: int = 200 * 1024 * 1024
+    max_pages_per_file: int = 500
+    max_image_pixels: int = 120_000_000
+    min_image_side: int = 600
+    pdf_dpi: int = 300
+
+    @property
+    def resolved_home(self) -> Path:
+        return self.home.expanduser().resolve()
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.resolved_home / 'yoshin.db'}"
+
+    @property
+    def broker(self) -> str:
+        return self.broker_url or "filesystem://"
+
+    @property
+    def embedded_queue_dir(self) -> Path:
+        return self.resolved_home / "queue"
+
+    @property
+    def store_dir(self) -> Path:
+        return self.resolved_home / "store"
+
+    @property
+    def key_file(self) -> Path:
+        return self.secret_key_file or self.resolved_home / "secret.key"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
