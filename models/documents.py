@@ -73,6 +73,15 @@ class Page(Timestamped, Base):
         back_populates="page", cascade="all, delete-orphan", order_by="FieldValue.position"
     )
 
+    def current_fields(self) -> dict[str, FieldValue]:
+        """The value of each field that counts: a person's correction over the machine's reading."""
+        current: dict[str, FieldValue] = {}
+        for field in self.fields:
+            held = current.get(field.key)
+            if held is None or field.source != FieldSource.OCR:
+                current[field.key] = field
+        return dict(sorted(current.items(), key=lambda item: item[1].position))
+
     def move_to(self, target: PageState, reason: str = "") -> None:
         """Change state through the one state machine; the reason is what a person will read."""
         check_transition(self.state, target)

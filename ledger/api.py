@@ -1,0 +1,83 @@
+"""Ledger endpoints: a resident and their records. Every answer that shows a person is
+audited, and the My Number is only ever shown masked."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from pydantic import BaseModel
+from sqlalchemy import or_, select
+
+from ledger import my_number
+from models import LedgerRecord, Resident, User, audit
+from models.access import Action
+from models.deps import DbSession, require
+
+router = APIRouter(prefix="/api/residents", tags=["ledger"])
+Viewer = Annotated[User, Depends(require(Action.RESIDENT_VIEW))]
+
+
+class RecordOut(BaseModel):
+    id: int
+    vaccine: str
+    dose_number: int
+    vaccinated_on: date
+    lot_number: str
+    clinic_code: str
+    source: str
+    page_id: int | None
+
+
+class ResidentOut(BaseModel):
+    id: int
+    atena_number: str
+    name: str
+    name_kana: str
+    birth_date: date
+    sex: str
+    address: str
+    my_number: str
+    records: list[RecordOut] = []
+
+
+def resident_out(resident: Resident, records: list[LedgerRecord] | None = None) -> ResidentOut:
+    return ResidentOut(
+        id=resident.id, atena_number=resident.atena_number, name=resident.name,
+        name_kana=resident.name_kana, birth_date=resident.birth_date, sex=resident.sex,
+        address=resident.address,
+        my_number=my_number.masked(resident.my_number_encrypted is not None),
+        records=[RecordOut.model_validate(r, from_attributes=True) for r in records or []],
+    )
+
+
+@router.get("")
+def search_residents(db: DbSession, user: Viewer,
+                     q: Annotated[str, Query(min_length=1, max_length=64)]) -> list[ResidentOut]:
+    pattern = f"%{q.strip()}%"
+    found = db.scalars(
+        select(Resident).where(or_(Resident.atena_number == q.strip(), Resident.name.like(pattern),
+                                   Resident.name_kana.like(pattern)))
+        .order_by(Resident.id).limit(20)
+    ).all()
+    for resident in found:
+        audit.record(db, actor=user.username, action="resident.read", resident_id=resident.id,
+                     subject="search")
+    db.commit()
+    return [resident_out(r) for r in found]
+
+
+@router.get("/{resident_id}")
+def get_resident(resident_id: int, db: DbSession, user: Viewer) -> ResidentOut:
+    resident = db.get(Resident, resident_id)
+    if resident is None:
+        raise HTTPException(404, f"no resident {resident_id}")
+    records = db.scalars(
+        select(LedgerRecord).where(LedgerRecord.resident_id == resident_id)
+        .order_by(LedgerRecord.vaccinated_on, LedgerRecord.id)
+    ).all()
+    audit.record(db, actor=user.username, action="resident.read", resident_id=resident_id,
+                 subject="resident view")
+    db.commit()
+    return resident_out(resident, list(records))

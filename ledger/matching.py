@@ -1,0 +1,76 @@
+"""Finding the resident (宛名) a form belongs to, from what the city already knows.
+
+The ticket number leads to the resident it was issued to; the register then confirms the
+name, reading and birth date. A match is trusted without a person only when exactly one
+resident fits and the identifying values agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from ledger.text import normalise
+from ledger.validation import parse_date
+from models import Resident, Ticket
+
+
+@dataclass(frozen=True)
+class Candidate:
+    resident: Resident
+    agrees: list[str] = field(default_factory=list)
+    differs: list[str] = field(default_factory=list)
+
+    @property
+    def certain(self) -> bool:
+        return not self.differs and {"ticket_number", "birth_date"} <= set(self.agrees) and bool(
+            {"name", "name_kana"} & set(self.agrees)
+        )
+
+
+def _compare(resident: Resident, values: Mapping[str, str], ticket_holder: int | None
+             ) -> Candidate:
+    agrees: list[str] = []
+    differs: list[str] = []
+    checks = {
+        "ticket_number": ticket_holder == resident.id if ticket_holder else None,
+        "birth_date": parse_date(values.get("birth_date", "")) == resident.birth_date,
+        "name": normalise(values.get("name", "")) == normalise(resident.name),
+        "name_kana": normalise(values.get("name_kana", "")) == normalise(resident.name_kana),
+        "sex": values.get("sex") == resident.sex if values.get("sex") else None,
+    }
+    for key, same in checks.items():
+        if same is True:
+            agrees.append(key)
+        elif same is False:
+            differs.append(key)
+    return Candidate(resident, agrees, differs)
+
+
+def find_candidates(session: Session, values: Mapping[str, str], limit: int = 10
+                    ) -> list[Candidate]:
+    """Residents who may have filled this form, best first."""
+    ticket = session.scalar(
+        select(Ticket).where(Ticket.ticket_number == values.get("ticket_number", ""))
+    )
+    holder = ticket.resident_id if ticket else None
+    born = parse_date(values.get("birth_date", ""))
+    clauses = [Resident.id == holder] if holder else []
+    if born:
+        clauses.append(Resident.birth_date == born)
+    if not clauses:
+        return []
+    found = session.scalars(select(Resident).where(or_(*clauses)).limit(200)).all()
+    candidates = [_compare(r, values, holder) for r in found]
+    candidates = [c for c in candidates if c.resident.id == holder or len(c.agrees) >= 2]
+    candidates.sort(key=lambda c: (len(c.differs) - len(c.agrees), c.resident.id))
+    return candidates[:limit]
+
+
+def unique_match(candidates: list[Candidate]) -> Resident | None:
+    """The one resident to link without asking a person, or None."""
+    certain = [c for c in candidates if c.certain]
+    return certain[0].resident if len(certain) == 1 else None

@@ -1,0 +1,81 @@
+"""The rules a form's values must meet before they may reach the ledger, whoever supplied
+them (the reader, a reviewer or a clinic). Problems are worded for the reviewer who fixes them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from datetime import date
+
+from ledger.identifiers import is_valid_local_government_code
+
+VACCINES: dict[str, str] = {"pfizer": "ファイザー", "moderna": "モデルナ", "daiichi": "第一三共"}
+RECORD_KEYS = ("vaccine", "dose_number", "vaccination_date", "lot_number")
+
+_LOT = re.compile(r"[A-Z0-9]{4,12}")
+
+
+def parse_date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _digits(count: int) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        return "" if len(value) == count and value.isdigit() else f"{count}桁の数字ではありません"
+
+    return check
+
+
+def _past_date(value: str) -> str:
+    day = parse_date(value)
+    if day is None:
+        return "日付として正しくありません"
+    return "未来の日付です" if day > date.today() else ""
+
+
+def _temperature(value: str) -> str:
+    if not (len(value) == 3 and value.isdigit()) or not 340 <= int(value) <= 420:
+        return "体温として読めません"
+    return "37.5℃以上のため接種できません" if int(value) >= 375 else ""
+
+
+RULES: dict[str, Callable[[str], str]] = {
+    "municipality_code": lambda v: "" if is_valid_local_government_code(v)
+    else "市町村コードの検査数字が合いません",
+    "ticket_number": _digits(10),
+    "clinic_code": _digits(10),
+    "name": lambda v: "" if v.strip() else "氏名がありません",
+    "name_kana": lambda v: "" if v.strip() else "フリガナがありません",
+    "birth_date": _past_date,
+    "vaccination_date": _past_date,
+    "sex": lambda v: "" if v in ("M", "F") else "性別が選ばれていません",
+    "body_temperature": _temperature,
+    "consent": lambda v: "" if v == "1" else "接種希望の確認がありません",
+    "doctor_decision": lambda v: "" if v == "ok" else "医師が接種可と判断していません",
+    "vaccine": lambda v: "" if v in VACCINES else "ワクチンが選ばれていません",
+    "dose_number": lambda v: "" if v.isdigit() and 1 <= int(v) <= 9
+    else "接種回数が正しくありません",
+    "lot_number": lambda v: "" if _LOT.fullmatch(v) else "ロット番号の形式ではありません",
+}
+
+
+def _answered(value: str) -> str:
+    return "" if value in ("yes", "no") else "未回答です"
+
+
+def validate(values: Mapping[str, str]) -> dict[str, str]:
+    """Problems by field key; an empty dict means every value can be trusted as it stands."""
+    problems: dict[str, str] = {}
+    for key, value in values.items():
+        rule = RULES.get(key) or (_answered if re.fullmatch(r"q\d+", key) else None)
+        if rule and (problem := rule(value)):
+            problems[key] = problem
+    born, given = parse_date(values.get("birth_date", "")), parse_date(
+        values.get("vaccination_date", "")
+    )
+    if born and given and given < born and "vaccination_date" not in problems:
+        problems["vaccination_date"] = "生年月日より前の日付です"
+    return problems
