@@ -69,6 +69,7 @@ class Page(Timestamped, Base):
     decided_at: Mapped[datetime | None]
 
     batch: Mapped[Batch] = relationship(back_populates="pages")
+    document: Mapped[Document] = relationship()
     fields: Mapped[list[FieldValue]] = relationship(
         back_populates="page", cascade="all, delete-orphan", order_by="FieldValue.position"
     )

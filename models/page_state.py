@@ -28,7 +28,7 @@ ALLOWED: dict[PageState, frozenset[PageState]] = {
     S.QUEUED: frozenset({S.READING, S.FAILED}),
     S.READING: frozenset({S.QUEUED, S.NEEDS_REVIEW, S.READY, S.FAILED}),
     S.NEEDS_REVIEW: frozenset({S.IN_REVIEW, S.REJECTED}),
-    S.READY: frozenset({S.IN_REVIEW, S.CONFIRMED, S.REJECTED}),
+    S.READY: frozenset({S.IN_REVIEW, S.NEEDS_REVIEW, S.CONFIRMED, S.REJECTED}),
     S.IN_REVIEW: frozenset({S.NEEDS_REVIEW, S.READY, S.CONFIRMED, S.REJECTED}),
     S.CONFIRMED: frozenset(),
     S.REJECTED: frozenset(),

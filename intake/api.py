@@ -1,0 +1,82 @@
+"""Intake endpoints: upload a batch, watch its pages, retry a failed page."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, HTTPException, UploadFile, status
+from sqlalchemy import select
+
+from intake.batches import StoredBlobs, Upload, create_batch
+from intake.errors import UploadRejected
+from intake.schemas import BatchOut, batch_out
+from models import Batch, Page, PageState, User, audit
+from models.access import Action
+from models.deps import DbSession, require
+from models.settings import get_settings
+from workers.dispatch import read_after_commit
+
+router = APIRouter(prefix="/api", tags=["intake"])
+Uploader = Annotated[User, Depends(require(Action.BATCH_UPLOAD))]
+BatchViewer = Annotated[User, Depends(require(Action.BATCH_VIEW))]
+Retrier = Annotated[User, Depends(require(Action.PAGE_RETRY))]
+
+
+def _read_limited(upload: UploadFile) -> Upload:
+    limit = get_settings().max_upload_bytes
+    data = upload.file.read(limit + 1)
+    name = upload.filename or "upload"
+    if len(data) > limit:
+        raise UploadRejected(f"{name}: larger than {limit} bytes", 413)
+    return Upload(name, data)
+
+
+@router.post("/batches", status_code=status.HTTP_201_CREATED)
+def upload_batch(db: DbSession, user: Uploader,
+                 files: Annotated[list[UploadFile], File(description="PDF, TIFF, PNG or JPEG")],
+                 label: Annotated[str, Form(max_length=200)] = "") -> BatchOut:
+    """The files are stored and their pages recorded before this answers; reading follows."""
+    blobs = StoredBlobs()
+    try:
+        uploads = [_read_limited(f) for f in files]
+        batch = create_batch(db, user, uploads, label, blobs)
+        db.commit()
+    except UploadRejected as refused:
+        db.rollback()
+        blobs.discard()
+        raise HTTPException(refused.status, refused.message) from refused
+    except BaseException:
+        db.rollback()
+        blobs.discard()
+        raise
+    return batch_out(batch)
+
+
+@router.get("/batches")
+def list_batches(db: DbSession, _: BatchViewer, limit: int = 50) -> list[BatchOut]:
+    batches = db.scalars(select(Batch).order_by(Batch.id.desc()).limit(min(limit, 200))).all()
+    return [batch_out(b) for b in batches]
+
+
+@router.get("/batches/{batch_id}")
+def get_batch(batch_id: int, db: DbSession, _: BatchViewer) -> BatchOut:
+    batch = db.get(Batch, batch_id)
+    if batch is None:
+        raise HTTPException(404, f"no batch {batch_id}")
+    return batch_out(batch)
+
+
+@router.post("/pages/{page_id}/retry")
+def retry_page(page_id: int, db: DbSession, user: Retrier) -> BatchOut:
+    """Give a failed page another round of reading, with a fresh count of attempts."""
+    page = db.get(Page, page_id, with_for_update=True)
+    if page is None:
+        raise HTTPException(404, f"no page {page_id}")
+    if page.state != PageState.FAILED:
+        raise HTTPException(409, f"page {page_id} is {page.state}; only a failed page is retried")
+    page.move_to(PageState.QUEUED, f"retry asked by {user.username}")
+    page.attempts = 0
+    audit.record(db, actor=user.username, action="page.retry", subject=f"page:{page.id}")
+    read_after_commit(db, [page.id])
+    db.commit()
+    return batch_out(page.batch)

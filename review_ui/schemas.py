@@ -1,0 +1,86 @@
+"""What the review endpoints answer and accept."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, Field
+
+from ledger.doubt import doubtful_keys
+from ledger.matching import Candidate
+from models import Page, Resident
+
+
+class FieldOut(BaseModel):
+    key: str
+    value: str
+    confidence: float | None
+    source: str
+    problem: str
+    doubtful: bool
+    box: list[int] | None
+
+
+class PageOut(BaseModel):
+    id: int
+    batch_id: int
+    state: str
+    reason: str
+    form_id: str | None
+    resident_id: int | None
+    lease_until: datetime | None
+    image_url: str
+    fields: list[FieldOut]
+    doubtful: list[str]
+
+
+class CandidateOut(BaseModel):
+    resident_id: int
+    atena_number: str
+    name: str
+    name_kana: str
+    birth_date: date
+    sex: str
+    agrees: list[str]
+    differs: list[str]
+
+
+class FieldCorrections(BaseModel):
+    values: dict[str, str] = Field(description="field key → corrected value")
+
+
+class ResidentChoice(BaseModel):
+    resident_id: int
+
+
+class Rejection(BaseModel):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class Confirmation(BaseModel):
+    page_id: int
+    record_id: int
+    resident_id: int
+
+
+def page_out(page: Page, resident: Resident | None, threshold: float) -> PageOut:
+    current = page.current_fields()
+    doubtful = doubtful_keys(current, resident, threshold)
+    return PageOut(
+        id=page.id, batch_id=page.batch_id, state=page.state, reason=page.state_reason,
+        form_id=page.form_id, resident_id=page.resident_id, lease_until=page.lease_until,
+        image_url=f"/api/pages/{page.id}/image",
+        fields=[
+            FieldOut(key=key, value=f.value, confidence=f.confidence, source=f.source,
+                     problem=f.problem, doubtful=key in doubtful, box=f.box)
+            for key, f in current.items()
+        ],
+        doubtful=doubtful,
+    )
+
+
+def candidate_out(candidate: Candidate) -> CandidateOut:
+    r = candidate.resident
+    return CandidateOut(resident_id=r.id, atena_number=r.atena_number, name=r.name,
+                        name_kana=r.name_kana, birth_date=r.birth_date, sex=r.sex,
+                        agrees=candidate.agrees, differs=candidate.differs)

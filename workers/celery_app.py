@@ -1,0 +1,44 @@
+"""The Celery application. Redis when `YOSHIN_BROKER_URL` is set; otherwise kombu's
+filesystem transport in folders under `YOSHIN_HOME`: still real Celery with a real worker
+process, only without a server to install."""
+
+from __future__ import annotations
+
+from celery import Celery
+
+from models.settings import Settings, get_settings
+
+
+def _embedded_transport(settings: Settings) -> dict[str, object]:
+    messages = settings.embedded_queue_dir / "messages"
+    processed = settings.embedded_queue_dir / "processed"
+    for folder in (messages, processed):
+        folder.mkdir(parents=True, exist_ok=True)
+    return {
+        "data_folder_in": str(messages),
+        "data_folder_out": str(messages),
+        "processed_folder": str(processed),
+        "store_processed": False,
+        "polling_interval": 0.2,
+    }
+
+
+def make_celery(settings: Settings) -> Celery:
+    app = Celery("yoshin", broker=settings.broker, include=["workers.tasks"])
+    app.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_ignore_result=True,
+        broker_connection_retry_on_startup=True,
+        worker_hijack_root_logger=False,
+        task_default_queue="yoshin",
+    )
+    if settings.broker_url is None:
+        app.conf.broker_transport_options = _embedded_transport(settings)
+    else:
+        app.conf.broker_transport_options = {"visibility_timeout": 3600}
+    return app
+
+
+celery_app = make_celery(get_settings())

@@ -1,0 +1,53 @@
+"""Sending page tasks only after the transaction that created the pages has committed.
+
+A task sent before the commit could start on a row that does not exist yet, or that a
+rollback removes. Tasks are buffered on the session and sent from its after-commit hook; a
+broker that cannot be reached marks the pages failed with that reason, so none is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import event, update
+from sqlalchemy.orm import Session
+
+from models import Page, PageState
+from models.db import session_scope
+
+log = logging.getLogger(__name__)
+_PENDING = "yoshin.pending_page_reads"
+
+
+def read_after_commit(session: Session, page_ids: list[int]) -> None:
+    pending: list[int] = session.info.setdefault(_PENDING, [])
+    if not pending and not event.contains(session, "after_commit", _send_pending):
+        event.listen(session, "after_commit", _send_pending)
+    pending.extend(page_ids)
+
+
+def _send_pending(session: Session) -> None:
+    page_ids = session.info.pop(_PENDING, [])
+    if page_ids:
+        send_reads(page_ids)
+
+
+def send_reads(page_ids: list[int]) -> None:
+    from workers.tasks import read_page
+
+    unsent: list[int] = []
+    error: Exception | None = None
+    for page_id in page_ids:
+        try:
+            read_page.delay(page_id)
+        except Exception as exc:  # the broker is down: record it on the page, never drop it
+            unsent.append(page_id)
+            error = exc
+    if unsent:
+        log.error("could not queue %d pages: %s", len(unsent), error)
+        with session_scope() as session:
+            session.execute(
+                update(Page).where(Page.id.in_(unsent), Page.state == PageState.QUEUED)
+                .values(state=PageState.FAILED,
+                        state_reason=f"could not be queued for reading: {error}")
+            )

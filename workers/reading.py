@@ -1,0 +1,95 @@
+"""What a worker does with a page, apart from Celery: claim it, store what the reader saw,
+decide whether a person must look, and commit it to the ledger when no one needs to.
+
+Each step runs in its own short transaction and first checks the page's state, so a retried
+or twice-delivered task never stores a page twice or moves it backwards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ledger.commit import CommitRefused, commit_page
+from ledger.doubt import doubtful_keys, refresh_problems
+from ledger.matching import find_candidates, unique_match
+from models import FieldSource, FieldValue, Page, PageState
+from models.db import session_scope
+from models.settings import get_settings
+from models.storage import blob_path
+from ocr import PageReading
+
+READER = "system:reader"
+
+
+@dataclass(frozen=True)
+class Claim:
+    image: Path
+    attempt: int
+
+
+def claim(page_id: int) -> Claim | None:
+    """Mark the page as being read; None when there is nothing to do (gone, or done already)."""
+    with session_scope() as session:
+        page = session.get(Page, page_id, with_for_update=True)
+        if page is None or page.state not in (PageState.QUEUED, PageState.READING):
+            return None
+        page.attempts += 1
+        if page.attempts > get_settings().task_max_attempts:
+            page.state = PageState.FAILED
+            page.state_reason = (
+                f"gave up after {page.attempts - 1} attempts that ended without an answer "
+                "(the worker may have crashed on this page)"
+            )
+            return None
+        if page.state == PageState.QUEUED:
+            page.move_to(PageState.READING)
+        return Claim(blob_path(page.image_sha256), page.attempts)
+
+
+def fail(page_id: int, reason: str) -> None:
+    with session_scope() as session:
+        page = session.get(Page, page_id, with_for_update=True)
+        if page is not None and page.state == PageState.READING:
+            page.move_to(PageState.FAILED, reason)
+
+
+def requeue(page_id: int, reason: str) -> None:
+    with session_scope() as session:
+        page = session.get(Page, page_id, with_for_update=True)
+        if page is not None and page.state == PageState.READING:
+            page.move_to(PageState.QUEUED, reason)
+
+
+def store(page_id: int, reading: PageReading) -> None:
+    """Keep the reader's values and move the page on to review, or straight to the ledger."""
+    settings = get_settings()
+    with session_scope() as session:
+        page = session.get(Page, page_id, with_for_update=True)
+        if page is None or page.state != PageState.READING:
+            return
+        page.form_id, page.form_version = reading.form_id, reading.form_version
+        page.fields = [f for f in page.fields if f.source != FieldSource.OCR]
+        session.flush()
+        for position, (key, field) in enumerate(reading.fields.items()):
+            page.fields.append(FieldValue(
+                key=key, position=position, value=field.value, confidence=field.confidence,
+                source=FieldSource.OCR, box=list(field.box),
+            ))
+        current = page.current_fields()
+        refresh_problems(current)
+        values = {key: field.value for key, field in current.items()}
+        resident = unique_match(find_candidates(session, values))
+        page.resident_id = resident.id if resident else None
+        doubtful = doubtful_keys(current, resident, settings.review_confidence)
+        if doubtful or resident is None:
+            why = [f"{len(doubtful)} doubtful fields"] if doubtful else []
+            why += [] if resident else ["no unique resident match"]
+            page.move_to(PageState.NEEDS_REVIEW, "; ".join(why))
+            return
+        page.move_to(PageState.READY)
+        if settings.auto_commit_ready:
+            try:
+                commit_page(session, page, actor=READER, user_id=None)
+            except CommitRefused as refused:
+                page.move_to(PageState.NEEDS_REVIEW, str(refused))

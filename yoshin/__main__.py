@@ -1,0 +1,3 @@
+from yoshin.cli import app
+
+app()

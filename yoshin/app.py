@@ -1,0 +1,28 @@
+"""The one place the web application is assembled from the rooms' routers."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from starlette.middleware.sessions import SessionMiddleware
+
+from intake.api import router as intake_router
+from ledger.api import router as ledger_router
+from models.keys import derived_key
+from review_ui.api import router as review_router
+from yoshin.session_api import router as session_router
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(title="Yoshin", summary="予診票 intake, review and the vaccination ledger")
+    app.add_middleware(
+        SessionMiddleware, secret_key=derived_key("session-cookie").hex(),
+        session_cookie="yoshin_session", same_site="strict", max_age=12 * 3600,
+    )
+    for router in (session_router, intake_router, review_router, ledger_router):
+        app.include_router(router)
+
+    @app.get("/health", tags=["session"])
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

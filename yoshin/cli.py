@@ -1,0 +1,213 @@
+"""`yoshin`: the one command line — serve, worker, ingest, demo and the admin tasks."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from sqlalchemy import select
+
+from models import Role, User, audit
+from models.db import session_scope
+from models.settings import get_settings
+
+app = typer.Typer(help="Yoshin: scanned 予診票 to confirmed records in the vaccination ledger.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+users_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
+residents_app = typer.Typer(help="The resident register.", no_args_is_help=True)
+samples_app = typer.Typer(help="Sample forms with ground truth.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
+for sub, name in ((db_app, "db"), (users_app, "users"), (residents_app, "residents"),
+                  (samples_app, "samples"), (audit_app, "audit")):
+    app.add_typer(sub, name=name)
+console = Console()
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create the database or bring it to the newest schema."""
+    from models.migrate import upgrade
+
+    upgrade()
+    console.print(f"database at the newest schema: {_where()}")
+
+
+def _where() -> str:
+    url = get_settings().db_url
+    return url.split("@")[-1] if "@" in url else url
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve the API (and, later, the screens)."""
+    import uvicorn
+
+    from models.migrate import upgrade
+    from yoshin.app import create_app
+
+    upgrade()
+    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+
+
+@app.command()
+def worker(concurrency: Annotated[int | None, typer.Option(min=1)] = None) -> None:
+    """Run a worker that reads queued pages."""
+    from workers.celery_app import celery_app
+
+    count = concurrency or get_settings().worker_concurrency
+    celery_app.worker_main(["worker", "--loglevel=INFO", f"--concurrency={count}",
+                            "--without-gossip", "--without-mingle", "--without-heartbeat"])
+
+
+def _create_user(username: str, role: Role, password: str | None, display_name: str = ""
+                 ) -> None:
+    with session_scope() as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            user = User(username=username, role=role, display_name=display_name or username)
+            session.add(user)
+        user.role, user.active = role, True
+        if password:
+            user.set_password(password)
+        session.flush()
+        audit.record(session, actor="cli", action="user.save", subject=f"user:{username}")
+
+
+@users_app.command("create")
+def users_create(
+    username: str,
+    role: Annotated[Role, typer.Option(help="scanner, reviewer, supervisor or admin")],
+    password: Annotated[str | None, typer.Option(help="asked for when not given")] = None,
+    token: Annotated[bool, typer.Option(help="also make an API token, shown once")] = False,
+) -> None:
+    """Create a staff account (or update its role and password)."""
+    from models.users import ApiToken, hash_token, new_token
+
+    if password is None and not token:
+        password = getpass.getpass(f"password for {username}: ")
+    _create_user(username, role, password)
+    console.print(f"user {username} ({role.value}) saved")
+    if token:
+        secret = new_token()
+        with session_scope() as session:
+            user = session.scalar(select(User).where(User.username == username))
+            session.add(ApiToken(user=user, name="cli", token_hash=hash_token(secret)))
+        console.print(f"API token (shown once): {secret}")
+
+
+@residents_app.command("import")
+def residents_import(file: Path) -> None:
+    """Load a resident register extract (CSV, UTF-8; see README for the columns)."""
+    from ledger.residents_import import ImportRefused, import_residents, read_rows
+
+    try:
+        rows = read_rows(file)
+        with session_scope() as session:
+            summary = import_residents(session, rows, actor="cli")
+    except ImportRefused as refused:
+        console.print(f"[red]not imported:[/red] {refused}")
+        raise typer.Exit(1) from refused
+    console.print(f"residents: {summary.created} new, {summary.updated} updated; "
+                  f"{summary.tickets} new tickets")
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="files or folders of scans")],
+    user: Annotated[str, typer.Option(envvar="YOSHIN_USER", help="the uploading staff member")],
+    label: str = "",
+    wait: Annotated[bool, typer.Option(help="watch the pages being read")] = True,
+) -> None:
+    """Upload scans as one batch from the command line, as the upload screen does."""
+    from intake.errors import UploadRejected
+    from yoshin.progress import expand, store_batch, watch
+
+    files = expand(paths)
+    if not files:
+        console.print("[red]no PDF, TIFF, PNG or JPEG files found[/red]")
+        raise typer.Exit(1)
+    try:
+        batch_id = store_batch(files, user, label, console)
+    except UploadRejected as refused:
+        console.print(f"[red]not stored:[/red] {refused.message}")
+        raise typer.Exit(1) from refused
+    if wait:
+        state = watch(batch_id, console)
+        console.print(", ".join(f"{k} {v}" for k, v in sorted(state.counts.items())))
+
+
+@samples_app.command("generate")
+def samples_generate(directory: Path, count: int = 10, seed: int = 1) -> None:
+    """Write filled sample forms, their truth and a resident register extract."""
+    from samples.generate import generate_set
+
+    made = generate_set(directory, count=count, seed=seed)
+    console.print(f"{len(made.pages)} pages, {made.batch_pdf.name} and "
+                  f"{made.residents_csv.name} in {made.directory}")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the audit chain for any changed or missing entry."""
+    from models.audit import verify
+
+    with session_scope() as session:
+        count, problems = verify(session)
+    for problem in problems:
+        console.print(f"[red]entry {problem.event_id}[/red]: {problem.problem}")
+    console.print(f"{count} entries checked, {len(problems)} problems")
+    if problems:
+        raise typer.Exit(1)
+
+
+@app.command()
+def demo(
+    serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
+    pages: int = 8,
+    port: int = 8000,
+) -> None:
+    """The whole flow on this machine: sample residents and scans, read, ready to review."""
+    from ledger.residents_import import import_residents, read_rows
+    from models.migrate import upgrade
+    from samples.generate import generate_set
+    from yoshin.demo_summary import summarise
+    from yoshin.progress import store_batch, watch
+
+    settings = get_settings()
+    upgrade()
+    console.print(f"database: {_where()}")
+    logins = {name: "demo-" + secrets.token_hex(4) for name in ("scanner", "reviewer", "admin")}
+    for name, password in logins.items():
+        _create_user(name, Role(name), password)
+    seed = secrets.randbelow(10**6)
+    made = generate_set(settings.resolved_home / "demo" / f"set-{seed}", count=pages, seed=seed)
+    console.print(f"generated {len(made.pages)} sample forms (seed {seed}) in {made.directory}")
+    with session_scope() as session:
+        imported = import_residents(session, read_rows(made.residents_csv), actor="demo")
+    console.print(f"imported {imported.created} residents and {imported.tickets} tickets")
+    env = {**os.environ, "YOSHIN_HOME": str(settings.resolved_home)}
+    worker_process = subprocess.Popen(
+        [sys.executable, "-m", "yoshin", "worker"], env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        batch_id = store_batch([made.batch_pdf], "scanner", f"demo {seed}", console)
+        watch(batch_id, console, timeout=1800)
+        total, records = summarise(batch_id, console)
+        if serve_after:
+            console.print(f"\nserving on http://127.0.0.1:{port}  (Ctrl-C to stop)")
+            for name, password in logins.items():
+                console.print(f"  log in as {name} / {password}")
+            serve(port=port)
+    finally:
+        worker_process.terminate()
+        worker_process.wait(timeout=30)
+    print(f"demo: {total} pages, {records} records committed")
