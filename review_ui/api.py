@@ -61,7 +61,8 @@ def _show(db: Session, page: Page, user: User, action: str) -> PageOut:
     return page_out(page, resident, get_settings().review_confidence)
 
 
-@router.get("/review/next", responses={204: {"description": "nothing waits for review"}})
+@router.get("/review/next", response_model=PageOut,
+            responses={204: {"description": "nothing waits for review"}})
 def review_next(db: DbSession, user: Reviewer) -> PageOut | Response:
     page = next_page(db, user)
     if page is None:

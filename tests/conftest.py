@@ -1,0 +1,58 @@
+"""Shared fixtures. In-process tests get an embedded-default home of their own; integration
+tests start real `yoshin serve` / `yoshin worker` processes (see tests/stack.py)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+_SESSION_HOME = Path(tempfile.mkdtemp(prefix="yoshin-tests-"))
+os.environ["YOSHIN_HOME"] = str(_SESSION_HOME / "inprocess")
+for name in ("YOSHIN_DATABASE_URL", "YOSHIN_BROKER_URL"):
+    os.environ.pop(name, None)
+
+import pytest  # noqa: E402
+
+from tests.stack import Stack, postgres_database, redis_database  # noqa: E402
+
+ARTIFACTS = Path(os.environ.get("YOSHIN_TEST_ARTIFACTS", "test-artifacts")).resolve()
+
+
+@pytest.fixture(scope="session")
+def sample_set(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    """Twenty generated forms with their truth, the register extract and batch.pdf."""
+    from samples.generate import generate_set
+
+    return generate_set(tmp_path_factory.mktemp("samples"), count=20, seed=20261127)
+
+
+@pytest.fixture(scope="session")
+def inprocess_db() -> Path:
+    """The in-process tests' database, migrated once."""
+    from models.migrate import upgrade
+
+    upgrade()
+    return Path(os.environ["YOSHIN_HOME"])
+
+
+@pytest.fixture(params=["embedded", "postgres+redis"])
+def stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stack]:
+    """A Yoshin installation of its own: embedded default, or PostgreSQL and Redis."""
+    home = tmp_path / "home"
+    logs = ARTIFACTS / "logs" / request.node.name.replace("/", "_")
+    logs.mkdir(parents=True, exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("YOSHIN_")}
+    env |= {"YOSHIN_HOME": str(home), "YOSHIN_TASK_RETRY_DELAY": "0.5",
+            "YOSHIN_AUTO_COMMIT_READY": "false"}
+    if request.param == "embedded":
+        stack = Stack(home=home, env=env, logs=logs)
+        yield stack
+        stack.stop_all()
+        return
+    with postgres_database() as database, redis_database() as broker:
+        env |= {"YOSHIN_DATABASE_URL": database, "YOSHIN_BROKER_URL": broker}
+        stack = Stack(home=home, env=env, logs=logs)
+        yield stack
+        stack.stop_all()
