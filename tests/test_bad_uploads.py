@@ -1,0 +1,89 @@
+"""A bad upload gets a 4xx answer that says what is wrong, and leaves no row and no file."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from pypdf import PdfReader, PdfWriter
+from sqlalchemy import func, select
+
+from models import Batch, Document, Page, Role
+from models.db import session_scope
+from models.settings import FORMS_DIR, get_settings
+from tests.inprocess import client_as
+
+BLANK_FORM = FORMS_DIR / "covid19.pdf"
+
+
+def _encrypted_pdf() -> bytes:
+    writer = PdfWriter()
+    for page in PdfReader(BLANK_FORM).pages:
+        writer.add_page(page)
+    writer.encrypt(user_password="", owner_password="owner")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def _png(width: int, height: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("L", (width, height), 255).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _counts() -> tuple[int, int, int, int]:
+    with session_scope() as session:
+        rows = tuple(session.scalar(select(func.count()).select_from(t))
+                     for t in (Batch, Document, Page))
+    store = get_settings().store_dir
+    files = sum(1 for p in store.rglob("*") if p.is_file()) if store.exists() else 0
+    return (*rows, files)
+
+
+BAD = {
+    "empty": ("empty.pdf", lambda: b"", 400, "empty"),
+    "truncated": ("cut.pdf", lambda: BLANK_FORM.read_bytes()[:-4000], 400, "truncated"),
+    "encrypted": ("locked.pdf", _encrypted_pdf, 400, "encrypted"),
+    "text named pdf": ("notes.pdf", lambda: "接種記録のメモ\n".encode() * 50, 415,
+                       "not a PDF, TIFF, PNG or JPEG"),
+    "one pixel": ("dot.png", lambda: _png(1, 1), 400, "1×1 pixels"),
+    "garbage png": ("broken.png", lambda: b"\x89PNG\r\n\x1a\n" + b"\0" * 100, 400, "damaged"),
+}
+
+
+@pytest.mark.parametrize("case", BAD, ids=list(BAD))
+def test_bad_file_is_refused_and_leaves_nothing(inprocess_db: Path, case: str) -> None:
+    name, make, status, words = BAD[case]
+    client = client_as(Role.SCANNER)
+    before = _counts()
+    answer = client.post("/api/batches", files={"files": (name, make(), "application/pdf")})
+    assert answer.status_code == status, answer.text
+    assert words in answer.json()["detail"]
+    assert name in answer.json()["detail"]
+    assert _counts() == before
+
+
+def test_good_file_with_a_bad_one_stores_neither(inprocess_db: Path, sample_set) -> None:  # noqa: ANN001
+    client = client_as(Role.SCANNER)
+    before = _counts()
+    good = sample_set.pages[0].read_bytes()
+    answer = client.post("/api/batches", files=[("files", ("page.png", good, "image/png")),
+                                                ("files", ("dot.png", _png(1, 1), "image/png"))])
+    assert answer.status_code == 400, answer.text
+    assert _counts() == before
+
+
+def test_duplicate_upload_is_refused(inprocess_db: Path, sample_set) -> None:  # noqa: ANN001
+    client = client_as(Role.SCANNER)
+    page = sample_set.pages[1].read_bytes()
+    first = client.post("/api/batches", files={"files": ("a.png", page, "image/png")})
+    assert first.status_code == 201, first.text
+    assert first.json()["pages"][0]["state"] == "queued"
+    before = _counts()
+    again = client.post("/api/batches", files={"files": ("b.png", page, "image/png")})
+    assert again.status_code == 409
+    assert f"already uploaded in batch {first.json()['id']}" in again.json()["detail"]
+    assert _counts() == before
