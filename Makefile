@@ -1,0 +1,15 @@
+# The two commands of the README. Each does all of its own set-up on a fresh Debian machine.
+.PHONY: demo test lint
+
+demo:
+	bash scripts/setup.sh
+	.venv/bin/yoshin demo
+
+test:
+	bash scripts/setup.sh
+	bash scripts/services.sh
+	.venv/bin/ruff check .
+	.venv/bin/python -m pytest -ra
+
+lint:
+	.venv/bin/ruff check .
