@@ -1,0 +1,55 @@
+"""Binarisation and box-line removal shared by the field readers."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+INK_LEVEL = 140
+"""Gray level below which a pixel is ink; scans are white paper with black print."""
+PAD_PX = 16
+
+
+def ink_mask(gray: np.ndarray) -> np.ndarray:
+    """255 where there is ink; a fixed level, as Otsu splits noise on an empty crop."""
+    return np.where(gray < INK_LEVEL, 255, 0).astype(np.uint8)
+
+
+def remove_lines(ink: np.ndarray, min_h_px: int, min_v_px: int) -> np.ndarray:
+    """Ink without straight runs at least this long: the printed boxes, not the writing."""
+    horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN,
+                                  cv2.getStructuringElement(cv2.MORPH_RECT, (min_h_px, 1)))
+    vertical = cv2.morphologyEx(ink, cv2.MORPH_OPEN,
+                                cv2.getStructuringElement(cv2.MORPH_RECT, (1, min_v_px)))
+    lines = cv2.dilate(cv2.bitwise_or(horizontal, vertical), np.ones((3, 3), np.uint8))
+    cleaned = cv2.bitwise_and(ink, cv2.bitwise_not(lines))
+    return cv2.morphologyEx(cleaned, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+
+
+def for_tesseract(ink: np.ndarray) -> np.ndarray:
+    """Black text on white with a margin, which is what Tesseract is trained on."""
+    return cv2.copyMakeBorder(cv2.bitwise_not(ink), PAD_PX, PAD_PX, PAD_PX, PAD_PX,
+                              cv2.BORDER_CONSTANT, value=255)
+
+
+def crop(image: np.ndarray, box: tuple[int, int, int, int], margin: int = 0) -> np.ndarray:
+    """The pixels of `box` grown (or, negative, shrunk) by `margin`, clipped to the image."""
+    x, y, w, h = box
+    height, width = image.shape[:2]
+    top, bottom = max(0, y - margin), min(height, y + h + margin)
+    left, right = max(0, x - margin), min(width, x + w + margin)
+    return image[top:bottom, left:right]
+
+
+def scale_to_height(ink: np.ndarray, height_px: int) -> np.ndarray:
+    """Binary ink resized to `height_px` rows, kept binary."""
+    scale = height_px / ink.shape[0]
+    resized = cv2.resize(ink, None, fx=scale, fy=scale,
+                         interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
+    return cv2.threshold(resized, 127, 255, cv2.THRESH_BINARY)[1]
+
+
+def trim(ink: np.ndarray) -> np.ndarray:
+    """The ink cropped to its bounding box (the input must have some ink)."""
+    x, y, w, h = cv2.boundingRect(cv2.findNonZero(ink))
+    return ink[y:y + h, x:x + w]

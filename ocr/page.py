@@ -1,0 +1,47 @@
+"""Reads a whole page: register it onto its form, then read every field in form order."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from ocr.checkbox import read_check, read_choice
+from ocr.digits import read_digits
+from ocr.fieldmap import FieldSpec, FormSpec
+from ocr.geometry import box_to_px
+from ocr.registration import register
+from ocr.results import FieldReading, PageReading
+from ocr.text import read_text
+
+READ_WORKERS = max(1, min(4, os.cpu_count() or 1))
+"""Fields are read concurrently: each Tesseract call is a separate process."""
+
+Reader = Callable[[np.ndarray, FieldSpec, int], tuple[str, float]]
+READERS: dict[str, Reader] = {
+    "digits": read_digits,
+    "date": read_digits,
+    "text": read_text,
+    "choice": read_choice,
+    "check": read_check,
+}
+
+
+def read_field(registered: np.ndarray, field: FieldSpec, dpi: int) -> FieldReading:
+    """One field of a registered page."""
+    value, confidence = READERS[field.type](registered, field, dpi)
+    confidence = round(max(0.0, min(1.0, confidence)), 3)
+    return FieldReading(field.key, value, confidence, box_to_px(field.box, dpi))
+
+
+def read_page(image: np.ndarray, forms: Mapping[str, FormSpec], dpi: int = 300) -> PageReading:
+    """Every field of the page's form; RegistrationError if the page is not a known form."""
+    registration = register(image, forms, dpi)
+    spec = registration.spec
+    with ThreadPoolExecutor(max_workers=READ_WORKERS) as pool:
+        readings = pool.map(lambda field: read_field(registration.image, field, dpi), spec.fields)
+        fields = {reading.key: reading for reading in readings}
+    return PageReading(spec.form_id, spec.version, fields, registration.image, dpi,
+                       registration.fit_error_px)

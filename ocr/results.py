@@ -1,0 +1,32 @@
+"""What the recogniser returns for a page: values with confidences, and the registered image."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class FieldReading:
+    """One field's value in the truth-JSON string format, with how sure the reader is.
+
+    `box` is in pixels of the registered image, so a review screen can crop the evidence.
+    """
+
+    key: str
+    value: str
+    confidence: float
+    box: tuple[int, int, int, int]
+
+
+@dataclass(frozen=True)
+class PageReading:
+    """A page placed onto its form and read; `fields` follows the form's order."""
+
+    form_id: str
+    form_version: int
+    fields: dict[str, FieldReading]
+    registered: np.ndarray
+    dpi: int
+    fit_error_px: float

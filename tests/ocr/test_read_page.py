@@ -1,0 +1,122 @@
+"""Reading generated pages end to end with the real Tesseract."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from ocr import FormSpec, PageReading, RegistrationError, read_page
+
+TEXT_KEYS = ("name_kana", "name", "address", "phone", "lot_number")
+
+
+def _field_results(readings: list[tuple[dict, PageReading]], forms: dict[str, FormSpec],
+                   types: tuple[str, ...]) -> list[tuple[bool, float]]:
+    spec = forms["covid19"]
+    results = []
+    for truth, reading in readings:
+        for field in spec.fields:
+            if field.type in types:
+                got = reading.fields[field.key]
+                results.append((got.value == truth["fields"][field.key], got.confidence))
+    return results
+
+
+def test_every_page_registers_onto_its_form(readings: list[tuple[dict, PageReading]]) -> None:
+    for _, reading in readings:
+        assert (reading.form_id, reading.form_version) == ("covid19", 1)
+        assert reading.registered.shape == (3508, 2480)
+        assert reading.dpi == 300
+        assert reading.fit_error_px < 5
+
+
+def test_upside_down_and_skewed_pages_are_in_the_set_and_read(
+        readings: list[tuple[dict, PageReading]]) -> None:
+    upside_down = [r for truth, r in readings if truth["scan"]["upside_down"]]
+    skewed = [r for truth, r in readings if abs(truth["scan"]["angle_deg"]) > 1.5]
+    assert upside_down and skewed
+    for truth, reading in readings:
+        if reading in upside_down + skewed:
+            assert reading.fields["name"].value.split() == truth["fields"]["name"].split()
+
+
+def test_fields_come_in_form_order_with_boxes(readings: list[tuple[dict, PageReading]],
+                                              forms: dict[str, FormSpec]) -> None:
+    keys = [field.key for field in forms["covid19"].fields]
+    for truth, reading in readings:
+        assert list(reading.fields) == keys == list(truth["fields"])
+        for field in reading.fields.values():
+            x, y, w, h = field.box
+            assert 0 <= x < x + w <= 2480 and 0 <= y < y + h <= 3508
+            assert 0.0 <= field.confidence <= 1.0
+
+
+def test_digit_and_date_fields_are_exact(readings: list[tuple[dict, PageReading]],
+                                        forms: dict[str, FormSpec]) -> None:
+    results = _field_results(readings, forms, ("digits", "date"))
+    assert sum(ok for ok, _ in results) / len(results) >= 0.95
+
+
+def test_choices_and_checks_are_exact(readings: list[tuple[dict, PageReading]],
+                                      forms: dict[str, FormSpec]) -> None:
+    results = _field_results(readings, forms, ("choice", "check"))
+    assert sum(ok for ok, _ in results) / len(results) >= 0.99
+    assert min(confidence for _, confidence in results) > 0.8
+
+
+def test_kanji_names_are_read(readings: list[tuple[dict, PageReading]]) -> None:
+    exact = [
+        "".join(reading.fields["name"].value.split())
+        == "".join(truth["fields"]["name"].split())
+        for truth, reading in readings
+    ]
+    assert sum(exact) >= len(exact) - 1
+
+
+def test_wrong_readings_mostly_score_low(readings: list[tuple[dict, PageReading]]) -> None:
+    scored = [
+        (reading.fields[key].value == truth["fields"][key], reading.fields[key].confidence)
+        for truth, reading in readings
+        for key in truth["fields"]
+    ]
+    wrong = [confidence for ok, confidence in scored if not ok]
+    right = [confidence for ok, confidence in scored if ok]
+    assert sum(confidence < 0.5 for confidence in wrong) >= 0.6 * len(wrong)
+    assert sum(confidence >= 0.5 for confidence in right) >= 0.9 * len(right)
+
+
+def test_a_smudged_field_has_low_confidence(readings: list[tuple[dict, PageReading]],
+                                            forms: dict[str, FormSpec]) -> None:
+    _, reading = readings[0]
+    page = reading.registered.copy()
+    x, y, w, h = reading.fields["ticket_number"].box
+    cv2.rectangle(page, (x + 20, y + h // 3), (x + w - 20, y + 2 * h // 3), 0, thickness=-1)
+    smudged = read_page(page, forms)
+    assert smudged.fields["ticket_number"].confidence < 0.3
+    assert smudged.fields["name"].value == reading.fields["name"].value
+
+
+def test_a_blank_sheet_is_not_a_form(forms: dict[str, FormSpec]) -> None:
+    with pytest.raises(RegistrationError, match="no form QR code"):
+        read_page(np.full((3508, 2480), 255, np.uint8), forms)
+
+
+def test_a_photo_is_not_a_form(forms: dict[str, FormSpec]) -> None:
+    rng = np.random.default_rng(5)
+    photo = cv2.GaussianBlur(rng.integers(0, 256, (1200, 1600, 3), dtype=np.uint8), (0, 0), 9)
+    photo = cv2.normalize(photo, None, 0, 255, cv2.NORM_MINMAX)
+    for _ in range(30):
+        x, y = int(rng.integers(0, 1500)), int(rng.integers(0, 1100))
+        colour = tuple(int(c) for c in rng.integers(0, 256, 3))
+        cv2.circle(photo, (x, y), int(rng.integers(10, 120)), colour, -1)
+    with pytest.raises(RegistrationError):
+        read_page(photo, forms)
+
+
+def test_a_page_without_its_corner_marks_is_rejected(readings: list[tuple[dict, PageReading]],
+                                                     forms: dict[str, FormSpec]) -> None:
+    page = readings[1][1].registered.copy()
+    page[3200:, :600] = 255
+    with pytest.raises(RegistrationError, match="corner marks not found"):
+        read_page(page, forms)
