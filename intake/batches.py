@@ -62,8 +62,9 @@ def _refuse_duplicates(session: Session, uploads: list[Upload]) -> list[str]:
 
 
 def create_batch(session: Session, user: User, uploads: list[Upload], label: str = "",
-                 blobs: StoredBlobs | None = None) -> Batch:
-    """Flushes the rows; the caller commits. On a refusal, nothing this call stored remains."""
+                 blobs: StoredBlobs | None = None, queue: bool = True) -> Batch:
+    """Flushes the rows; the caller commits. On a refusal, nothing this call stored remains.
+    `queue=False` leaves the pages for a caller that reads them itself (`yoshin eval`)."""
     if not uploads:
         raise UploadRejected("no files were sent")
     settings = get_settings()
@@ -92,5 +93,6 @@ def create_batch(session: Session, user: User, uploads: list[Upload], label: str
     except BaseException:
         blobs.discard()
         raise
-    read_after_commit(session, [page.id for page in batch.pages])
+    if queue:
+        read_after_commit(session, [page.id for page in batch.pages])
     return batch

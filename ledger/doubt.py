@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
 from ledger.text import normalise
 from ledger.validation import validate
-from models import FieldSource, FieldValue, Resident
+from models import FieldSource, FieldValue, Lot, Resident, Ticket
 
 _REGISTER: dict[str, Callable[[Resident], str]] = {
     "name": lambda r: r.name,
@@ -26,9 +29,25 @@ def confirmed_by_register(key: str, value: str, resident: Resident | None) -> bo
     return bool(resident and read and normalise(value) == normalise(read(resident)))
 
 
-def refresh_problems(fields: Mapping[str, FieldValue]) -> dict[str, str]:
+def _register_problems(session: Session, values: Mapping[str, str]) -> dict[str, str]:
+    """What only the city's own lists can refute: a ticket it never issued, a lot it never
+    received."""
+    problems: dict[str, str] = {}
+    ticket = values.get("ticket_number")
+    if ticket and not session.scalar(select(exists().where(Ticket.ticket_number == ticket))):
+        problems["ticket_number"] = "発行した接種券の番号ではありません"
+    lot, vaccine = values.get("lot_number"), values.get("vaccine")
+    if lot and session.scalar(select(exists().where(Lot.vaccine == vaccine))) and not (
+        session.scalar(select(exists().where(Lot.lot_number == lot, Lot.vaccine == vaccine)))
+    ):
+        problems["lot_number"] = "ロット台帳にないロット番号です"
+    return problems
+
+
+def refresh_problems(session: Session, fields: Mapping[str, FieldValue]) -> dict[str, str]:
     """Validate the values that count now and write each one's problem onto its row."""
-    problems = validate({key: field.value for key, field in fields.items()})
+    values = {key: field.value for key, field in fields.items()}
+    problems = _register_problems(session, values) | validate(values)
     for key, field in fields.items():
         field.problem = problems.get(key, "")
     return problems

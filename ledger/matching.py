@@ -23,12 +23,18 @@ class Candidate:
     resident: Resident
     agrees: list[str] = field(default_factory=list)
     differs: list[str] = field(default_factory=list)
+    ticket_on_form: bool = False
 
     @property
     def certain(self) -> bool:
-        return not self.differs and {"ticket_number", "birth_date"} <= set(self.agrees) and bool(
-            {"name", "name_kana"} & set(self.agrees)
-        )
+        """By the ticket it was issued with, or, on a form without a ticket, by every
+        identifying value the register holds."""
+        agrees = set(self.agrees)
+        if self.differs or "birth_date" not in agrees:
+            return False
+        if "ticket_number" in agrees:
+            return bool({"name", "name_kana"} & agrees)
+        return {"name", "name_kana"} <= agrees and not self.ticket_on_form
 
 
 def _compare(resident: Resident, values: Mapping[str, str], ticket_holder: int | None
@@ -47,7 +53,7 @@ def _compare(resident: Resident, values: Mapping[str, str], ticket_holder: int |
             agrees.append(key)
         elif same is False:
             differs.append(key)
-    return Candidate(resident, agrees, differs)
+    return Candidate(resident, agrees, differs, bool(values.get("ticket_number")))
 
 
 def find_candidates(session: Session, values: Mapping[str, str], limit: int = 10

@@ -9,7 +9,10 @@ from datetime import date
 
 from ledger.identifiers import is_valid_local_government_code
 
-VACCINES: dict[str, str] = {"pfizer": "ファイザー", "moderna": "モデルナ", "daiichi": "第一三共"}
+VACCINES: dict[str, str] = {
+    "pfizer": "ファイザー", "moderna": "モデルナ", "daiichi": "第一三共",
+    "influenza": "インフルエンザHA",
+}
 RECORD_KEYS = ("vaccine", "dose_number", "vaccination_date", "lot_number")
 
 _LOT = re.compile(r"[A-Z0-9]{4,12}")
@@ -53,7 +56,8 @@ RULES: dict[str, Callable[[str], str]] = {
     "vaccination_date": _past_date,
     "sex": lambda v: "" if v in ("M", "F") else "性別が選ばれていません",
     "body_temperature": _temperature,
-    "consent": lambda v: "" if v == "1" else "接種希望の確認がありません",
+    "consent": lambda v: "" if v == "true" else "接種希望の確認がありません",
+    "signature": lambda v: "" if v == "true" else "本人の署名がありません",
     "doctor_decision": lambda v: "" if v == "ok" else "医師が接種可と判断していません",
     "vaccine": lambda v: "" if v in VACCINES else "ワクチンが選ばれていません",
     "dose_number": lambda v: "" if v.isdigit() and 1 <= int(v) <= 9

@@ -67,6 +67,8 @@ class Page(Timestamped, Base):
     lease_until: Mapped[datetime | None]
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None]
+    read_at: Mapped[datetime | None]
+    timings: Mapped[dict[str, float] | None] = mapped_column(JSON)
 
     batch: Mapped[Batch] = relationship(back_populates="pages")
     document: Mapped[Document] = relationship()

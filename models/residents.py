@@ -38,5 +38,19 @@ class Ticket(Timestamped, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_number: Mapped[str] = mapped_column(String(16), unique=True)
     resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"))
+    municipality_code: Mapped[str] = mapped_column(String(6), default="")
+    ticket_kind: Mapped[str] = mapped_column(String(1), default="")
+    ticket_dose: Mapped[str] = mapped_column(String(1), default="")
 
     resident: Mapped[Resident] = relationship(back_populates="tickets")
+
+
+class Lot(Timestamped, Base):
+    """A vaccine lot from the lot master: a read lot number must be one of these."""
+
+    __tablename__ = "lots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lot_number: Mapped[str] = mapped_column(String(32), unique=True)
+    vaccine: Mapped[str] = mapped_column(String(32))
+    manufacturer: Mapped[str] = mapped_column(String(128), default="")

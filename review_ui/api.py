@@ -107,7 +107,7 @@ def correct_fields(page_id: int, body: FieldCorrections, db: DbSession, user: Re
             page.fields.append(row)
         row.value = value.strip()
         row.created_by_id = user.id
-    refresh_problems(page.current_fields())
+    refresh_problems(db, page.current_fields())
     audit.record(db, actor=user.username, action="page.fields.correct",
                  resident_id=page.resident_id, subject=f"page:{page.id}",
                  detail={"fields": sorted(body.values)})

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from time import perf_counter
 
 from ledger.commit import CommitRefused, commit_page
 from ledger.doubt import doubtful_keys, refresh_problems
 from ledger.matching import find_candidates, unique_match
 from models import FieldSource, FieldValue, Page, PageState
+from models.base import utcnow
 from models.db import session_scope
 from models.settings import get_settings
 from models.storage import blob_path
@@ -61,14 +63,17 @@ def requeue(page_id: int, reason: str) -> None:
             page.move_to(PageState.QUEUED, reason)
 
 
-def store(page_id: int, reading: PageReading) -> None:
-    """Keep the reader's values and move the page on to review, or straight to the ledger."""
+def store(page_id: int, reading: PageReading, timings: dict[str, float]) -> None:
+    """Keep the reader's values and move the page on to review, or straight to the ledger.
+    `timings` (seconds per stage) are kept on the page, with this step's own as `storage`."""
     settings = get_settings()
+    started = perf_counter()
     with session_scope() as session:
         page = session.get(Page, page_id, with_for_update=True)
         if page is None or page.state != PageState.READING:
             return
         page.form_id, page.form_version = reading.form_id, reading.form_version
+        page.read_at = utcnow()
         page.fields = [f for f in page.fields if f.source != FieldSource.OCR]
         session.flush()
         for position, (key, field) in enumerate(reading.fields.items()):
@@ -77,11 +82,12 @@ def store(page_id: int, reading: PageReading) -> None:
                 source=FieldSource.OCR, box=list(field.box),
             ))
         current = page.current_fields()
-        refresh_problems(current)
+        refresh_problems(session, current)
         values = {key: field.value for key, field in current.items()}
         resident = unique_match(find_candidates(session, values))
         page.resident_id = resident.id if resident else None
         doubtful = doubtful_keys(current, resident, settings.review_confidence)
+        page.timings = {**timings, "storage": perf_counter() - started}
         if doubtful or resident is None:
             why = [f"{len(doubtful)} doubtful fields"] if doubtful else []
             why += [] if resident else ["no unique resident match"]

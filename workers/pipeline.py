@@ -1,0 +1,69 @@
+"""Everything a worker does for one page, without Celery, so `yoshin eval` measures exactly
+the code that runs in production: load the stored image, read it, store the result."""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from pathlib import Path
+from time import perf_counter
+
+import cv2
+import numpy as np
+
+from models.settings import get_settings
+from ocr import FormSpec, RegistrationError, load_forms, read_page
+from workers import reading
+
+log = logging.getLogger(__name__)
+
+
+class PageImageError(Exception):
+    pass
+
+
+class RetryLater(Exception):
+    """This attempt failed in a way another attempt may not; the page is queued again."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+@lru_cache
+def forms(directory: Path) -> dict[str, FormSpec]:
+    return load_forms(directory)
+
+
+def load_image(path: Path) -> np.ndarray:
+    if not path.exists():
+        raise PageImageError("the stored page image is missing")
+    image = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+    if image is None:
+        raise PageImageError("the stored page image cannot be decoded")
+    return image
+
+
+def read_stored_page(page_id: int) -> None:
+    """Read one queued page; raises RetryLater when a retry should follow."""
+    settings = get_settings()
+    claimed = reading.claim(page_id)
+    if claimed is None:
+        return
+    started = perf_counter()
+    try:
+        image = load_image(claimed.image)
+        decoded = perf_counter()
+        result = read_page(image, forms(settings.forms_dir))
+    except RegistrationError as error:
+        reading.fail(page_id, f"not read: {error}")
+        return
+    except Exception as error:
+        log.warning("page %d attempt %d failed: %s", page_id, claimed.attempt, error)
+        if claimed.attempt >= settings.task_max_attempts:
+            reading.fail(page_id, f"reading failed after {claimed.attempt} attempts: {error}")
+            return
+        reading.requeue(page_id, f"attempt {claimed.attempt} failed ({error}); retrying")
+        raise RetryLater(error) from error
+    timings = {"decode": decoded - started, "recognition": perf_counter() - decoded}
+    reading.store(page_id, result, timings)
