@@ -52,6 +52,8 @@ def _review(reviewer: httpx.Client, page: dict, truth: dict[str, str]) -> int | 
 def test_batch_flows_from_upload_to_ledger(stack: Stack, sample_set) -> None:  # noqa: ANN001
     stack.run("db", "upgrade")
     stack.run("residents", "import", str(sample_set.residents_csv))
+    stack.run("tickets", "import", str(sample_set.tickets_csv))
+    stack.run("lots", "import", str(sample_set.lots_csv))
     stack.start_api()
     stack.start_worker(concurrency=2)
     scanner = stack.user("scanner1", "scanner")

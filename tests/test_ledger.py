@@ -13,7 +13,16 @@ from sqlalchemy import select, text
 from ledger import my_number
 from ledger.commit import CommitRefused, commit_page
 from ledger.identifiers import is_valid_local_government_code, is_valid_my_number
-from ledger.residents_import import ImportRefused, import_residents, read_rows
+from ledger.register_import import (
+    LOTS,
+    RESIDENTS,
+    TICKETS,
+    ImportRefused,
+    import_lots,
+    import_residents,
+    import_tickets,
+    read_rows,
+)
 from models import (
     Batch,
     Document,
@@ -38,7 +47,7 @@ def test_check_digits() -> None:
 
 
 def _register(sample_set) -> list[dict[str, str]]:  # noqa: ANN001
-    return read_rows(sample_set.residents_csv)
+    return read_rows(sample_set.residents_csv, RESIDENTS)
 
 
 def test_import_keeps_my_number_only_encrypted(inprocess_db: Path, sample_set) -> None:  # noqa: ANN001
@@ -48,7 +57,7 @@ def test_import_keeps_my_number_only_encrypted(inprocess_db: Path, sample_set) -
     assert summary.created + summary.updated == len(rows)
     with session_scope() as session:
         again = import_residents(session, rows, actor="test")
-        assert again.created == 0 and again.tickets == 0
+        assert again.created == 0 and again.updated == len(rows)
         resident = session.scalar(select(Resident).where(
             Resident.atena_number == rows[0]["atena_number"]))
         assert my_number.decrypt(resident.my_number_encrypted) == rows[0]["my_number"]
@@ -68,8 +77,33 @@ def test_bad_my_number_is_refused_without_showing_it(tmp_path: Path, sample_set)
         writer.writeheader()
         writer.writerows(rows)
     with pytest.raises(ImportRefused) as refused:
-        read_rows(path)
+        read_rows(path, RESIDENTS)
     assert "line 3" in str(refused.value) and wrong not in str(refused.value)
+
+
+def test_tickets_need_their_residents_and_lots_a_known_vaccine(inprocess_db: Path, sample_set,  # noqa: ANN001
+                                                              tmp_path: Path) -> None:
+    tickets = read_rows(sample_set.tickets_csv, TICKETS)
+    lots = read_rows(sample_set.lots_csv, LOTS)
+    with session_scope() as session:
+        import_residents(session, _register(sample_set), actor="test")
+        first = import_tickets(session, tickets, actor="test")
+        assert first.created + first.updated == len(tickets) > 0
+        import_lots(session, lots, actor="test")
+        assert import_lots(session, lots, actor="test").updated == len(lots) > 0
+    stray = tmp_path / "tickets.csv"
+    stray.write_text("ticket_number,atena_number,municipality_code,ticket_kind,ticket_dose\n"
+                     "1234567890,9999999999,122076,1,1\n", encoding="utf-8")
+    with session_scope() as session, pytest.raises(ImportRefused, match="no resident"):
+        import_tickets(session, read_rows(stray, TICKETS), actor="test")
+    stray.write_text("ticket_number,atena_number,municipality_code,ticket_kind,ticket_dose\n"
+                     "1234567890,9999999999,122077,1,1\n", encoding="utf-8")
+    with pytest.raises(ImportRefused, match="line 2: municipality_code"):
+        read_rows(stray, TICKETS)
+    bad_lot = tmp_path / "lots.csv"
+    bad_lot.write_text("lot_number,vaccine,manufacturer\nAB1234,sputnik,x\n", encoding="utf-8")
+    with pytest.raises(ImportRefused, match="vaccine must be one of"):
+        read_rows(bad_lot, LOTS)
 
 
 def _page_with(session, values: dict[str, str], resident_id: int) -> Page:  # noqa: ANN001

@@ -23,10 +23,13 @@ app = typer.Typer(help="Yoshin: scanned 予診票 to confirmed records in the va
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 users_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 residents_app = typer.Typer(help="The resident register.", no_args_is_help=True)
+tickets_app = typer.Typer(help="Issued vaccination tickets (接種券).", no_args_is_help=True)
+lots_app = typer.Typer(help="The vaccine lot master.", no_args_is_help=True)
 samples_app = typer.Typer(help="Sample forms with ground truth.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
 for sub, name in ((db_app, "db"), (users_app, "users"), (residents_app, "residents"),
-                  (samples_app, "samples"), (audit_app, "audit")):
+                  (tickets_app, "tickets"), (lots_app, "lots"), (samples_app, "samples"),
+                  (audit_app, "audit")):
     app.add_typer(sub, name=name)
 console = Console()
 
@@ -103,20 +106,40 @@ def users_create(
         console.print(f"API token (shown once): {secret}")
 
 
+def _import(file: Path, what: str, actor: str = "cli") -> None:
+    from ledger import register_import as register
+
+    form, importer = {
+        "residents": (register.RESIDENTS, register.import_residents),
+        "tickets": (register.TICKETS, register.import_tickets),
+        "lots": (register.LOTS, register.import_lots),
+    }[what]
+    try:
+        rows = register.read_rows(file, form)
+        with session_scope() as session:
+            summary = importer(session, rows, actor=actor)
+    except register.ImportRefused as refused:
+        console.print(f"[red]{what} not imported:[/red] {refused}")
+        raise typer.Exit(1) from refused
+    console.print(f"{what}: {summary.created} new, {summary.updated} updated")
+
+
 @residents_app.command("import")
 def residents_import(file: Path) -> None:
-    """Load a resident register extract (CSV, UTF-8; see README for the columns)."""
-    from ledger.residents_import import ImportRefused, import_residents, read_rows
+    """Load a resident register extract (CSV; columns in the README)."""
+    _import(file, "residents")
 
-    try:
-        rows = read_rows(file)
-        with session_scope() as session:
-            summary = import_residents(session, rows, actor="cli")
-    except ImportRefused as refused:
-        console.print(f"[red]not imported:[/red] {refused}")
-        raise typer.Exit(1) from refused
-    console.print(f"residents: {summary.created} new, {summary.updated} updated; "
-                  f"{summary.tickets} new tickets")
+
+@tickets_app.command("import")
+def tickets_import(file: Path) -> None:
+    """Load the list of issued vaccination tickets (接種券; CSV, after the residents)."""
+    _import(file, "tickets")
+
+
+@lots_app.command("import")
+def lots_import(file: Path) -> None:
+    """Load the vaccine lot master (CSV)."""
+    _import(file, "lots")
 
 
 @app.command()
@@ -154,6 +177,49 @@ def samples_generate(directory: Path, count: int = 10, seed: int = 1) -> None:
                   f"{made.residents_csv.name} in {made.directory}")
 
 
+@app.command("eval")
+def eval_command(
+    directory: Annotated[Path, typer.Argument(help="a generated set: pages with truth JSON")],
+    json_out: Annotated[Path | None, typer.Option("--json", help="write the figures here")] = None,
+) -> None:
+    """Measure the reading pipeline against the truth of a generated set."""
+    import json
+
+    from yoshin.eval_metrics import summarise
+    from yoshin.eval_report import print_report
+    from yoshin.eval_run import evaluate
+
+    summary = summarise(evaluate(directory, console))
+    print_report(summary, console)
+    if json_out:
+        json_out.write_text(json.dumps(summary, indent=2) + "\n")
+        console.print(f"figures written to {json_out}")
+
+
+@app.command()
+def bench(
+    pages: Annotated[int, typer.Option(min=1)] = 50,
+    workers: Annotated[int, typer.Option(min=1)] = 2,
+    quality: str = "office",
+    source: Annotated[Path | None, typer.Option("--from", help="use this set, not a new one")]
+    = None,
+    database_url: Annotated[str | None, typer.Option(help="a PostgreSQL kept for benchmarks")]
+    = None,
+    broker_url: Annotated[str | None, typer.Option(help="a Redis, e.g. redis://127.0.0.1/3")]
+    = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="write the figures here")] = None,
+) -> None:
+    """Push pages through the real queue and workers; print throughput, latency, memory."""
+    import json
+
+    from yoshin.bench import print_bench, run_bench
+
+    result = run_bench(pages, workers, quality, console, database_url, broker_url, source)
+    print_bench(result, console)
+    if json_out:
+        json_out.write_text(json.dumps(result.as_dict(), indent=2) + "\n")
+
+
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Check the audit chain for any changed or missing entry."""
@@ -175,9 +241,9 @@ def demo(
     port: int = 8000,
 ) -> None:
     """The whole flow on this machine: sample residents and scans, read, ready to review."""
-    from ledger.residents_import import import_residents, read_rows
     from models.migrate import upgrade
     from samples.generate import generate_set
+    from yoshin.city import load_city
     from yoshin.demo_summary import summarise
     from yoshin.progress import store_batch, watch
 
@@ -190,9 +256,8 @@ def demo(
     seed = secrets.randbelow(10**6)
     made = generate_set(settings.resolved_home / "demo" / f"set-{seed}", count=pages, seed=seed)
     console.print(f"generated {len(made.pages)} sample forms (seed {seed}) in {made.directory}")
-    with session_scope() as session:
-        imported = import_residents(session, read_rows(made.residents_csv), actor="demo")
-    console.print(f"imported {imported.created} residents and {imported.tickets} tickets")
+    load_city(made.directory, actor="demo")
+    console.print("imported the resident register, the issued tickets and the lot master")
     env = {**os.environ, "YOSHIN_HOME": str(settings.resolved_home)}
     worker_process = subprocess.Popen(
         [sys.executable, "-m", "yoshin", "worker"], env=env,

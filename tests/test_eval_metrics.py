@@ -1,0 +1,45 @@
+"""The arithmetic of `yoshin eval`, checked on a case small enough to count by hand."""
+
+from __future__ import annotations
+
+import pytest
+
+from yoshin.eval_metrics import FieldOutcome, PageOutcome, summarise
+
+
+def test_summary_of_a_hand_made_case() -> None:
+    first = PageOutcome("page-0001.png", [
+        FieldOutcome("ticket_number", "digits", truth="123", value="123", accepted=True),
+        FieldOutcome("name", "text", truth="山田 太郎", value="山田太郎", accepted=True),
+        FieldOutcome("name_kana", "text", truth="山田花代", value="山田花子", accepted=True),
+        FieldOutcome("q1", "choice", truth="yes", value="", accepted=False),
+    ], needs_review=True, seconds=2.0)
+    second = PageOutcome("page-0002.png", [
+        FieldOutcome("ticket_number", "digits", truth="123", value="124", accepted=False),
+    ], needs_review=False, seconds=4.0)
+
+    summary = summarise([first, second])
+
+    assert summary["pages"] == 2
+    assert summary["fields"] == 5
+    assert summary["field_accuracy"] == pytest.approx(2 / 5)
+    # edits 0 + 0 + 1 + 3 + 1 over truth characters 3 + 4 + 4 + 3 + 3 (spaces dropped)
+    assert summary["cer"] == pytest.approx(5 / 17)
+    assert summary["auto_accepted_share"] == pytest.approx(3 / 5)
+    assert summary["auto_accepted_error_rate"] == pytest.approx(1 / 3)
+    assert summary["pages_needing_review_share"] == pytest.approx(1 / 2)
+    assert summary["seconds_per_page"] == pytest.approx(3.0)
+    digits = summary["per_type"]["digits"]
+    assert digits == pytest.approx({"fields": 2, "field_accuracy": 0.5, "cer": 1 / 6,
+                                    "auto_accepted_share": 0.5, "auto_accepted_error_rate": 0.0})
+    assert summary["per_type"]["choice"]["cer"] == pytest.approx(1.0)
+    assert set(summary["per_type"]) == {"digits", "text", "choice"}
+
+
+def test_empty_truth_read_as_something_counts_as_wrong() -> None:
+    page = PageOutcome("p", [FieldOutcome("phone", "text", truth="", value="03", accepted=True)],
+                       needs_review=False, seconds=1.0)
+    summary = summarise([page])
+    assert summary["field_accuracy"] == 0.0
+    assert summary["auto_accepted_error_rate"] == 1.0
+    assert summary["cer"] == pytest.approx(2.0)

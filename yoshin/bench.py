@@ -1,0 +1,186 @@
+"""`yoshin bench`: generated pages pushed through the real queue and real worker processes,
+timed from upload until each page is ready for review.
+
+Runs in a throw-away home on the embedded default, or on the PostgreSQL and Redis given
+(use a database kept for benchmarking: the run leaves its rows there).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from statistics import median, quantiles
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import func, select
+
+from intake.batches import Upload, create_batch
+from models import Page, Role, User
+from models.base import utcnow
+from models.db import session_scope
+from models.migrate import upgrade
+from models.page_state import WORK_DONE
+from samples.generate import generate_set, load_truth
+from yoshin.city import ensure_user, load_city
+from yoshin.isolated import isolated_home
+
+CHUNK = 25
+
+
+@dataclass(frozen=True)
+class BenchResult:
+    backend: str
+    pages: int
+    workers: int
+    upload_seconds: float
+    total_seconds: float
+    pages_per_minute: float
+    latency_median: float
+    latency_p95: float
+    stages_median: dict[str, float]
+    peak_memory_mb: list[float]
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo += children.get(current, [])
+    return found
+
+
+def _peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _start_worker(env: dict[str, str], workers: int, log: Path) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "yoshin", "worker", "--concurrency", str(workers)], env=env,
+        stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while b" ready." not in log.read_bytes():
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"the worker did not start; see {log}")
+        time.sleep(0.2)
+    return process
+
+
+def _stop(worker: subprocess.Popen) -> None:
+    """Warm shutdown first; a worker that does not stop in time is killed."""
+    os.killpg(worker.pid, signal.SIGTERM)
+    try:
+        worker.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=10)
+
+
+def _upload(pages: list[Path]) -> list[int]:
+    ids: list[int] = []
+    for start in range(0, len(pages), CHUNK):
+        with session_scope() as session:
+            user = session.scalar(select(User).where(User.username == "bench"))
+            chunk = [Upload(p.name, p.read_bytes()) for p in pages[start:start + CHUNK]]
+            ids += [page.id for page in create_batch(session, user, chunk, "bench").pages]
+    return ids
+
+
+def _wait(ids: list[int], console: Console, timeout: float) -> None:
+    columns = (TextColumn("reading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console) as progress:
+        task = progress.add_task("pages", total=len(ids))
+        deadline = time.monotonic() + timeout
+        while True:
+            with session_scope() as session:
+                done = session.scalar(select(func.count()).select_from(Page).where(
+                    Page.id.in_(ids), Page.state.in_(WORK_DONE)))
+            progress.update(task, completed=done)
+            if done >= len(ids):
+                return
+            if time.monotonic() > deadline:
+                raise SystemExit(f"only {done} of {len(ids)} pages were read in {timeout:.0f}s")
+            time.sleep(0.5)
+
+
+def _figures(ids: list[int]) -> tuple[float, list[float], dict[str, list[float]]]:
+    with session_scope() as session:
+        rows = session.execute(select(Page.created_at, Page.read_at, Page.timings)
+                               .where(Page.id.in_(ids))).all()
+    latencies = [(read - created).total_seconds() for created, read, _ in rows if read]
+    span = (max(r for _, r, _ in rows if r) - min(c for c, _, _ in rows)).total_seconds()
+    stages: dict[str, list[float]] = {}
+    for _, _, timings in rows:
+        for stage, seconds in (timings or {}).items():
+            stages.setdefault(stage, []).append(seconds)
+    return span, latencies, stages
+
+
+def run_bench(pages: int, workers: int, quality: str, console: Console,
+              database_url: str | None = None, broker_url: str | None = None,
+              source: Path | None = None) -> BenchResult:
+    with tempfile.TemporaryDirectory(prefix="yoshin-bench-") as temporary:
+        root = Path(temporary)
+        if source is None:
+            console.print(f"generating {pages} {quality} pages…")
+            source = generate_set(root / "set", count=pages, seed=secrets.randbelow(10**6),
+                                  quality=quality).directory
+        files = [path for path, _ in load_truth(source)][:pages]
+        with isolated_home(root / "home", database_url, broker_url) as env:
+            upgrade()
+            load_city(source, actor="bench")
+            ensure_user("bench", Role.SCANNER)
+            worker = _start_worker(env, workers, root / "worker.log")
+            try:
+                started = utcnow()
+                ids = _upload(files)
+                upload_seconds = (utcnow() - started).total_seconds()
+                _wait(ids, console, timeout=max(600.0, 20.0 * len(ids)))
+                peaks = [_peak_rss_mb(pid) for pid in _descendants(worker.pid)]
+            finally:
+                _stop(worker)
+            span, latencies, stages = _figures(ids)
+    return BenchResult(
+        backend="postgresql+redis" if database_url else "embedded", pages=len(ids),
+        workers=workers, upload_seconds=upload_seconds, total_seconds=span,
+        pages_per_minute=60 * len(ids) / span if span else 0.0,
+        latency_median=median(latencies),
+        latency_p95=quantiles(latencies, n=20)[18] if len(latencies) > 1 else latencies[0],
+        stages_median={stage: median(values) for stage, values in sorted(stages.items())},
+        peak_memory_mb=sorted(peaks, reverse=True),
+    )
+
+
+def print_bench(result: BenchResult, console: Console) -> None:
+    console.print(f"yoshin bench: {result.pages} pages, {result.workers} workers, "
+                  f"{result.backend}")
+    console.print(f"  throughput      {result.pages_per_minute:.1f} pages per minute "
+                  f"({result.total_seconds:.1f} s from first upload to last page read)")
+    console.print(f"  upload          {result.upload_seconds:.1f} s to store and queue")
+    console.print(f"  upload→review   median {result.latency_median:.1f} s, "
+                  f"p95 {result.latency_p95:.1f} s")
+    stages = ", ".join(f"{k} {v:.3f} s" for k, v in result.stages_median.items())
+    console.print(f"  per page median {stages}")
+    memory = ", ".join(f"{mb:.0f}" for mb in result.peak_memory_mb)
+    console.print(f"  peak memory MB  {memory} (worker processes)")

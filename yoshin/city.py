@@ -1,0 +1,30 @@
+"""Loading what the city already knows from a folder of CSVs (as a generated set has them)
+into the current installation, for the demo and the measuring commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+
+from ledger import register_import as register
+from models import Role, User
+from models.db import session_scope
+
+KNOWN = (("residents.csv", register.RESIDENTS, register.import_residents),
+         ("tickets.csv", register.TICKETS, register.import_tickets),
+         ("lots.csv", register.LOTS, register.import_lots))
+
+
+def load_city(directory: Path, actor: str) -> None:
+    """Import each of residents.csv, tickets.csv and lots.csv that the folder holds."""
+    with session_scope() as session:
+        for name, form, importer in KNOWN:
+            if (directory / name).exists():
+                importer(session, register.read_rows(directory / name, form), actor=actor)
+
+
+def ensure_user(username: str, role: Role) -> None:
+    with session_scope() as session:
+        if session.scalar(select(User).where(User.username == username)) is None:
+            session.add(User(username=username, role=role))

@@ -1,0 +1,74 @@
+"""The arithmetic of `yoshin eval`: how read values compare with the truth of each page.
+
+A field counts as right when its value equals the truth after the same normalisation the
+ledger compares names with (width, spaces, case). "Auto-accepted" means the pipeline would
+let it through without a person; an error among those is the figure that matters most.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from statistics import mean, median
+
+from rapidfuzz.distance import Levenshtein
+
+from ledger.text import normalise
+
+
+@dataclass(frozen=True)
+class FieldOutcome:
+    key: str
+    type: str
+    truth: str
+    value: str
+    accepted: bool
+
+    @property
+    def correct(self) -> bool:
+        return normalise(self.value) == normalise(self.truth)
+
+    @property
+    def edits(self) -> int:
+        return Levenshtein.distance(normalise(self.value), normalise(self.truth))
+
+
+@dataclass(frozen=True)
+class PageOutcome:
+    name: str
+    fields: list[FieldOutcome]
+    needs_review: bool
+    seconds: float
+
+
+def _share(part: int, whole: int) -> float:
+    return part / whole if whole else 0.0
+
+
+def _field_figures(fields: list[FieldOutcome]) -> dict[str, float | int]:
+    accepted = [f for f in fields if f.accepted]
+    truth_chars = sum(len(normalise(f.truth)) for f in fields)
+    return {
+        "fields": len(fields),
+        "field_accuracy": _share(sum(f.correct for f in fields), len(fields)),
+        "cer": _share(sum(f.edits for f in fields), max(truth_chars, 1)),
+        "auto_accepted_share": _share(len(accepted), len(fields)),
+        "auto_accepted_error_rate": _share(sum(not f.correct for f in accepted), len(accepted)),
+    }
+
+
+def summarise(pages: list[PageOutcome]) -> dict[str, object]:
+    """The figures `yoshin eval` prints and writes with --json."""
+    fields = [f for page in pages for f in page.fields]
+    by_type: dict[str, list[FieldOutcome]] = defaultdict(list)
+    for field in fields:
+        by_type[field.type].append(field)
+    seconds = [page.seconds for page in pages]
+    return {
+        "pages": len(pages),
+        **_field_figures(fields),
+        "pages_needing_review_share": _share(sum(p.needs_review for p in pages), len(pages)),
+        "seconds_per_page": mean(seconds) if seconds else 0.0,
+        "median_seconds_per_page": median(seconds) if seconds else 0.0,
+        "per_type": {kind: _field_figures(found) for kind, found in sorted(by_type.items())},
+    }

@@ -1,0 +1,76 @@
+"""`yoshin eval DIR`: the production pipeline, run page by page on a generated set inside a
+throw-away installation, with what the city knows (register, tickets, lots) loaded from DIR."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from time import perf_counter
+
+from rich.console import Console
+from rich.progress import Progress
+from sqlalchemy import select
+
+from intake.batches import Upload, create_batch
+from ledger.doubt import doubtful_keys
+from models import Page, PageState, Resident, Role, User
+from models.db import session_scope
+from models.migrate import upgrade
+from models.settings import get_settings
+from samples.generate import load_truth
+from workers.pipeline import forms, read_stored_page
+from yoshin.city import ensure_user, load_city
+from yoshin.eval_metrics import FieldOutcome, PageOutcome
+from yoshin.isolated import isolated_home
+
+CHUNK = 25
+
+
+def _store(truths: list[tuple[Path, dict]]) -> Iterator[tuple[int, Path, dict]]:
+    for start in range(0, len(truths), CHUNK):
+        chunk = truths[start:start + CHUNK]
+        with session_scope() as session:
+            user = session.scalar(select(User).where(User.username == "eval"))
+            batch = create_batch(session, user, [Upload(p.name, p.read_bytes()) for p, _ in chunk],
+                                 queue=False)
+            ids = [page.id for page in batch.pages]
+        yield from ((page_id, path, truth) for page_id, (path, truth) in zip(ids, chunk,
+                                                                             strict=True))
+
+
+def _outcome(page_id: int, name: str, truth: dict, seconds: float) -> PageOutcome:
+    settings = get_settings()
+    types = {f.key: f.type for spec in forms(settings.forms_dir).values() for f in spec.fields}
+    with session_scope() as session:
+        page = session.get(Page, page_id)
+        current = page.current_fields()
+        resident = session.get(Resident, page.resident_id) if page.resident_id else None
+        doubtful = set(doubtful_keys(current, resident, settings.review_confidence))
+        fields = [
+            FieldOutcome(key, types.get(key, "derived"), str(expected),
+                         current[key].value if key in current else "",
+                         key in current and key not in doubtful)
+            for key, expected in truth["fields"].items()
+        ]
+        ready = page.state in (PageState.READY, PageState.CONFIRMED)
+    return PageOutcome(name, fields, not ready, seconds)
+
+
+def evaluate(directory: Path, console: Console) -> list[PageOutcome]:
+    truths = load_truth(directory)
+    if not truths:
+        raise SystemExit(f"no pages with truth JSON in {directory}")
+    outcomes: list[PageOutcome] = []
+    with tempfile.TemporaryDirectory(prefix="yoshin-eval-") as home, isolated_home(Path(home)):
+        upgrade()
+        load_city(directory, actor="eval")
+        ensure_user("eval", Role.SCANNER)
+        with Progress(console=console) as progress:
+            task = progress.add_task("reading", total=len(truths))
+            for page_id, path, truth in _store(truths):
+                started = perf_counter()
+                read_stored_page(page_id)
+                outcomes.append(_outcome(page_id, path.name, truth, perf_counter() - started))
+                progress.advance(task)
+    return outcomes
