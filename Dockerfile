@@ -4,6 +4,7 @@ FROM python:3.11-slim-bookworm
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       tesseract-ocr tesseract-ocr-jpn poppler-utils fonts-ipafont-gothic fonts-ipafont-mincho \
+      fonts-ocr-b fonts-seto fonts-klee fonts-kiloji \
  && rm -rf /var/lib/apt/lists/*
 
 RUN useradd --create-home --uid 1000 yoshin

@@ -6,12 +6,19 @@ together, so the ledger never has a record whose page is not confirmed, or the r
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger.validation import RECORD_KEYS, parse_date, validate
+from ledger.validation import RECORD_KEYS, SEASONAL, parse_date, validate
 from models import LedgerRecord, Page, PageState, RecordSource, audit
 from models.base import utcnow
+
+
+def fiscal_year(day: date) -> int:
+    """年度: the year that starts on 1 April, the season routine vaccinations are counted in."""
+    return day.year if day.month >= 4 else day.year - 1
 
 
 class CommitRefused(Exception):
@@ -23,30 +30,35 @@ def commit_page(session: Session, page: Page, *, actor: str, user_id: int | None
     if page.resident_id is None:
         raise CommitRefused("the page is not matched to a resident")
     values = {key: field.value for key, field in page.current_fields().items()}
-    missing = [key for key in RECORD_KEYS if not values.get(key)]
+    seasonal = values.get("vaccine") in SEASONAL
+    missing = [key for key in (*RECORD_KEYS, *(() if seasonal else ("dose_number",)))
+               if not values.get(key)]
     if missing:
         raise CommitRefused(f"values needed for the ledger are missing: {', '.join(missing)}")
     problems = validate(values)
     if problems:
         listed = "; ".join(f"{key}: {problem}" for key, problem in problems.items())
         raise CommitRefused(f"values do not pass validation: {listed}")
+    given = parse_date(values["vaccination_date"])
+    dose = fiscal_year(given) if seasonal else int(values["dose_number"])
     existing = session.scalar(
         select(LedgerRecord).where(
             LedgerRecord.resident_id == page.resident_id,
             LedgerRecord.vaccine == values["vaccine"],
-            LedgerRecord.dose_number == int(values["dose_number"]),
+            LedgerRecord.dose_number == dose,
         )
     )
     if existing is not None:
+        which = f"the {dose} season's dose" if seasonal else f"dose {dose}"
         raise CommitRefused(
-            f"dose {existing.dose_number} of {existing.vaccine} is already in the ledger for "
-            f"this resident (record {existing.id})"
+            f"{which} of {existing.vaccine} is already in the ledger for this resident "
+            f"(record {existing.id})"
         )
     record = LedgerRecord(
         resident_id=page.resident_id,
         vaccine=values["vaccine"],
-        dose_number=int(values["dose_number"]),
-        vaccinated_on=parse_date(values["vaccination_date"]),
+        dose_number=dose,
+        vaccinated_on=given,
         lot_number=values["lot_number"],
         clinic_code=values.get("clinic_code", ""),
         source=RecordSource.SCAN,

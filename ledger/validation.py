@@ -13,7 +13,9 @@ VACCINES: dict[str, str] = {
     "pfizer": "ファイザー", "moderna": "モデルナ", "daiichi": "第一三共",
     "influenza": "インフルエンザHA",
 }
-RECORD_KEYS = ("vaccine", "dose_number", "vaccination_date", "lot_number")
+SEASONAL = frozenset({"influenza"})
+"""Vaccines given once a season: their dose is the season (年度), not a count."""
+RECORD_KEYS = ("vaccine", "vaccination_date", "lot_number")
 
 _LOT = re.compile(r"[A-Z0-9]{4,12}")
 
@@ -39,6 +41,14 @@ def _past_date(value: str) -> str:
     return "未来の日付です" if day > date.today() else ""
 
 
+def _millilitres(value: str) -> str:
+    try:
+        amount = float(value)
+    except ValueError:
+        return "接種量が読めません"
+    return "" if 0.05 <= amount <= 1.0 else "接種量が範囲外です"
+
+
 def _temperature(value: str) -> str:
     if not (len(value) == 3 and value.isdigit()) or not 340 <= int(value) <= 420:
         return "体温として読めません"
@@ -49,6 +59,10 @@ RULES: dict[str, Callable[[str], str]] = {
     "municipality_code": lambda v: "" if is_valid_local_government_code(v)
     else "市町村コードの検査数字が合いません",
     "ticket_number": _digits(10),
+    "ticket_kind": _digits(1),
+    "ticket_dose": _digits(1),
+    "insurer_number": _digits(8),
+    "dose_ml": _millilitres,
     "clinic_code": _digits(10),
     "name": lambda v: "" if v.strip() else "氏名がありません",
     "name_kana": lambda v: "" if v.strip() else "フリガナがありません",
@@ -66,15 +80,17 @@ RULES: dict[str, Callable[[str], str]] = {
 }
 
 
-def _answered(value: str) -> str:
-    return "" if value in ("yes", "no") else "未回答です"
+def _answer(value: str) -> str:
+    """A question may be left blank (some apply only after a 'yes' above, and the doctor
+    asks at the clinic); anything else than yes, no or blank is a misreading."""
+    return "" if value in ("yes", "no", "") else "はい・いいえ以外の値です"
 
 
 def validate(values: Mapping[str, str]) -> dict[str, str]:
     """Problems by field key; an empty dict means every value can be trusted as it stands."""
     problems: dict[str, str] = {}
     for key, value in values.items():
-        rule = RULES.get(key) or (_answered if re.fullmatch(r"q\d+", key) else None)
+        rule = RULES.get(key) or (_answer if re.fullmatch(r"q\d+", key) else None)
         if rule and (problem := rule(value)):
             problems[key] = problem
     born, given = parse_date(values.get("birth_date", "")), parse_date(

@@ -1,4 +1,8 @@
-"""LedgerRecord — 予防接種台帳の記録: one dose of one vaccine given to one resident."""
+"""LedgerRecord — 予防接種台帳の記録: one dose of one vaccine given to one resident.
+
+`dose_number` counts doses (1, 2, 3…), or, for a vaccine given once a season such as the
+routine influenza vaccination, is the season's 年度 (e.g. 2025), so each season holds one.
+"""
 
 from __future__ import annotations
 

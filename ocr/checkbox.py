@@ -1,4 +1,5 @@
-"""Reads tick boxes (choice and check fields) from the share of ink inside each box."""
+"""Reads marks from the share of ink inside a box: tick boxes (choice, check) and presence
+fields such as a signature, where only whether anything is written matters."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ INSET_MM = 0.7
 TICKED = 0.08
 """Ink share that separates a tick (typically 0.2-0.6) from an empty box (about 0)."""
 AMBIGUOUS_CHOICE = 0.2
+WRITTEN = 0.01
+"""Ink share above which a presence box holds writing: a signature covers 3-15 % of its box,
+scanner noise and a stray speck well under 0.5 %."""
 
 
 def ink_ratio(gray: np.ndarray, box_mm: Box, dpi: int) -> float:
@@ -21,15 +25,21 @@ def ink_ratio(gray: np.ndarray, box_mm: Box, dpi: int) -> float:
     return float(np.count_nonzero(ink_mask(inner))) / max(inner.size, 1)
 
 
-def _certainty(ratio: float) -> float:
+def _certainty(ratio: float, threshold: float = TICKED) -> float:
     """0.5 at the threshold, 1.0 when the ratio is clearly on one side of it."""
-    return 0.5 + 0.5 * min(1.0, abs(ratio - TICKED) / TICKED)
+    return 0.5 + 0.5 * min(1.0, abs(ratio - threshold) / threshold)
 
 
 def read_check(gray: np.ndarray, field: FieldSpec, dpi: int) -> tuple[str, float]:
-    """"1" when the box is ticked, else "0"."""
+    """"true" when the box is ticked, else "false"."""
     ratio = ink_ratio(gray, field.box, dpi)
-    return ("1" if ratio > TICKED else "0"), _certainty(ratio)
+    return ("true" if ratio > TICKED else "false"), _certainty(ratio)
+
+
+def read_presence(gray: np.ndarray, field: FieldSpec, dpi: int) -> tuple[str, float]:
+    """"true" when anything is written in the box (a signature), else "false"."""
+    ratio = ink_ratio(gray, field.box, dpi)
+    return ("true" if ratio > WRITTEN else "false"), _certainty(ratio, WRITTEN)
 
 
 def read_choice(gray: np.ndarray, field: FieldSpec, dpi: int) -> tuple[str, float]:

@@ -14,7 +14,9 @@ from pydantic import BaseModel, ConfigDict, model_validator
 Box = tuple[float, float, float, float]
 """x, y, w, h in mm from the top-left corner of the page."""
 
-FieldType = Literal["digits", "date", "text", "choice", "check"]
+FieldType = Literal["digits", "date", "text", "choice", "check", "ocr_line", "presence"]
+"""`ocr_line`: a machine-printed digit line (the 接種券 sticker's OCR-B line) without boxes;
+`presence`: whether there is any ink at all (a signature), read as "true" / "false"."""
 
 
 class ChoiceOption(BaseModel):
@@ -34,6 +36,25 @@ class DigitRow(BaseModel):
 
     box: Box
     chars: int
+
+
+class SplitPart(BaseModel):
+    """A run of `chars` digits of an `ocr_line` reported under its own key."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    chars: int
+
+
+class Frame(BaseModel):
+    """A printed rectangle that is no field (section borders, the sticker area)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    box: Box
+    line_mm: float = 0.3
+    dashed: bool = False
 
 
 class Mark(BaseModel):
@@ -71,6 +92,9 @@ class FieldSpec(BaseModel):
     lang: Literal["jpn", "eng"] | None = None
     whitelist: str | None = None
     options: tuple[ChoiceOption, ...] = ()
+    split: tuple[SplitPart, ...] = ()
+    show_label: bool = True
+    """False when the layout prints the label itself as notes (questions, the sticker area)."""
 
     @model_validator(mode="after")
     def _check_type_attributes(self) -> FieldSpec:
@@ -81,9 +105,27 @@ class FieldSpec(BaseModel):
             raise ValueError(f"{self.key}: date field needs parts of 4, 2 and 2 digits")
         if self.type == "text" and self.lang is None:
             raise ValueError(f"{self.key}: text field needs lang")
-        if self.type == "choice" and len(self.options) < 2:
-            raise ValueError(f"{self.key}: choice field needs at least two options")
+        if self.type == "choice" and not self.options:
+            raise ValueError(f"{self.key}: choice field needs options")
+        if self.type == "ocr_line" and not self.chars:
+            raise ValueError(f"{self.key}: ocr_line field needs chars")
+        if self.split and sum(part.chars for part in self.split) != self.chars:
+            raise ValueError(f"{self.key}: split parts must add up to chars")
         return self
+
+    @property
+    def output_keys(self) -> tuple[str, ...]:
+        """The keys a reading of this field reports: its own, then those of its split."""
+        return (self.key, *(part.key for part in self.split))
+
+    def split_value(self, value: str) -> dict[str, str]:
+        """The value of each split key; all "" unless `value` has exactly `chars` digits."""
+        whole = len(value) == self.chars
+        values, start = {}, 0
+        for part in self.split:
+            values[part.key] = value[start:start + part.chars] if whole else ""
+            start += part.chars
+        return values
 
     @property
     def digit_rows(self) -> tuple[DigitRow, ...]:
@@ -105,11 +147,12 @@ class FormSpec(BaseModel):
     marks: tuple[Mark, Mark, Mark, Mark]
     qr: Box
     notes: tuple[TextNote, ...] = ()
+    frames: tuple[Frame, ...] = ()
     fields: tuple[FieldSpec, ...]
 
     @model_validator(mode="after")
     def _check_unique_keys(self) -> FormSpec:
-        keys = [f.key for f in self.fields]
+        keys = self.output_keys
         if len(keys) != len(set(keys)):
             raise ValueError(f"{self.form_id}: duplicate field keys")
         return self
@@ -118,6 +161,11 @@ class FormSpec(BaseModel):
     def qr_payload(self) -> str:
         """What the form's QR code carries; `ocr.qrpayload.parse_qr_payload` reads it back."""
         return f"YOSHIN:{self.form_id}:{self.version}"
+
+    @property
+    def output_keys(self) -> tuple[str, ...]:
+        """Every key a page reading (and a truth JSON) of this form has, in form order."""
+        return tuple(key for field in self.fields for key in field.output_keys)
 
     def field(self, key: str) -> FieldSpec:
         """The field with this key (KeyError if the form has none)."""

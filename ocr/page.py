@@ -8,10 +8,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from ocr.checkbox import read_check, read_choice
+from ocr.checkbox import read_check, read_choice, read_presence
 from ocr.digits import read_digits
 from ocr.fieldmap import FieldSpec, FormSpec
 from ocr.geometry import box_to_px
+from ocr.ocrline import read_ocr_line
 from ocr.registration import register
 from ocr.results import FieldReading, PageReading
 from ocr.text import read_text
@@ -26,14 +27,20 @@ READERS: dict[str, Reader] = {
     "text": read_text,
     "choice": read_choice,
     "check": read_check,
+    "ocr_line": read_ocr_line,
+    "presence": read_presence,
 }
 
 
-def read_field(registered: np.ndarray, field: FieldSpec, dpi: int) -> FieldReading:
-    """One field of a registered page."""
+def read_field(registered: np.ndarray, field: FieldSpec, dpi: int) -> list[FieldReading]:
+    """One field of a registered page, followed by the parts of its split (same box and
+    confidence: a part is only as sure as the line it was cut from)."""
     value, confidence = READERS[field.type](registered, field, dpi)
     confidence = round(max(0.0, min(1.0, confidence)), 3)
-    return FieldReading(field.key, value, confidence, box_to_px(field.box, dpi))
+    box = box_to_px(field.box, dpi)
+    parts = field.split_value(value).items()
+    return [FieldReading(field.key, value, confidence, box),
+            *(FieldReading(key, part, confidence, box) for key, part in parts)]
 
 
 def read_page(image: np.ndarray, forms: Mapping[str, FormSpec], dpi: int = 300) -> PageReading:
@@ -42,6 +49,6 @@ def read_page(image: np.ndarray, forms: Mapping[str, FormSpec], dpi: int = 300) 
     spec = registration.spec
     with ThreadPoolExecutor(max_workers=READ_WORKERS) as pool:
         readings = pool.map(lambda field: read_field(registration.image, field, dpi), spec.fields)
-        fields = {reading.key: reading for reading in readings}
+        fields = {reading.key: reading for group in readings for reading in group}
     return PageReading(spec.form_id, spec.version, fields, registration.image, dpi,
                        registration.fit_error_px)

@@ -18,8 +18,9 @@ from ocr.fieldmap import FormSpec
 from ocr.geometry import mm_to_px
 from ocr.qrpayload import parse_qr_payload
 
-QR_SCALES = (0.5, 1.0, 0.25)
-"""Half size first: fastest and reliable at 300 dpi; full size then a quarter as fallbacks."""
+QR_SCALES = (0.5, 1.0, 0.25, 1.5)
+"""Half size first: fastest and reliable at 300 dpi; full size then a quarter as fallbacks;
+last, enlarged, which decodes blurred 200 dpi JPEG scans whose modules are only ~4 px."""
 SEARCH_MARGIN_MM = 8.0
 MARK_AREA_TOLERANCE = 0.45
 MARK_MIN_FILL = 0.8
@@ -53,7 +54,8 @@ def _find_qr(gray: np.ndarray) -> tuple[str, np.ndarray]:
     detector = cv2.QRCodeDetector()
     for scale in QR_SCALES:
         scaled = gray if scale == 1.0 else cv2.resize(
-            gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+            gray, None, fx=scale, fy=scale,
+            interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
         text, points, _ = detector.detectAndDecode(scaled)
         if text and points is not None:
             return text, points.reshape(4, 2).astype(np.float64) / scale

@@ -1,67 +1,148 @@
-"""What a filled covid19 form says for one resident: the ground truth of a generated page."""
+"""What a filled form says for one resident: the ground truth of a generated page.
+
+Answers hang together the way real ones do: the first-dose question matches the ticket, the
+follow-up questions are left blank when their lead question is answered "no", a deferred
+vaccination leaves the vaccination box empty.
+"""
 
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from ocr.checkdigits import with_local_government_check_digit
-from samples.people import Resident
+from samples.lots import lots_of
+from samples.people import Resident, unique_digits
 
 MATSUDO_CODE = with_local_government_check_digit("12207")
-LOTS = {
-    "pfizer": ("FF5357", "FH0151", "FJ5929", "EY0779"),
-    "moderna": ("3003412", "3005236", "000091A"),
-    "daiichi": ("TD0001", "TD0013", "TD0020"),
-}
-"""Lot numbers in the style printed on real vials (not real lots)."""
-CLINIC_CODES = ("1212345678", "1210987654", "1214400217")
-FIRST_VACCINATION = date(2021, 2, 17)
-LAST_VACCINATION = date(2023, 12, 28)
+CLINICS = (
+    ("松戸市立総合医療センター", "1212345678"), ("小金原クリニック", "1210987654"),
+    ("新松戸中央病院", "1214400217"), ("常盤平内科医院", "1213300425"),
+    ("五香駅前クリニック", "1215501133"), ("松戸市民会館", "1219900011"),
+)
+DOCTORS = ("田村 誠", "大野 恵美", "石井 健一", "川口 直子", "松田 浩", "野村 由紀")
+COVID_SPAN = (date(2021, 2, 17), date(2023, 12, 28))
+INFLUENZA_SPAN = (date(2023, 10, 1), date(2024, 1, 31))
+DOSE_ML = {"pfizer": "0.3", "moderna": "0.5", "daiichi": "0.6"}
+CHILD_DOSE_ML = "0.2"
+CHILD_AGE = 12
 DEFER_RATE = 0.05
-YES_RATE = 0.1
+YES_RATE = 0.06
 
 
-def _vaccination_date(rng: random.Random) -> str:
-    span = (LAST_VACCINATION - FIRST_VACCINATION).days
-    return (FIRST_VACCINATION + timedelta(days=rng.randint(0, span))).isoformat()
+@dataclass(frozen=True)
+class Ticket:
+    """One issued 接種券 (a row of tickets.csv)."""
+
+    ticket_number: str
+    atena_number: str
+    municipality_code: str
+    ticket_kind: str
+    ticket_dose: str
+
+
+def issue_ticket(rng: random.Random, resident: Resident, taken: set[str]) -> Ticket:
+    """A Matsudo ticket for the resident: kind 2 for children under 12, else 1."""
+    age = (date(2023, 10, 1) - date.fromisoformat(resident.birth_date)).days // 365
+    kind = "2" if age < CHILD_AGE else "1"
+    return Ticket(unique_digits(rng, 10, taken), resident.atena_number, MATSUDO_CODE, kind,
+                  str(rng.randint(1, 5)))
+
+
+def _day_between(rng: random.Random, first: date, last: date) -> str:
+    return (first + timedelta(days=rng.randint(0, max(0, (last - first).days)))).isoformat()
 
 
 def _phone(rng: random.Random) -> str:
-    area = rng.choice(("047", "043", "080", "090", "070"))
+    area = rng.choice(("047", "047", "043", "080", "090", "070"))
     return f"{area}-{rng.randint(100, 999)}-{rng.randint(0, 9999):04d}"
 
 
-def form_values(rng: random.Random, resident: Resident) -> dict[str, str]:
-    """Every covid19 v1 field as the truth JSON gives it.
+def _yes(rng: random.Random, rate: float = YES_RATE) -> str:
+    return "yes" if rng.random() < rate else "no"
 
-    A deferred vaccination (見合わせ) leaves the vaccine, lot, dose and date blank, as a doctor
-    would; those values are then "".
-    """
-    defer = rng.random() < DEFER_RATE
-    vaccine = rng.choice(sorted(LOTS))
-    values = {
-        "municipality_code": MATSUDO_CODE,
-        "ticket_number": resident.ticket_number,
+
+def _questions(rng: random.Random, first_dose: bool, female: bool) -> dict[str, str]:
+    """q1..q12 of the covid19 form; q5 only when q4 (under treatment) is "yes"."""
+    treated = _yes(rng, 0.25)
+    answers = ["yes" if first_dose else "no", _yes(rng, 0.95), _yes(rng, 0.97), treated,
+               ("yes" if rng.random() < 0.9 else "no") if treated == "yes" else "",
+               _yes(rng), _yes(rng, 0.02), _yes(rng, 0.02), _yes(rng), _yes(rng),
+               _yes(rng, 0.05) if female else "no", _yes(rng, 0.03)]
+    return {f"q{index}": answer for index, answer in enumerate(answers, start=1)}
+
+
+def _influenza_questions(rng: random.Random) -> dict[str, str]:
+    """q1..q12 of the influenza form; q6 only when q5 (chronic illness) is "yes"."""
+    chronic = _yes(rng, 0.4)
+    answers = [_yes(rng, 0.95), _yes(rng, 0.3), _yes(rng), _yes(rng, 0.03), chronic,
+               ("yes" if rng.random() < 0.9 else "no") if chronic == "yes" else "",
+               _yes(rng, 0.02), _yes(rng), _yes(rng), _yes(rng, 0.04), _yes(rng, 0.02),
+               _yes(rng)]
+    return {f"q{index}": answer for index, answer in enumerate(answers, start=1)}
+
+
+def _personal(rng: random.Random, resident: Resident) -> dict[str, str]:
+    return {
         "name_kana": resident.name_kana,
         "name": resident.name,
         "birth_date": resident.birth_date,
         "sex": resident.sex,
         "address": resident.address,
-        "phone": _phone(rng),
+        "phone": "" if rng.random() < 0.03 else _phone(rng),
         "body_temperature": str(rng.randint(355, 372)),
     }
-    for index in range(1, 7):
-        values[f"q{index}"] = "yes" if rng.random() < YES_RATE else "no"
-    values.update(
-        {
-            "consent": "1",
-            "doctor_decision": "defer" if defer else "ok",
-            "vaccine": "" if defer else vaccine,
-            "lot_number": "" if defer else rng.choice(LOTS[vaccine]),
-            "dose_number": "" if defer else str(rng.randint(1, 3)),
-            "vaccination_date": "" if defer else _vaccination_date(rng),
-            "clinic_code": rng.choice(CLINIC_CODES),
-        }
-    )
-    return values
+
+
+def _vaccination(rng: random.Random, vaccine: str, dose_ml: str, day: str) -> dict[str, str]:
+    """The doctor's box and the vaccination box; blank vaccination when deferred."""
+    defer = rng.random() < DEFER_RATE
+    doctor = rng.choice(DOCTORS)
+    place, clinic = rng.choice(CLINICS)
+    vaccinator = doctor if rng.random() < 0.8 else rng.choice(DOCTORS)
+    return {
+        "consent": "true" if rng.random() < 0.98 else "false",
+        "signature": "true" if rng.random() < 0.96 else "false",
+        "doctor_decision": "defer" if defer else "ok",
+        "doctor_name": doctor,
+        "vaccine": "" if defer else vaccine,
+        "lot_number": "" if defer else rng.choice(lots_of(vaccine)),
+        "dose_ml": "" if defer else dose_ml,
+        "place": "" if defer else place,
+        "clinic_code": clinic,
+        "vaccination_date": "" if defer else day,
+        "vaccinator_name": "" if defer else vaccinator,
+    }
+
+
+def covid19_values(rng: random.Random, resident: Resident, ticket: Ticket) -> dict[str, str]:
+    """Every covid19 v2 key (see FormSpec.output_keys) as the truth JSON gives it."""
+    birth = date.fromisoformat(resident.birth_date)
+    earliest = max(COVID_SPAN[0], birth.replace(year=birth.year + 5) + timedelta(days=1))
+    day = _day_between(rng, earliest, COVID_SPAN[1])
+    vaccine = rng.choice(sorted(DOSE_ML))
+    dose_ml = CHILD_DOSE_ML if ticket.ticket_kind == "2" else DOSE_ML[vaccine]
+    if ticket.ticket_kind == "2":
+        vaccine = "pfizer"
+    values = {
+        "ticket_line": (ticket.ticket_kind + ticket.ticket_dose + ticket.municipality_code
+                        + ticket.ticket_number),
+        "ticket_kind": ticket.ticket_kind,
+        "ticket_dose": ticket.ticket_dose,
+        "municipality_code": ticket.municipality_code,
+        "ticket_number": ticket.ticket_number,
+        **_personal(rng, resident),
+        **_questions(rng, ticket.ticket_dose == "1", resident.sex == "F"),
+    }
+    vaccination = _vaccination(rng, vaccine, dose_ml, day)
+    vaccination["dose_number"] = ticket.ticket_dose if vaccination["vaccine"] else ""
+    return values | vaccination
+
+
+def influenza_values(rng: random.Random, resident: Resident) -> dict[str, str]:
+    """Every influenza v1 key as the truth JSON gives it."""
+    values = {**_personal(rng, resident), "insurer_number": f"{rng.randint(1, 9999_9999):08d}",
+              **_influenza_questions(rng)}
+    day = _day_between(rng, *INFLUENZA_SPAN)
+    return values | _vaccination(rng, "influenza", "0.5", day)

@@ -33,9 +33,11 @@ class _Page:
         self.height = page_mm[1]
         self.font = reportlab_font()
 
-    def rect(self, box: Box, line_mm: float = BOX_LINE_MM, fill: bool = False) -> None:
+    def rect(self, box: Box, line_mm: float = BOX_LINE_MM, fill: bool = False,
+             dashed: bool = False) -> None:
         x, y, w, h = box
         self.canvas.setLineWidth(line_mm * mm)
+        self.canvas.setDash(2 * mm, 1.2 * mm) if dashed else self.canvas.setDash()
         self.canvas.rect(x * mm, (self.height - y - h) * mm, w * mm, h * mm, stroke=not fill,
                          fill=fill)
 
@@ -65,11 +67,11 @@ def _draw_qr(page: _Page, payload: str, box: Box) -> None:
 
 
 def _draw_field(page: _Page, field: FieldSpec) -> None:
-    x, y, w, h = field.box
-    if len(field.label) > LONG_LABEL_CHARS:
+    if field.show_label and len(field.label) > LONG_LABEL_CHARS:
         page.text(field.label, LEFT_MARGIN_MM, _baseline(field.box, 8.5), 8.5)
-    else:
-        page.text(field.label, x - 2, _baseline(field.box, LABEL_PT), LABEL_PT, right=True)
+    elif field.show_label:
+        page.text(field.label, field.box[0] - 2, _baseline(field.box, LABEL_PT), LABEL_PT,
+                  right=True)
     if field.type in ("digits", "date"):
         for row in field.digit_rows:
             rx, ry, rw, rh = row.box
@@ -84,7 +86,7 @@ def _draw_field(page: _Page, field: FieldSpec) -> None:
             page.rect(option.box, BOLD_LINE_MM)
             ox, oy, ow, oh = option.box
             page.text(option.label, ox + ow + 1, _baseline(option.box, OPTION_PT), OPTION_PT)
-    else:
+    elif field.type != "ocr_line":  # the OCR line is on the pasted sticker, not printed
         page.rect(field.box, BOLD_LINE_MM)
 
 
@@ -101,6 +103,9 @@ def build_blank_form(spec: FormSpec, path: Path) -> None:
         half = mark.size / 2
         page.rect((mark.x - half, mark.y - half, mark.size, mark.size), fill=True)
     _draw_qr(page, spec.qr_payload, spec.qr)
+    for frame in spec.frames:
+        page.rect(frame.box, frame.line_mm, dashed=frame.dashed)
+    page.canvas.setDash()
     for note in spec.notes:
         page.text(note.text, note.x, note.y, note.size)
     for field in spec.fields:

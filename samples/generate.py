@@ -1,6 +1,8 @@
-"""Generates a set of synthetic scanned forms with ground truth, a register extract and lots.
+"""Generates a set of synthetic scanned forms with ground truth and what the city knows.
 
-`python -m samples.generate OUT_DIR --count 20 --seed 1` writes a set to OUT_DIR.
+`python -m samples.generate OUT_DIR --count 20 --seed 1 --quality office --form mixed` writes
+a set to OUT_DIR: page images with truth JSON beside them, batch.pdf, batch.tif,
+residents.csv, tickets.csv and lots.csv.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import csv
 import dataclasses
 import json
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -17,21 +20,27 @@ from pathlib import Path
 import cv2
 import numpy as np
 from pdf2image import convert_from_path
-from PIL import Image
+from PIL import Image, TiffImagePlugin
 
 from ocr.fieldmap import FormSpec, load_forms
-from samples.answers import LOTS, form_values
+from samples.answers import Ticket, covid19_values, influenza_values, issue_ticket
 from samples.blank_form import FORMS_DIR
 from samples.filler import fill_page
+from samples.lots import LOTS, Lot
 from samples.people import Resident, make_residents
-from samples.scanner import draw_params, scan
+from samples.scanner import QUALITIES, draw_params, encode, scan
 
-FORM_ID = "covid19"
 DPI = 300
-UPSIDE_DOWN_EVERY = 10
-"""Every tenth page (the 4th, 14th, ...) is fed upside down."""
+FORMS = ("covid19", "influenza")
+MIXED_INFLUENZA_SHARE = 0.2
+AGES = {"covid19": (5, 95), "influenza": (65, 100)}
 OTHERS_PER_FORM = 3
-PNG_COMPRESSION = 3
+TICKETED_OTHERS = 0.6
+"""Share of register residents on no form who hold an (unused) ticket."""
+PAGE_GLOB = "page-*.json"
+CONTAINER_JPEG_QUALITY = 60
+"""batch.tif is for ingest tests, not for measuring the reader: kept small (batch.pdf uses
+Pillow's JPEG default, 75, as Pillow passes one quality to its G4 frames too)."""
 
 
 @dataclass(frozen=True)
@@ -41,82 +50,133 @@ class GeneratedSet:
     directory: Path
     pages: tuple[Path, ...]
     batch_pdf: Path
+    batch_tiff: Path
     residents_csv: Path
+    tickets_csv: Path
     lots_csv: Path
 
 
 @cache
-def _blank_raster(pdf: Path, dpi: int) -> Image.Image:
+def _blank_raster(form_id: str) -> Image.Image:
     """The blank form rasterised once per process; every page is filled on a copy."""
-    return convert_from_path(str(pdf), dpi=dpi, grayscale=True)[0].convert("L")
+    pdf = FORMS_DIR / f"{form_id}.pdf"
+    return convert_from_path(str(pdf), dpi=DPI, grayscale=True)[0].convert("L")
 
 
-def _write_residents(path: Path, residents: list[Resident]) -> None:
-    names = [field.name for field in dataclasses.fields(Resident)]
+def _write_csv(path: Path, rows: Sequence[object], row_type: type) -> None:
+    names = [field.name for field in dataclasses.fields(row_type)]
     with path.open("w", encoding="utf-8", newline="") as stream:
         writer = csv.DictWriter(stream, fieldnames=names)
         writer.writeheader()
-        writer.writerows(dataclasses.asdict(resident) for resident in residents)
+        writer.writerows(dataclasses.asdict(row) for row in rows)
 
 
-def _write_lots(path: Path) -> None:
-    with path.open("w", encoding="utf-8", newline="") as stream:
-        writer = csv.writer(stream)
-        writer.writerow(["lot_number", "vaccine"])
-        for vaccine, lots in sorted(LOTS.items()):
-            writer.writerows([lot, vaccine] for lot in lots)
+def _container_image(page: Path) -> Image.Image:
+    """The page as a container frame: fax pages as 1-bit, so that they are stored as G4."""
+    image = Image.open(page)
+    colours = image.getcolors(2) if page.suffix == ".png" else None
+    return image.convert("1") if colours is not None else image
 
 
-def _render_page(spec: FormSpec, values: dict[str, str], index: int, rng: random.Random,
-                 noise: np.random.Generator) -> tuple[np.ndarray, dict]:
-    """The scanned page and its truth; `scan` in the truth records skew, shift and flip."""
-    blank = _blank_raster(FORMS_DIR / f"{spec.form_id}.pdf", DPI)
-    filled = np.asarray(fill_page(blank, spec, values, rng, DPI))
-    params = draw_params(noise, upside_down=index % UPSIDE_DOWN_EVERY == 3)
-    truth = {"form": spec.form_id, "fields": values, "scan": dataclasses.asdict(params)}
-    return scan(filled, params, noise, DPI), truth
+def _write_batches(directory: Path, pages: list[Path]) -> tuple[Path, Path]:
+    """batch.pdf and batch.tif holding every page in order, the way a scanner packs them:
+    gray pages as JPEG, fax pages as CCITT G4."""
+    pdf, tiff = directory / "batch.pdf", directory / "batch.tif"
+    images = [_container_image(page) for page in pages]
+    if images:
+        images[0].save(pdf, save_all=True, append_images=images[1:], resolution=DPI)
+        with TiffImagePlugin.AppendingTiffWriter(str(tiff), new=True) as stream:
+            for image in images:
+                dpi = image.info.get("dpi", (DPI, DPI))
+                if image.mode == "1":
+                    image.save(stream, format="TIFF", compression="group4", dpi=dpi)
+                else:
+                    image.save(stream, format="TIFF", compression="jpeg",
+                               quality=CONTAINER_JPEG_QUALITY, dpi=dpi)
+                stream.newFrame()
+    return pdf, tiff
 
 
-def generate_set(out_dir: Path, count: int, seed: int, residents: int | None = None
-                 ) -> GeneratedSet:
-    """Write `count` scanned pages with truth JSON, batch.pdf, residents.csv and lots.csv.
+def _render(spec: FormSpec, values: dict[str, str], quality: str, rng: random.Random,
+            noise: np.random.Generator) -> tuple[str, bytes, dict]:
+    filled = np.asarray(fill_page(_blank_raster(spec.form_id), spec, values, rng, DPI))
+    params = draw_params(noise, quality)
+    suffix, data = encode(scan(filled, params, noise, DPI), params)
+    truth = {"form": spec.form_id, "fields": {key: values[key] for key in spec.output_keys},
+             "scan": dataclasses.asdict(params)}
+    return suffix, data, truth
 
-    The same seed gives the same files. Each page belongs to a different resident;
-    `residents` is how many further register entries are on no form (default 3 per page).
-    """
+
+def write_set(out_dir: Path, qualities: Sequence[str], seed: int, form: str = "covid19",
+              residents: int | None = None) -> GeneratedSet:
+    """One page per entry of `qualities` (clean, office or poor), of `form` (covid19,
+    influenza or mixed), with everything `generate_set` describes."""
+    if form not in (*FORMS, "mixed") or not set(qualities) <= set(QUALITIES):
+        raise ValueError(f"unknown form {form!r} or quality in {sorted(set(qualities))}")
     out_dir.mkdir(parents=True, exist_ok=True)
-    spec = load_forms(FORMS_DIR)[FORM_ID]
+    specs = load_forms(FORMS_DIR)
     rng = random.Random(seed)
     noise = np.random.default_rng(seed)
+    count = len(qualities)
+    form_ids = [form if form != "mixed" else
+                ("influenza" if rng.random() < MIXED_INFLUENZA_SHARE else "covid19")
+                for _ in range(count)]
     others = OTHERS_PER_FORM * count if residents is None else residents
-    people = make_residents(rng, count, others)
+    taken: set[str] = set()
+    people = make_residents(rng, [AGES[form_id] for form_id in form_ids], others, taken)
+    tickets: list[Ticket] = []
     pages: list[Path] = []
-    images: list[Image.Image] = []
-    for index, person in enumerate(people[:count]):
-        image, truth = _render_page(spec, form_values(rng, person), index, rng, noise)
-        path = out_dir / f"page-{index + 1:04d}.png"
-        cv2.imwrite(str(path), image, [cv2.IMWRITE_PNG_COMPRESSION, PNG_COMPRESSION])
+    for index, (form_id, quality) in enumerate(zip(form_ids, qualities, strict=True)):
+        person = people[index]
+        if form_id == "covid19":
+            tickets.append(issue_ticket(rng, person, taken))
+            values = covid19_values(rng, person, tickets[-1])
+        else:
+            values = influenza_values(rng, person)
+        suffix, data, truth = _render(specs[form_id], values, quality, rng, noise)
+        path = out_dir / f"page-{index + 1:04d}{suffix}"
+        path.write_bytes(data)
         path.with_suffix(".json").write_text(json.dumps(truth, ensure_ascii=False, indent=1),
                                              encoding="utf-8")
         pages.append(path)
-        images.append(Image.fromarray(image))
-    batch = out_dir / "batch.pdf"
-    if images:
-        images[0].save(batch, save_all=True, append_images=images[1:], resolution=DPI)
-    register = list(people)
+    tickets += [issue_ticket(rng, person, taken) for person in people[count:]
+                if person.address.startswith("千葉県松戸市") and rng.random() < TICKETED_OTHERS]
+    register: list[Resident] = list(people)
     rng.shuffle(register)
-    _write_residents(out_dir / "residents.csv", register)
-    _write_lots(out_dir / "lots.csv")
-    return GeneratedSet(out_dir, tuple(pages), batch, out_dir / "residents.csv",
-                        out_dir / "lots.csv")
+    _write_csv(out_dir / "residents.csv", register, Resident)
+    _write_csv(out_dir / "tickets.csv", sorted(tickets, key=lambda t: t.ticket_number), Ticket)
+    _write_csv(out_dir / "lots.csv", LOTS, Lot)
+    pdf, tiff = _write_batches(out_dir, pages)
+    return GeneratedSet(out_dir, tuple(pages), pdf, tiff, out_dir / "residents.csv",
+                        out_dir / "tickets.csv", out_dir / "lots.csv")
+
+
+def generate_set(out_dir: Path, count: int, seed: int, quality: str = "office",
+                 form: str = "covid19", residents: int | None = None) -> GeneratedSet:
+    """Write `count` scanned pages of `quality` with truth JSON, batch.pdf, batch.tif,
+    residents.csv, tickets.csv and lots.csv.
+
+    The same seed gives the same files (batch.pdf aside, which carries its creation date).
+    Each page belongs to a different resident; `residents` is how many further register
+    entries are on no form (default 3 per page). `form` "mixed" picks covid19 or influenza
+    for each page.
+    """
+    return write_set(out_dir, [quality] * count, seed, form, residents)
 
 
 def load_truth(directory: Path) -> list[tuple[Path, dict]]:
-    """Each page image of a set with its truth JSON, in page order."""
-    return [
-        (png, json.loads(png.with_suffix(".json").read_text(encoding="utf-8")))
-        for png in sorted(directory.glob("page-*.png"))
-    ]
+    """Each page image of a set (PNG or JPEG) with its truth JSON, in page order."""
+    pages = []
+    for truth in sorted(directory.glob(PAGE_GLOB)):
+        image = next(path for path in (truth.with_suffix(".png"), truth.with_suffix(".jpg"))
+                     if path.exists())
+        pages.append((image, json.loads(truth.read_text(encoding="utf-8"))))
+    return pages
+
+
+def read_image(path: Path) -> np.ndarray:
+    """A page image of a set as grayscale, the way the reader is fed."""
+    return cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
 
 
 def main() -> None:
@@ -125,9 +185,11 @@ def main() -> None:
     parser.add_argument("out_dir", type=Path)
     parser.add_argument("--count", type=int, default=20)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--quality", choices=sorted(QUALITIES), default="office")
+    parser.add_argument("--form", choices=[*FORMS, "mixed"], default="covid19")
     parser.add_argument("--residents", type=int, default=None)
     args = parser.parse_args()
-    generate_set(args.out_dir, args.count, args.seed, args.residents)
+    generate_set(args.out_dir, args.count, args.seed, args.quality, args.form, args.residents)
 
 
 if __name__ == "__main__":

@@ -22,10 +22,11 @@ ARTIFACTS = Path(os.environ.get("YOSHIN_TEST_ARTIFACTS", "test-artifacts")).reso
 
 @pytest.fixture(scope="session")
 def sample_set(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
-    """Twenty generated forms with their truth, the register extract and batch.pdf."""
+    """Twenty clean covid19 forms with their truth, what the city knows, and batch.pdf."""
     from samples.generate import generate_set
 
-    return generate_set(tmp_path_factory.mktemp("samples"), count=20, seed=20261127)
+    return generate_set(tmp_path_factory.mktemp("samples"), count=20, seed=20261127,
+                        quality="clean")
 
 
 @pytest.fixture(scope="session")

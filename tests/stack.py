@@ -111,7 +111,10 @@ class Stack:
         if process is None:
             return
         try:
-            os.killpg(process.pid, sig)
+            if sig == signal.SIGTERM:
+                process.send_signal(sig)  # the main process shuts its children down itself
+            else:
+                os.killpg(process.pid, sig)
             process.wait(timeout=30)
         except (ProcessLookupError, subprocess.TimeoutExpired):
             os.killpg(process.pid, signal.SIGKILL)

@@ -12,12 +12,14 @@ from models.settings import Settings, get_settings
 def _embedded_transport(settings: Settings) -> dict[str, object]:
     messages = settings.embedded_queue_dir / "messages"
     processed = settings.embedded_queue_dir / "processed"
-    for folder in (messages, processed):
+    control = settings.embedded_queue_dir / "control"
+    for folder in (messages, processed, control):
         folder.mkdir(parents=True, exist_ok=True)
     return {
         "data_folder_in": str(messages),
         "data_folder_out": str(messages),
         "processed_folder": str(processed),
+        "control_folder": str(control),
         "store_processed": False,
         "polling_interval": 0.2,
     }

@@ -88,8 +88,9 @@ def _start_worker(env: dict[str, str], workers: int, log: Path) -> subprocess.Po
 
 
 def _stop(worker: subprocess.Popen) -> None:
-    """Warm shutdown first; a worker that does not stop in time is killed."""
-    os.killpg(worker.pid, signal.SIGTERM)
+    """Warm shutdown first (the main process lets its pool finish the current page); a worker
+    that does not stop in time is killed with its pool."""
+    worker.send_signal(signal.SIGTERM)
     try:
         worker.wait(timeout=30)
     except subprocess.TimeoutExpired:

@@ -7,6 +7,7 @@ import os
 import secrets
 import subprocess
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -167,14 +168,38 @@ def ingest(
         console.print(", ".join(f"{k} {v}" for k, v in sorted(state.counts.items())))
 
 
+class Quality(StrEnum):
+    CLEAN = "clean"
+    OFFICE = "office"
+    POOR = "poor"
+
+
+class SampleForm(StrEnum):
+    COVID19 = "covid19"
+    INFLUENZA = "influenza"
+    MIXED = "mixed"
+
+
 @samples_app.command("generate")
-def samples_generate(directory: Path, count: int = 10, seed: int = 1) -> None:
-    """Write filled sample forms, their truth and a resident register extract."""
+def samples_generate(
+    directory: Path,
+    count: Annotated[int, typer.Option(min=1)] = 10,
+    seed: int = 1,
+    quality: Quality = Quality.OFFICE,
+    form: SampleForm = SampleForm.COVID19,
+) -> None:
+    """Write filled, scanned sample forms with their truth, batch.pdf and batch.tif, and what
+    the city knows about them (residents.csv, tickets.csv, lots.csv)."""
+    import time
+
     from samples.generate import generate_set
 
-    made = generate_set(directory, count=count, seed=seed)
-    console.print(f"{len(made.pages)} pages, {made.batch_pdf.name} and "
-                  f"{made.residents_csv.name} in {made.directory}")
+    started = time.monotonic()
+    with console.status(f"generating {count} {quality} pages…"):
+        made = generate_set(directory, count=count, seed=seed, quality=quality, form=form)
+    console.print(f"{len(made.pages)} {quality} pages in {made.directory} "
+                  f"({time.monotonic() - started:.0f} s), with batch.pdf, batch.tif, "
+                  "residents.csv, tickets.csv and lots.csv")
 
 
 @app.command("eval")

@@ -13,6 +13,7 @@ from samples.generate import generate_set, load_truth
 
 PAGES = 6
 SEED = 3
+INFLUENZA_PAGES = 2
 
 
 @pytest.fixture(scope="session")
@@ -23,7 +24,14 @@ def forms() -> dict[str, FormSpec]:
 @pytest.fixture(scope="session")
 def truth_pages(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[Path, dict]]:
     directory = tmp_path_factory.mktemp("ocr-set")
-    generate_set(directory, PAGES, SEED)
+    generate_set(directory, PAGES, SEED, quality="office")
+    return load_truth(directory)
+
+
+@pytest.fixture(scope="session")
+def influenza_pages(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[Path, dict]]:
+    directory = tmp_path_factory.mktemp("ocr-influenza")
+    generate_set(directory, INFLUENZA_PAGES, SEED, quality="clean", form="influenza")
     return load_truth(directory)
 
 

@@ -9,20 +9,36 @@ from ocr.qrpayload import parse_qr_payload
 
 def test_covid19_map_has_the_fields_in_form_order(forms: dict[str, FormSpec]) -> None:
     spec = forms["covid19"]
-    keys = [field.key for field in spec.fields]
-    assert keys == [
-        "municipality_code", "ticket_number", "name_kana", "name", "birth_date", "sex",
-        "address", "phone", "body_temperature", "q1", "q2", "q3", "q4", "q5", "q6", "consent",
-        "doctor_decision", "vaccine", "lot_number", "dose_number", "vaccination_date",
-        "clinic_code",
+    assert list(spec.output_keys) == [
+        "ticket_line", "ticket_kind", "ticket_dose", "municipality_code", "ticket_number",
+        "name_kana", "name", "birth_date", "sex", "address", "phone", "body_temperature",
+        *(f"q{n}" for n in range(1, 13)), "consent", "signature", "doctor_decision",
+        "doctor_name", "vaccine", "lot_number", "dose_ml", "dose_number", "place", "clinic_code",
+        "vaccination_date", "vaccinator_name",
     ]
-    assert spec.qr_payload == "YOSHIN:covid19:1"
+    assert spec.qr_payload == "YOSHIN:covid19:2"
     assert spec.page_mm == (210.0, 297.0)
     assert [o.value for o in spec.field("vaccine").options] == ["pfizer", "moderna", "daiichi"]
 
 
-def test_every_box_lies_on_the_page(forms: dict[str, FormSpec]) -> None:
-    spec = forms["covid19"]
+def test_the_ticket_line_splits_into_its_four_keys(forms: dict[str, FormSpec]) -> None:
+    line = forms["covid19"].field("ticket_line")
+    assert line.split_value("141220765511681647") == {
+        "ticket_kind": "1", "ticket_dose": "4", "municipality_code": "122076",
+        "ticket_number": "5511681647"}
+    assert set(line.split_value("14122076").values()) == {""}
+
+
+def test_influenza_keys_mean_what_covid19_keys_mean(forms: dict[str, FormSpec]) -> None:
+    covid, influenza = forms["covid19"], forms["influenza"]
+    assert "ticket_line" not in influenza.output_keys
+    assert set(influenza.output_keys) - set(covid.output_keys) == {"insurer_number"}
+    assert [o.value for o in influenza.field("vaccine").options] == ["influenza"]
+
+
+@pytest.mark.parametrize("form_id", ["covid19", "influenza"])
+def test_every_box_lies_on_the_page(forms: dict[str, FormSpec], form_id: str) -> None:
+    spec = forms[form_id]
     width, height = spec.page_mm
     boxes = [field.box for field in spec.fields]
     boxes += [option.box for field in spec.fields for option in field.options]

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pytest
 from pdf2image import convert_from_path
 
 from ocr import load_forms, read_page
@@ -17,22 +18,26 @@ def _qr_text(image: np.ndarray) -> str:
     return text
 
 
-def test_the_blank_form_is_an_a4_page_with_its_qr(forms_dir: Path, tmp_path: Path) -> None:
-    spec = load_forms(forms_dir)["covid19"]
-    built = tmp_path / "covid19.pdf"
+@pytest.mark.parametrize(("form_id", "payload"), [("covid19", "YOSHIN:covid19:2"),
+                                                  ("influenza", "YOSHIN:influenza:1")])
+def test_the_blank_form_is_an_a4_page_with_its_qr(forms_dir: Path, tmp_path: Path, form_id: str,
+                                                  payload: str) -> None:
+    spec = load_forms(forms_dir)[form_id]
+    built = tmp_path / f"{form_id}.pdf"
     build_blank_form(spec, built)
-    for pdf in (built, forms_dir / "covid19.pdf"):
-        pages = convert_from_path(str(pdf), dpi=100, grayscale=True)
+    for pdf in (built, forms_dir / f"{form_id}.pdf"):
+        pages = convert_from_path(str(pdf), dpi=150, grayscale=True)
         assert len(pages) == 1
         width, height = pages[0].size
-        assert abs(width - 827) <= 1 and abs(height - 1169) <= 1
-        assert _qr_text(np.asarray(pages[0])) == "YOSHIN:covid19:1"
+        assert abs(width - 1240) <= 1 and abs(height - 1754) <= 1
+        assert _qr_text(np.asarray(pages[0])) == payload
 
 
-def test_the_committed_pdf_reads_as_an_empty_form(forms_dir: Path) -> None:
+@pytest.mark.parametrize("form_id", ["covid19", "influenza"])
+def test_the_committed_pdf_reads_as_an_empty_form(forms_dir: Path, form_id: str) -> None:
     forms = load_forms(forms_dir)
-    page = convert_from_path(str(forms_dir / "covid19.pdf"), dpi=300, grayscale=True)[0]
+    page = convert_from_path(str(forms_dir / f"{form_id}.pdf"), dpi=300, grayscale=True)[0]
     reading = read_page(np.asarray(page), forms)
     assert reading.fit_error_px < 2
-    assert {field.value for field in reading.fields.values()} <= {"", "0"}
+    assert {field.value for field in reading.fields.values()} <= {"", "false"}
     assert min(field.confidence for field in reading.fields.values()) > 0.9

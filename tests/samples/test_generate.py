@@ -1,4 +1,4 @@
-"""The synthetic set: deterministic, complete truth, a consistent register extract."""
+"""The synthetic sets: deterministic, complete truth, CSVs consistent with the forms."""
 
 from __future__ import annotations
 
@@ -7,18 +7,25 @@ import re
 from pathlib import Path
 
 import cv2
+import pytest
 from pdf2image import pdfinfo_from_path
+from PIL import Image
 
 from ocr import load_forms
 from ocr.checkdigits import is_valid_my_number
 from samples.generate import GeneratedSet, load_truth
 
 RESIDENT_COLUMNS = ["atena_number", "my_number", "name", "name_kana", "birth_date", "sex",
-                    "address", "ticket_number"]
+                    "address"]
+TICKET_COLUMNS = ["ticket_number", "atena_number", "municipality_code", "ticket_kind",
+                  "ticket_dose"]
+LOT_COLUMNS = ["lot_number", "vaccine", "manufacturer"]
 
 
-def _residents(generated: GeneratedSet) -> list[dict[str, str]]:
-    with generated.residents_csv.open(encoding="utf-8", newline="") as stream:
+def _rows(path: Path, columns: list[str]) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as stream:
+        assert stream.readline().strip().split(",") == columns
+    with path.open(encoding="utf-8", newline="") as stream:
         return list(csv.DictReader(stream))
 
 
@@ -32,66 +39,89 @@ def test_the_same_seed_gives_the_same_files(small_set: GeneratedSet,
             assert first == (small_set_again.directory / name).read_bytes(), name
 
 
-def test_pages_are_300_dpi_a4_scans(small_set: GeneratedSet) -> None:
+def test_clean_pages_are_300_dpi_a4_scans(small_set: GeneratedSet) -> None:
     assert [p.name for p in small_set.pages] == ["page-0001.png", "page-0002.png",
                                                  "page-0003.png"]
     image = cv2.imread(str(small_set.pages[0]), cv2.IMREAD_UNCHANGED)
     height, width = image.shape[:2]
     assert abs(width - 2480) <= 2 and abs(height - 3508) <= 2
     assert pdfinfo_from_path(str(small_set.batch_pdf))["Pages"] == 3
+    assert Image.open(small_set.batch_tiff).n_frames == 3
 
 
-def test_truth_has_every_field_in_its_format(small_set: GeneratedSet, forms_dir: Path) -> None:
-    spec = load_forms(forms_dir)["covid19"]
-    truth = load_truth(small_set.directory)
-    assert [path for path, _ in truth] == list(small_set.pages)
+def test_poor_pages_are_200_dpi_jpeg_or_fax(mixed_set: GeneratedSet) -> None:
+    for path, page in load_truth(mixed_set.directory):
+        assert page["scan"]["dpi"] == 200
+        assert path.suffix == (".png" if page["scan"]["fax"] else ".jpg")
+        assert cv2.imread(str(path), cv2.IMREAD_GRAYSCALE).shape[1] < 2000  # A4 + margin
+    assert Image.open(mixed_set.batch_tiff).n_frames == len(mixed_set.pages)
+
+
+@pytest.mark.parametrize("set_name", ["small_set", "mixed_set"])
+def test_truth_has_every_key_in_its_format(set_name: str, request: pytest.FixtureRequest,
+                                           forms_dir: Path) -> None:
+    generated: GeneratedSet = request.getfixturevalue(set_name)
+    forms = load_forms(forms_dir)
+    truth = load_truth(generated.directory)
+    assert [path for path, _ in truth] == list(generated.pages)
     for _, page in truth:
-        assert page["form"] == "covid19"
+        spec = forms[page["form"]]
         values = page["fields"]
-        assert list(values) == [field.key for field in spec.fields]
-        assert values["municipality_code"] == "122076"
+        assert list(values) == list(spec.output_keys)
         for field in spec.fields:
             value = values[field.key]
-            if field.type == "digits" and value:
+            if field.type in ("digits", "ocr_line") and value:
                 assert value.isdigit() and len(value) == field.chars
             if field.type == "date" and value:
                 assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)
             if field.type == "choice":
                 assert value in ["", *(option.value for option in field.options)]
-            if field.type == "check":
-                assert value in ("0", "1")
-        assert re.fullmatch(r"0\d{2}-\d{3}-\d{4}", values["phone"])
+            if field.type in ("check", "presence"):
+                assert value in ("true", "false")
+            for key, part in field.split_value(value).items():
+                assert values[key] == part
+        assert values["phone"] == "" or re.fullmatch(r"0\d{2}-\d{3}-\d{4}", values["phone"])
 
 
-def test_residents_cover_the_forms_and_more(small_set: GeneratedSet) -> None:
-    residents = _residents(small_set)
-    with small_set.residents_csv.open(encoding="utf-8") as stream:
-        assert stream.readline().strip().split(",") == RESIDENT_COLUMNS
-    assert len(residents) == 3 + 3 * 3
-    for column in ("atena_number", "my_number", "ticket_number"):
+def test_mixed_sets_hold_both_forms(committed_dir: Path) -> None:
+    forms = {page["form"] for _, page in load_truth(committed_dir)}
+    assert forms == {"covid19", "influenza"}
+
+
+@pytest.mark.parametrize("where", ["small_set", "mixed_set", "committed"])
+def test_csvs_are_consistent_with_the_forms(where: str, request: pytest.FixtureRequest,
+                                            committed_dir: Path) -> None:
+    directory = (committed_dir if where == "committed"
+                 else request.getfixturevalue(where).directory)
+    residents = _rows(directory / "residents.csv", RESIDENT_COLUMNS)
+    tickets = _rows(directory / "tickets.csv", TICKET_COLUMNS)
+    lots = {row["lot_number"]: row for row in _rows(directory / "lots.csv", LOT_COLUMNS)}
+    pages = load_truth(directory)
+    assert len(residents) == 4 * len(pages)
+    for column in ("atena_number", "my_number"):
         assert len({row[column] for row in residents}) == len(residents)
+    assert len({row["ticket_number"] for row in tickets}) == len(tickets)
     for row in residents:
         assert is_valid_my_number(row["my_number"])
         assert re.fullmatch(r"\d{10}", row["atena_number"])
         assert re.fullmatch(r"\S+ \S+", row["name"])
         assert re.fullmatch(r"[ァ-ヶー]+ [ァ-ヶー]+", row["name_kana"])
         assert row["sex"] in ("M", "F")
-    by_ticket = {row["ticket_number"]: row for row in residents}
-    for _, page in load_truth(small_set.directory):
+    by_atena = {row["atena_number"]: row for row in residents}
+    by_ticket = {row["ticket_number"]: row for row in tickets}
+    for _, page in pages:
         values = page["fields"]
-        person = by_ticket[values["ticket_number"]]
-        for key in ("name", "name_kana", "birth_date", "sex", "address"):
+        person = next(row for row in residents if row["name"] == values["name"]
+                      and row["birth_date"] == values["birth_date"])
+        for key in ("name_kana", "sex", "address"):
             assert person[key] == values[key]
         assert person["address"].startswith("千葉県松戸市")
+        if page["form"] == "covid19":
+            ticket = by_ticket[values["ticket_number"]]
+            assert by_atena[ticket["atena_number"]] == person
+            for key in ("municipality_code", "ticket_kind", "ticket_dose"):
+                assert ticket[key] == values[key]
+        if values["lot_number"]:
+            assert lots[values["lot_number"]]["vaccine"] == values["vaccine"]
         if values["vaccination_date"]:
             assert values["vaccination_date"] > person["birth_date"]
-
-
-def test_forms_use_the_listed_lots(small_set: GeneratedSet) -> None:
-    with small_set.lots_csv.open(encoding="utf-8", newline="") as stream:
-        lots = {row["lot_number"]: row["vaccine"] for row in csv.DictReader(stream)}
-    assert set(lots.values()) == {"pfizer", "moderna", "daiichi"}
-    for _, page in load_truth(small_set.directory):
-        values = page["fields"]
-        if values["lot_number"]:
-            assert lots[values["lot_number"]] == values["vaccine"]

@@ -1,0 +1,39 @@
+"""The lot master: lot numbers in the style printed on real vials (not real lots)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Lot:
+    """One row of lots.csv."""
+
+    lot_number: str
+    vaccine: str
+    manufacturer: str
+
+
+MANUFACTURERS = {
+    "pfizer": "ファイザー株式会社",
+    "moderna": "モデルナ・ジャパン株式会社",
+    "daiichi": "第一三共株式会社",
+}
+LOTS = (
+    *(Lot(n, "pfizer", MANUFACTURERS["pfizer"]) for n in ("FF5357", "FH0151", "FJ5929", "EY0779",
+                                                          "GH9693", "HD5912")),
+    *(Lot(n, "moderna", MANUFACTURERS["moderna"]) for n in ("3003412", "3005236", "000091A",
+                                                            "AS1028A")),
+    *(Lot(n, "daiichi", MANUFACTURERS["daiichi"]) for n in ("TD0001", "TD0013", "TD0020")),
+    Lot("HK55A", "influenza", "KMバイオロジクス株式会社"),
+    Lot("HK61B", "influenza", "KMバイオロジクス株式会社"),
+    Lot("L127A", "influenza", "一般財団法人阪大微生物病研究会"),
+    Lot("L133C", "influenza", "一般財団法人阪大微生物病研究会"),
+    Lot("FH023C", "influenza", "デンカ株式会社"),
+    Lot("PM214", "influenza", "第一三共バイオテック株式会社"),
+)
+
+
+def lots_of(vaccine: str) -> list[str]:
+    """The lot numbers of one vaccine, in master order."""
+    return [lot.lot_number for lot in LOTS if lot.vaccine == vaccine]
