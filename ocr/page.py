@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from time import perf_counter
 
 import numpy as np
 
@@ -45,10 +46,13 @@ def read_field(registered: np.ndarray, field: FieldSpec, dpi: int) -> list[Field
 
 def read_page(image: np.ndarray, forms: Mapping[str, FormSpec], dpi: int = 300) -> PageReading:
     """Every field of the page's form; RegistrationError if the page is not a known form."""
+    started = perf_counter()
     registration = register(image, forms, dpi)
+    registered = perf_counter()
     spec = registration.spec
     with ThreadPoolExecutor(max_workers=READ_WORKERS) as pool:
         readings = pool.map(lambda field: read_field(registration.image, field, dpi), spec.fields)
         fields = {reading.key: reading for group in readings for reading in group}
+    timings = {"registration": registered - started, "recognition": perf_counter() - registered}
     return PageReading(spec.form_id, spec.version, fields, registration.image, dpi,
-                       registration.fit_error_px)
+                       registration.fit_error_px, timings)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -30,3 +30,5 @@ class PageReading:
     registered: np.ndarray
     dpi: int
     fit_error_px: float
+    timings: dict[str, float] = field(default_factory=dict)
+    """Seconds spent registering the page and reading its fields, for `yoshin bench`."""

@@ -65,5 +65,4 @@ def read_stored_page(page_id: int) -> None:
             return
         reading.requeue(page_id, f"attempt {claimed.attempt} failed ({error}); retrying")
         raise RetryLater(error) from error
-    timings = {"decode": decoded - started, "recognition": perf_counter() - decoded}
-    reading.store(page_id, result, timings)
+    reading.store(page_id, result, {"decode": decoded - started, **result.timings})
