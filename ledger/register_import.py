@@ -9,9 +9,10 @@ Messages name the line and the column, never a My Number.
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,6 +23,7 @@ from ledger.validation import VACCINES, parse_date
 from models import Lot, Resident, Ticket, audit
 
 Row = dict[str, str]
+T = TypeVar("T")
 
 
 class ImportRefused(Exception):
@@ -94,19 +96,36 @@ def read_rows(path: Path, form: CsvFormat) -> list[Row]:
     return rows
 
 
+class _Keyed(Generic[T]):
+    """The rows of one table by their key, adding a new one where the key is unknown, and
+    counting which of the two each imported row was."""
+
+    def __init__(self, session: Session, rows: Iterable[T], key: Callable[[T], str],
+                 make: Callable[[str], T]) -> None:
+        self.session, self.make = session, make
+        self.known = {key(row): row for row in rows}
+        self.created = self.updated = 0
+
+    def get(self, key: str) -> tuple[T, bool]:
+        row = self.known.get(key)
+        if row is not None:
+            self.updated += 1
+            return row, False
+        row = self.known[key] = self.make(key)
+        self.session.add(row)
+        self.created += 1
+        return row, True
+
+    @property
+    def summary(self) -> ImportSummary:
+        return ImportSummary(self.created, self.updated)
+
+
 def import_residents(session: Session, rows: list[Row], *, actor: str) -> ImportSummary:
-    known = {r.atena_number: r for r in session.scalars(select(Resident))}
-    created = updated = 0
+    residents = _Keyed(session, session.scalars(select(Resident)), lambda r: r.atena_number,
+                       lambda key: Resident(atena_number=key))
     for row in rows:
-        resident = known.get(row["atena_number"])
-        action = "resident.update"
-        if resident is None:
-            resident = known[row["atena_number"]] = Resident(atena_number=row["atena_number"])
-            session.add(resident)
-            action = "resident.create"
-            created += 1
-        else:
-            updated += 1
+        resident, new = residents.get(row["atena_number"])
         resident.name, resident.name_kana = row["name"], row["name_kana"]
         resident.birth_date = parse_date(row["birth_date"])
         resident.sex, resident.address = row["sex"], row["address"]
@@ -114,49 +133,35 @@ def import_residents(session: Session, rows: list[Row], *, actor: str) -> Import
             resident.my_number_hash = my_number.lookup_hash(row["my_number"])
             resident.my_number_encrypted = my_number.encrypt(row["my_number"])
         session.flush()
-        audit.record(session, actor=actor, action=action, resident_id=resident.id,
-                     subject="register import")
-    return ImportSummary(created, updated)
+        audit.record(session, actor=actor, action="resident.create" if new else "resident.update",
+                     resident_id=resident.id, subject="register import")
+    return residents.summary
 
 
 def import_tickets(session: Session, rows: list[Row], *, actor: str) -> ImportSummary:
-    residents = dict(session.execute(select(Resident.atena_number, Resident.id)).all())
-    known = {t.ticket_number: t for t in session.scalars(select(Ticket))}
-    created = updated = 0
+    holders = dict(session.execute(select(Resident.atena_number, Resident.id)).all())
+    tickets = _Keyed(session, session.scalars(select(Ticket)), lambda t: t.ticket_number,
+                     lambda key: Ticket(ticket_number=key))
     for line, row in enumerate(rows, start=2):
-        resident_id = residents.get(row["atena_number"])
+        resident_id = holders.get(row["atena_number"])
         if resident_id is None:
             raise ImportRefused(f"line {line}: no resident with atena_number "
                                 f"{row['atena_number']}; import the register first")
-        ticket = known.get(row["ticket_number"])
-        if ticket is None:
-            ticket = known[row["ticket_number"]] = Ticket(ticket_number=row["ticket_number"])
-            session.add(ticket)
-            created += 1
-        else:
-            updated += 1
+        ticket, _ = tickets.get(row["ticket_number"])
         ticket.resident_id = resident_id
         ticket.municipality_code = row["municipality_code"]
         ticket.ticket_kind, ticket.ticket_dose = row["ticket_kind"], row["ticket_dose"]
     session.flush()
-    audit.record(session, actor=actor, action="tickets.import",
-                 detail={"created": created, "updated": updated})
-    return ImportSummary(created, updated)
+    audit.record(session, actor=actor, action="tickets.import", detail=asdict(tickets.summary))
+    return tickets.summary
 
 
 def import_lots(session: Session, rows: list[Row], *, actor: str) -> ImportSummary:
-    known = {lot.lot_number: lot for lot in session.scalars(select(Lot))}
-    created = updated = 0
+    lots = _Keyed(session, session.scalars(select(Lot)), lambda lot: lot.lot_number,
+                  lambda key: Lot(lot_number=key))
     for row in rows:
-        lot = known.get(row["lot_number"])
-        if lot is None:
-            lot = known[row["lot_number"]] = Lot(lot_number=row["lot_number"])
-            session.add(lot)
-            created += 1
-        else:
-            updated += 1
+        lot, _ = lots.get(row["lot_number"])
         lot.vaccine, lot.manufacturer = row["vaccine"], row["manufacturer"]
     session.flush()
-    audit.record(session, actor=actor, action="lots.import",
-                 detail={"created": created, "updated": updated})
-    return ImportSummary(created, updated)
+    audit.record(session, actor=actor, action="lots.import", detail=asdict(lots.summary))
+    return lots.summary

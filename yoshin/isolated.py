@@ -16,22 +16,20 @@ def isolated_home(home: Path, database_url: str | None = None,
                   broker_url: str | None = None) -> Iterator[dict[str, str]]:
     """Point the settings at `home` (and the given servers) until the block ends; yields the
     environment a subprocess needs to join the same installation."""
-    keys = ("YOSHIN_HOME", "YOSHIN_DATABASE_URL", "YOSHIN_BROKER_URL")
-    saved = {key: os.environ.get(key) for key in keys}
     wanted = {"YOSHIN_HOME": str(home), "YOSHIN_DATABASE_URL": database_url,
               "YOSHIN_BROKER_URL": broker_url}
-    for key, value in wanted.items():
+    saved = {key: os.environ.get(key) for key in wanted}
+    _apply(wanted)
+    try:
+        yield dict(os.environ)
+    finally:
+        _apply(saved)
+
+
+def _apply(values: dict[str, str | None]) -> None:
+    for key, value in values.items():
         if value is None:
             os.environ.pop(key, None)
         else:
             os.environ[key] = value
     get_settings.cache_clear()
-    try:
-        yield dict(os.environ)
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        get_settings.cache_clear()
