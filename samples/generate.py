@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import csv
 import dataclasses
+import io
 import json
 import random
 from collections.abc import Sequence
@@ -21,6 +22,7 @@ import cv2
 import numpy as np
 from pdf2image import convert_from_path
 from PIL import Image, TiffImagePlugin
+from pypdf import PdfReader, PdfWriter
 
 from ocr.fieldmap import FormSpec, load_forms
 from samples.answers import Ticket, covid19_values, influenza_values, issue_ticket
@@ -80,20 +82,25 @@ def _container_image(page: Path) -> Image.Image:
 
 def _write_batches(directory: Path, pages: list[Path]) -> tuple[Path, Path]:
     """batch.pdf and batch.tif holding every page in order, the way a scanner packs them:
-    gray pages as JPEG, fax pages as CCITT G4."""
+    gray pages as JPEG, fax pages as CCITT G4.
+    Pages are decoded one at a time, so a set of any size packs in the memory of one page."""
     pdf, tiff = directory / "batch.pdf", directory / "batch.tif"
-    images = [_container_image(page) for page in pages]
-    if images:
-        images[0].save(pdf, save_all=True, append_images=images[1:], resolution=DPI)
-        with TiffImagePlugin.AppendingTiffWriter(str(tiff), new=True) as stream:
-            for image in images:
-                dpi = image.info.get("dpi", (DPI, DPI))
-                if image.mode == "1":
-                    image.save(stream, format="TIFF", compression="group4", dpi=dpi)
-                else:
-                    image.save(stream, format="TIFF", compression="jpeg",
-                               quality=CONTAINER_JPEG_QUALITY, dpi=dpi)
-                stream.newFrame()
+    bundle = PdfWriter()
+    with TiffImagePlugin.AppendingTiffWriter(str(tiff), new=True) as stream:
+        for page in pages:
+            image = _container_image(page)
+            single = io.BytesIO()
+            image.save(single, format="PDF", resolution=DPI)
+            bundle.append(PdfReader(single))
+            dpi = image.info.get("dpi", (DPI, DPI))
+            if image.mode == "1":
+                image.save(stream, format="TIFF", compression="group4", dpi=dpi)
+            else:
+                image.save(stream, format="TIFF", compression="jpeg",
+                           quality=CONTAINER_JPEG_QUALITY, dpi=dpi)
+            stream.newFrame()
+    with pdf.open("wb") as handle:
+        bundle.write(handle)
     return pdf, tiff
 
 
