@@ -1,32 +1,19 @@
 """Which values a person must look at: the one rule the reader and the review screen share.
 
 A value is doubtful when it breaks a rule, or when the machine read it with low confidence
-and the resident register does not confirm it. A person's own correction is never doubtful
-for want of confidence, only for breaking a rule.
+and the city's records did not confirm it (see `ledger.confirmation`). A value a person gave,
+or the records confirmed, is never doubtful for want of confidence, only for breaking a rule.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from ledger.text import normalise
 from ledger.validation import validate
-from models import FieldSource, FieldValue, Lot, Resident, Ticket
-
-_REGISTER: dict[str, Callable[[Resident], str]] = {
-    "name": lambda r: r.name,
-    "name_kana": lambda r: r.name_kana,
-    "birth_date": lambda r: r.birth_date.isoformat(),
-    "sex": lambda r: r.sex,
-}
-
-
-def confirmed_by_register(key: str, value: str, resident: Resident | None) -> bool:
-    read = _REGISTER.get(key)
-    return bool(resident and read and normalise(value) == normalise(read(resident)))
+from models import FieldSource, FieldValue, Lot, Ticket
 
 
 def _register_problems(session: Session, values: Mapping[str, str]) -> dict[str, str]:
@@ -53,15 +40,10 @@ def refresh_problems(session: Session, fields: Mapping[str, FieldValue]) -> dict
     return problems
 
 
-def doubtful_keys(fields: Mapping[str, FieldValue], resident: Resident | None,
-                  threshold: float) -> list[str]:
+def doubtful_keys(fields: Mapping[str, FieldValue], threshold: float) -> list[str]:
     doubtful = []
     for key, field in fields.items():
-        unsure = (
-            field.source == FieldSource.OCR
-            and (field.confidence or 0.0) < threshold
-            and not confirmed_by_register(key, field.value, resident)
-        )
+        unsure = field.source == FieldSource.OCR and (field.confidence or 0.0) < threshold
         if field.problem or unsure:
             doubtful.append(key)
     return doubtful

@@ -2,7 +2,8 @@
 
 The ticket number leads to the resident it was issued to; the register then confirms the
 name, reading and birth date. A match is trusted without a person only when exactly one
-resident fits and the identifying values agree.
+resident fits and the identifying values agree (names may be a character or two off, as a
+reader misreads them: see `ledger.confirmation.near`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from ledger.text import normalise
+from ledger.confirmation import near
 from ledger.validation import parse_date
 from models import Resident, Ticket
 
@@ -44,8 +45,8 @@ def _compare(resident: Resident, values: Mapping[str, str], ticket_holder: int |
     checks = {
         "ticket_number": ticket_holder == resident.id if ticket_holder else None,
         "birth_date": parse_date(values.get("birth_date", "")) == resident.birth_date,
-        "name": normalise(values.get("name", "")) == normalise(resident.name),
-        "name_kana": normalise(values.get("name_kana", "")) == normalise(resident.name_kana),
+        "name": near(values.get("name", ""), resident.name),
+        "name_kana": near(values.get("name_kana", ""), resident.name_kana),
         "sex": values.get("sex") == resident.sex if values.get("sex") else None,
     }
     for key, same in checks.items():

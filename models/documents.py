@@ -15,8 +15,14 @@ from models.page_state import PageState, check_transition
 
 class FieldSource(StrEnum):
     OCR = "ocr"
+    REGISTER = "register"
+    """The city's own records (register, tickets, lot master) confirmed what was read."""
     REVIEWER = "reviewer"
     CLINIC = "clinic"
+
+
+PRECEDENCE = {FieldSource.OCR: 0, FieldSource.REGISTER: 1, FieldSource.CLINIC: 2,
+              FieldSource.REVIEWER: 3}
 
 
 class Batch(Timestamped, Base):
@@ -77,11 +83,13 @@ class Page(Timestamped, Base):
     )
 
     def current_fields(self) -> dict[str, FieldValue]:
-        """The value of each field that counts: a person's correction over the machine's reading."""
+        """The value of each field that counts: a person's correction over the records'
+        confirmation over the machine's reading."""
         current: dict[str, FieldValue] = {}
         for field in self.fields:
             held = current.get(field.key)
-            if held is None or field.source != FieldSource.OCR:
+            if held is None or PRECEDENCE[FieldSource(field.source)] > PRECEDENCE[
+                    FieldSource(held.source)]:
                 current[field.key] = field
         return dict(sorted(current.items(), key=lambda item: item[1].position))
 

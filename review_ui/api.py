@@ -54,11 +54,10 @@ def _leased(db: Session, page_id: int, user: User) -> Page:
 
 
 def _show(db: Session, page: Page, user: User, action: str) -> PageOut:
-    resident = db.get(Resident, page.resident_id) if page.resident_id else None
     audit.record(db, actor=user.username, action=action, resident_id=page.resident_id,
                  subject=f"page:{page.id}")
     db.commit()
-    return page_out(page, resident, get_settings().review_confidence)
+    return page_out(page, get_settings().review_confidence)
 
 
 @router.get("/review/next", response_model=PageOut,

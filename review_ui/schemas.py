@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from ledger.doubt import doubtful_keys
 from ledger.matching import Candidate
-from models import Page, Resident
+from models import Page
 
 
 class FieldOut(BaseModel):
@@ -63,9 +63,9 @@ class Confirmation(BaseModel):
     resident_id: int
 
 
-def page_out(page: Page, resident: Resident | None, threshold: float) -> PageOut:
+def page_out(page: Page, threshold: float) -> PageOut:
     current = page.current_fields()
-    doubtful = doubtful_keys(current, resident, threshold)
+    doubtful = doubtful_keys(current, threshold)
     return PageOut(
         id=page.id, batch_id=page.batch_id, state=page.state, reason=page.state_reason,
         form_id=page.form_id, resident_id=page.resident_id, lease_until=page.lease_until,

@@ -12,6 +12,7 @@ from pathlib import Path
 from time import perf_counter
 
 from ledger.commit import CommitRefused, commit_page
+from ledger.confirmation import confirmations
 from ledger.doubt import doubtful_keys, refresh_problems
 from ledger.matching import find_candidates, unique_match
 from models import FieldSource, FieldValue, Page, PageState
@@ -74,19 +75,25 @@ def store(page_id: int, reading: PageReading, timings: dict[str, float]) -> None
             return
         page.form_id, page.form_version = reading.form_id, reading.form_version
         page.read_at = utcnow()
-        page.fields = [f for f in page.fields if f.source != FieldSource.OCR]
+        page.fields = [f for f in page.fields
+                       if f.source not in (FieldSource.OCR, FieldSource.REGISTER)]
         session.flush()
         for position, (key, field) in enumerate(reading.fields.items()):
             page.fields.append(FieldValue(
                 key=key, position=position, value=field.value, confidence=field.confidence,
                 source=FieldSource.OCR, box=list(field.box),
             ))
+        read = {key: field.value for key, field in reading.fields.items()}
+        resident = unique_match(find_candidates(session, read))
+        page.resident_id = resident.id if resident else None
+        for key, value in confirmations(session, read, resident).items():
+            page.fields.append(FieldValue(
+                key=key, position=list(reading.fields).index(key), value=value,
+                source=FieldSource.REGISTER, box=list(reading.fields[key].box),
+            ))
         current = page.current_fields()
         refresh_problems(session, current)
-        values = {key: field.value for key, field in current.items()}
-        resident = unique_match(find_candidates(session, values))
-        page.resident_id = resident.id if resident else None
-        doubtful = doubtful_keys(current, resident, settings.review_confidence)
+        doubtful = doubtful_keys(current, settings.review_confidence)
         page.timings = {**timings, "storage": perf_counter() - started}
         if doubtful or resident is None:
             why = [f"{len(doubtful)} doubtful fields"] if doubtful else []

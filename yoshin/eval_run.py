@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from intake.batches import Upload, create_batch
 from ledger.doubt import doubtful_keys
-from models import Page, PageState, Resident, Role, User
+from models import Page, PageState, Role, User
 from models.db import session_scope
 from models.migrate import upgrade
 from models.settings import get_settings
@@ -45,8 +45,7 @@ def _outcome(page_id: int, name: str, truth: dict, seconds: float) -> PageOutcom
     with session_scope() as session:
         page = session.get(Page, page_id)
         current = page.current_fields()
-        resident = session.get(Resident, page.resident_id) if page.resident_id else None
-        doubtful = set(doubtful_keys(current, resident, settings.review_confidence))
+        doubtful = set(doubtful_keys(current, settings.review_confidence))
         fields = [
             FieldOutcome(key, types.get(key, "derived"), str(expected),
                          current[key].value if key in current else "",

@@ -1,0 +1,78 @@
+"""What the city's own records confirm on a form, so a reader only has to recognise, not
+read from nothing (the resident register, the issued tickets, the lot master).
+
+Once a form is matched to one resident, a value the reader got nearly right (a kanji or two
+off in a name, a stroke in the address) is the register's value: the register is what the
+person wrote from. A lot number one character off from exactly one lot of that vaccine in
+the lot master is that lot. Values too far from the records are left for a person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from rapidfuzz.distance import Levenshtein
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ledger.text import normalise
+from models import Lot, Resident, Ticket
+
+NEAR_SHARE = 0.34
+"""At most this share of a value's characters may differ for it to count as near."""
+
+REGISTER: dict[str, Callable[[Resident], str]] = {
+    "name": lambda r: r.name,
+    "name_kana": lambda r: r.name_kana,
+    "birth_date": lambda r: r.birth_date.isoformat(),
+    "sex": lambda r: r.sex,
+    "address": lambda r: r.address,
+}
+EXACT_ONLY = frozenset({"birth_date", "sex"})
+TICKET_PARTS: dict[str, Callable[[Ticket], str]] = {
+    "ticket_number": lambda t: t.ticket_number,
+    "municipality_code": lambda t: t.municipality_code,
+    "ticket_kind": lambda t: t.ticket_kind,
+    "ticket_dose": lambda t: t.ticket_dose,
+}
+
+
+def near(read: str, expected: str) -> bool:
+    a, b = normalise(read), normalise(expected)
+    if not a or not b:
+        return False
+    return Levenshtein.distance(a, b) <= max(1, int(len(b) * NEAR_SHARE))
+
+
+def _lot(session: Session, read: str, vaccine: str) -> str | None:
+    lots = session.scalars(select(Lot.lot_number).where(Lot.vaccine == vaccine)).all()
+    if not read or not lots:
+        return None
+    if read in lots:
+        return read
+    close = [lot for lot in lots if Levenshtein.distance(normalise(read), lot) <= 1]
+    return close[0] if len(close) == 1 else None
+
+
+def confirmations(session: Session, values: Mapping[str, str], resident: Resident | None
+                  ) -> dict[str, str]:
+    """For each field the records confirm, the value they hold."""
+    confirmed: dict[str, str] = {}
+    if resident is not None:
+        for key, expected in REGISTER.items():
+            read = values.get(key)
+            if read is None or not expected(resident):
+                continue
+            same = normalise(read) == normalise(expected(resident))
+            if same or (key not in EXACT_ONLY and near(read, expected(resident))):
+                confirmed[key] = expected(resident)
+        ticket = session.scalar(select(Ticket).where(
+            Ticket.ticket_number == values.get("ticket_number", ""),
+            Ticket.resident_id == resident.id))
+        if ticket is not None:
+            confirmed |= {key: part(ticket) for key, part in TICKET_PARTS.items()
+                          if key in values and values[key] == part(ticket)}
+    lot = _lot(session, values.get("lot_number", ""), values.get("vaccine", ""))
+    if lot is not None:
+        confirmed["lot_number"] = lot
+    return confirmed
