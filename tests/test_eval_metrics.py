@@ -43,3 +43,19 @@ def test_empty_truth_read_as_something_counts_as_wrong() -> None:
     assert summary["field_accuracy"] == 0.0
     assert summary["auto_accepted_error_rate"] == 1.0
     assert summary["cer"] == pytest.approx(2.0)
+
+
+def test_calibration_counts_the_readers_own_confidence() -> None:
+    fields = [
+        FieldOutcome("a", "digits", "1", "1", True, read="1", confidence=0.99),
+        FieldOutcome("b", "digits", "2", "2", True, read="3", confidence=0.96),
+        FieldOutcome("c", "digits", "4", "4", False, read="4", confidence=0.3),
+        FieldOutcome("d", "digits", "5", "5", False, read="5", confidence=1.0),
+        FieldOutcome("e", "digits", "6", "6", True),
+    ]
+    summary = summarise([PageOutcome("p", fields, needs_review=False, seconds=1.0)])
+    rows = {(row["low"], row["high"]): row for row in summary["calibration"]}
+    assert rows[(0.0, 0.5)] == {"low": 0.0, "high": 0.5, "fields": 1, "accuracy": 1.0}
+    assert rows[(0.95, 0.99)]["fields"] == 1 and rows[(0.95, 0.99)]["accuracy"] == 0.0
+    assert rows[(0.99, 1.0)]["fields"] == 2 and rows[(0.99, 1.0)]["accuracy"] == 1.0
+    assert sum(row["fields"] for row in summary["calibration"]) == 4

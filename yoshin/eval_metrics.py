@@ -15,18 +15,30 @@ from rapidfuzz.distance import Levenshtein
 
 from ledger.text import normalise
 
+CALIBRATION_EDGES = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0001)
+"""Confidence bins of the calibration table; the last one holds exactly 1.0."""
+
 
 @dataclass(frozen=True)
 class FieldOutcome:
+    """`value` is what the pipeline holds in the end (the reader's reading, or the city's
+    records' confirmation of it); `read` and `confidence` are the reader's own."""
+
     key: str
     type: str
     truth: str
     value: str
     accepted: bool
+    read: str | None = None
+    confidence: float | None = None
 
     @property
     def correct(self) -> bool:
         return normalise(self.value) == normalise(self.truth)
+
+    @property
+    def read_correct(self) -> bool:
+        return normalise(self.read or "") == normalise(self.truth)
 
     @property
     def edits(self) -> int:
@@ -57,6 +69,17 @@ def _field_figures(fields: list[FieldOutcome]) -> dict[str, float | int]:
     }
 
 
+def calibration(fields: list[FieldOutcome]) -> list[dict[str, float | int]]:
+    """How often the reader was right at each level of confidence it gave: a well-calibrated
+    reader is right about as often as it says."""
+    rows = []
+    for low, high in zip(CALIBRATION_EDGES, CALIBRATION_EDGES[1:], strict=False):
+        inside = [f for f in fields if f.confidence is not None and low <= f.confidence < high]
+        rows.append({"low": low, "high": min(high, 1.0), "fields": len(inside),
+                     "accuracy": _share(sum(f.read_correct for f in inside), len(inside))})
+    return rows
+
+
 def summarise(pages: list[PageOutcome]) -> dict[str, object]:
     """The figures `yoshin eval` prints and writes with --json."""
     fields = [f for page in pages for f in page.fields]
@@ -71,4 +94,5 @@ def summarise(pages: list[PageOutcome]) -> dict[str, object]:
         "seconds_per_page": mean(seconds) if seconds else 0.0,
         "median_seconds_per_page": median(seconds) if seconds else 0.0,
         "per_type": {kind: _field_figures(found) for kind, found in sorted(by_type.items())},
+        "calibration": calibration(fields),
     }

@@ -21,6 +21,14 @@ def print_report(summary: dict, console: Console) -> None:
         table.add_row(kind, *_cells(figures))
     table.add_row("all", *_cells(summary), style="bold")
     console.print(table)
+    curve = Table(title="calibration of the reader's confidence")
+    for column in ("confidence", "fields", "right"):
+        curve.add_column(column, justify="right")
+    for row in summary["calibration"]:
+        if row["fields"]:
+            curve.add_row(f"{row['low']:.2f}–{row['high']:.2f}", str(row["fields"]),
+                          f"{100 * row['accuracy']:.1f} %")
+    console.print(curve)
     console.print(
         f"pages needing a person: {100 * summary['pages_needing_review_share']:.1f} %   "
         f"seconds per page: {summary['seconds_per_page']:.2f} mean, "

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from intake.batches import Upload, create_batch
 from ledger.doubt import doubtful_keys
-from models import Page, PageState, Role, User
+from models import FieldSource, Page, PageState, Role, User
 from models.db import session_scope
 from models.migrate import upgrade
 from models.settings import get_settings
@@ -46,10 +46,13 @@ def _outcome(page_id: int, name: str, truth: dict, seconds: float) -> PageOutcom
         page = session.get(Page, page_id)
         current = page.current_fields()
         doubtful = set(doubtful_keys(current, settings.review_confidence))
+        read = {f.key: f for f in page.fields if f.source == FieldSource.OCR}
         fields = [
             FieldOutcome(key, types.get(key, "derived"), str(expected),
                          current[key].value if key in current else "",
-                         key in current and key not in doubtful)
+                         key in current and key not in doubtful,
+                         read[key].value if key in read else None,
+                         read[key].confidence if key in read else None)
             for key, expected in truth["fields"].items()
         ]
         ready = page.state in (PageState.READY, PageState.CONFIRMED)
