@@ -7,11 +7,7 @@ Runs in a throw-away home on the embedded default, or on the PostgreSQL and Redi
 
 from __future__ import annotations
 
-import os
 import secrets
-import signal
-import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass
@@ -31,6 +27,7 @@ from models.page_state import WORK_DONE
 from samples.generate import generate_set, load_truth
 from yoshin.city import ensure_user, load_city
 from yoshin.isolated import isolated_home
+from yoshin.worker_process import start_worker, stop_worker
 
 CHUNK = 25
 
@@ -73,29 +70,6 @@ def _peak_rss_mb(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return 0.0
-
-
-def _start_worker(env: dict[str, str], workers: int, log: Path) -> subprocess.Popen:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "yoshin", "worker", "--concurrency", str(workers)], env=env,
-        stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
-    deadline = time.monotonic() + 120
-    while b" ready." not in log.read_bytes():
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit(f"the worker did not start; see {log}")
-        time.sleep(0.2)
-    return process
-
-
-def _stop(worker: subprocess.Popen) -> None:
-    """Warm shutdown first (the main process lets its pool finish the current page); a worker
-    that does not stop in time is killed with its pool."""
-    worker.send_signal(signal.SIGTERM)
-    try:
-        worker.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(worker.pid, signal.SIGKILL)
-        worker.wait(timeout=10)
 
 
 def _upload(pages: list[Path]) -> list[int]:
@@ -152,7 +126,7 @@ def run_bench(pages: int, workers: int, quality: str, console: Console,
             upgrade()
             load_city(source, actor="bench")
             ensure_user("bench", Role.SCANNER)
-            worker = _start_worker(env, workers, root / "worker.log")
+            worker = start_worker(env, root / "worker.log", workers, wait_ready=True)
             try:
                 started = utcnow()
                 ids = _upload(files)
@@ -160,7 +134,7 @@ def run_bench(pages: int, workers: int, quality: str, console: Console,
                 _wait(ids, console, timeout=max(600.0, 20.0 * len(ids)))
                 peaks = [_peak_rss_mb(pid) for pid in _descendants(worker.pid)]
             finally:
-                _stop(worker)
+                stop_worker(worker)
             span, latencies, stages = _figures(ids)
     return BenchResult(
         backend="postgresql+redis" if database_url else "embedded", pages=len(ids),

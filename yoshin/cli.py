@@ -5,8 +5,6 @@ from __future__ import annotations
 import getpass
 import os
 import secrets
-import subprocess
-import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -271,6 +269,7 @@ def demo(
     from yoshin.city import load_city
     from yoshin.demo_summary import summarise
     from yoshin.progress import store_batch, watch
+    from yoshin.worker_process import start_worker, stop_worker
 
     settings = get_settings()
     upgrade()
@@ -284,10 +283,7 @@ def demo(
     load_city(made.directory, actor="demo")
     console.print("imported the resident register, the issued tickets and the lot master")
     env = {**os.environ, "YOSHIN_HOME": str(settings.resolved_home)}
-    worker_process = subprocess.Popen(
-        [sys.executable, "-m", "yoshin", "worker"], env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+    worker_process = start_worker(env, settings.resolved_home / "demo-worker.log")
     try:
         batch_id = store_batch([made.batch_pdf], "scanner", f"demo {seed}", console)
         watch(batch_id, console, timeout=1800)
@@ -298,6 +294,5 @@ def demo(
                 console.print(f"  log in as {name} / {password}")
             serve(port=port)
     finally:
-        worker_process.terminate()
-        worker_process.wait(timeout=30)
+        stop_worker(worker_process)
     print(f"demo: {total} pages, {records} records committed")
