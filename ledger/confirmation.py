@@ -1,10 +1,13 @@
 """What the city's own records confirm on a form, so a reader only has to recognise, not
-read from nothing (the resident register, the issued tickets, the lot master).
+read from nothing (the resident register, the issued tickets, the lot master, the
+contracted clinics).
 
 Once a form is matched to one resident, a value the reader got nearly right (a kanji or two
 off in a name, a stroke in the address) is the register's value: the register is what the
 person wrote from. A lot number one character off from exactly one lot of that vaccine in
-the lot master is that lot. Values too far from the records are left for a person.
+the lot master is that lot; a clinic code and place that name the same contracted clinic
+confirm it, and the names of its doctors confirm the doctors' names on the form. Values too
+far from the records are left for a person.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger.text import normalise
-from models import Lot, Resident, Ticket
+from models import Clinic, Lot, Resident, Ticket
 
 NEAR_SHARE = 0.34
 """At most this share of a value's characters may differ for it to count as near."""
@@ -54,10 +57,33 @@ def _lot(session: Session, read: str, vaccine: str) -> str | None:
     return close[0] if len(close) == 1 else None
 
 
+def _one_nearest(read: str, choices: list[str]) -> str | None:
+    """The single closest of the near choices; None when none is near or two tie."""
+    scored = sorted((Levenshtein.distance(normalise(read), normalise(c)), c)
+                    for c in choices if near(read, c))
+    if not scored or (len(scored) > 1 and scored[0][0] == scored[1][0]):
+        return None
+    return scored[0][1]
+
+
+def _clinic(session: Session, values: Mapping[str, str]) -> dict[str, str]:
+    """The clinic code and the place must point at the same contracted clinic; its doctors
+    then confirm the names in the doctor's and the vaccination box."""
+    clinic = session.scalar(select(Clinic).where(
+        Clinic.clinic_code == values.get("clinic_code", "")))
+    if clinic is None or not near(values.get("place", ""), clinic.name):
+        return {}
+    confirmed = {"clinic_code": clinic.clinic_code, "place": clinic.name}
+    for key in ("doctor_name", "vaccinator_name"):
+        if key in values and (doctor := _one_nearest(values[key], clinic.doctors)):
+            confirmed[key] = doctor
+    return confirmed
+
+
 def confirmations(session: Session, values: Mapping[str, str], resident: Resident | None
                   ) -> dict[str, str]:
     """For each field the records confirm, the value they hold."""
-    confirmed: dict[str, str] = {}
+    confirmed: dict[str, str] = _clinic(session, values)
     if resident is not None:
         for key, expected in REGISTER.items():
             read = values.get(key)

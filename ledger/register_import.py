@@ -1,5 +1,6 @@
 """Loading what the city already knows from CSV: the resident register extract
-(住民基本台帳の抽出), the vaccination tickets issued (接種券), and the lot master.
+(住民基本台帳の抽出), the vaccination tickets issued (接種券), the lot master and the
+contracted clinics (委託医療機関) with their doctors.
 
 Each file is read and checked whole before anything is written, and written in the caller's
 one transaction, so a bad row leaves the ledger as it was. Re-importing updates by key.
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 from ledger import my_number
 from ledger.identifiers import is_valid_local_government_code, is_valid_my_number
 from ledger.validation import VACCINES, parse_date
-from models import Lot, Resident, Ticket, audit
+from models import Clinic, Lot, Resident, Ticket, audit
 
 Row = dict[str, str]
 T = TypeVar("T")
@@ -65,6 +66,12 @@ def _ticket_problem(row: Row) -> str:
     return "" if row["atena_number"] else "atena_number is empty"
 
 
+def _clinic_problem(row: Row) -> str:
+    if not (len(row["clinic_code"]) == 10 and row["clinic_code"].isdigit()):
+        return "clinic_code must be 10 digits"
+    return "" if row["name"] else "name is empty"
+
+
 def _lot_problem(row: Row) -> str:
     if not row["lot_number"]:
         return "lot_number is empty"
@@ -76,6 +83,7 @@ RESIDENTS = CsvFormat(("atena_number", "my_number", "name", "name_kana", "birth_
 TICKETS = CsvFormat(("ticket_number", "atena_number", "municipality_code", "ticket_kind",
                      "ticket_dose"), _ticket_problem)
 LOTS = CsvFormat(("lot_number", "vaccine", "manufacturer"), _lot_problem)
+CLINICS = CsvFormat(("clinic_code", "name", "doctors"), _clinic_problem)
 
 
 def read_rows(path: Path, form: CsvFormat) -> list[Row]:
@@ -165,3 +173,15 @@ def import_lots(session: Session, rows: list[Row], *, actor: str) -> ImportSumma
     session.flush()
     audit.record(session, actor=actor, action="lots.import", detail=asdict(lots.summary))
     return lots.summary
+
+
+def import_clinics(session: Session, rows: list[Row], *, actor: str) -> ImportSummary:
+    clinics = _Keyed(session, session.scalars(select(Clinic)), lambda c: c.clinic_code,
+                     lambda key: Clinic(clinic_code=key))
+    for row in rows:
+        clinic, _ = clinics.get(row["clinic_code"])
+        clinic.name = row["name"]
+        clinic.doctors = [d.strip() for d in row["doctors"].split("、") if d.strip()]
+    session.flush()
+    audit.record(session, actor=actor, action="clinics.import", detail=asdict(clinics.summary))
+    return clinics.summary

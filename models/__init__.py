@@ -5,11 +5,11 @@ from models.base import Base
 from models.documents import Batch, Document, FieldSource, FieldValue, Page
 from models.page_state import PageState
 from models.records import LedgerRecord, RecordSource
-from models.residents import Lot, Resident, Ticket
+from models.residents import Clinic, Lot, Resident, Ticket
 from models.users import ApiToken, Role, User
 
 __all__ = [
-    "ApiToken", "AuditEvent", "Base", "Batch", "Document", "FieldSource", "FieldValue",
+    "ApiToken", "AuditEvent", "Base", "Batch", "Clinic", "Document", "FieldSource", "FieldValue",
     "LedgerRecord", "Lot", "Page", "PageState", "RecordSource", "Resident", "Role", "Ticket",
     "User",
 ]

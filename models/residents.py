@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, LargeBinary, String
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, Timestamped, utcnow
@@ -54,3 +54,14 @@ class Lot(Timestamped, Base):
     lot_number: Mapped[str] = mapped_column(String(32), unique=True)
     vaccine: Mapped[str] = mapped_column(String(32))
     manufacturer: Mapped[str] = mapped_column(String(128), default="")
+
+
+class Clinic(Timestamped, Base):
+    """委託医療機関: a contracted clinic and the doctors who vaccinate there."""
+
+    __tablename__ = "clinics"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(128))
+    doctors: Mapped[list[str]] = mapped_column(JSON, default=list)

@@ -12,16 +12,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from ocr.checkdigits import with_local_government_check_digit
+from samples.clinics import CLINICS, DOCTORS
 from samples.lots import lots_of
 from samples.people import Resident, unique_digits
 
 MATSUDO_CODE = with_local_government_check_digit("12207")
-CLINICS = (
-    ("松戸市立総合医療センター", "1212345678"), ("小金原クリニック", "1210987654"),
-    ("新松戸中央病院", "1214400217"), ("常盤平内科医院", "1213300425"),
-    ("五香駅前クリニック", "1215501133"), ("松戸市民会館", "1219900011"),
-)
-DOCTORS = ("田村 誠", "大野 恵美", "石井 健一", "川口 直子", "松田 浩", "野村 由紀")
 COVID_SPAN = (date(2021, 2, 17), date(2023, 12, 28))
 INFLUENZA_SPAN = (date(2023, 10, 1), date(2024, 1, 31))
 DOSE_ML = {"pfizer": "0.3", "moderna": "0.5", "daiichi": "0.6"}

@@ -2,7 +2,7 @@
 
 `python -m samples.generate OUT_DIR --count 20 --seed 1 --quality office --form mixed` writes
 a set to OUT_DIR: page images with truth JSON beside them, batch.pdf, batch.tif,
-residents.csv, tickets.csv and lots.csv.
+residents.csv, tickets.csv, lots.csv and clinics.csv.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from pypdf import PdfReader, PdfWriter
 from ocr.fieldmap import FormSpec, load_forms
 from samples.answers import Ticket, covid19_values, influenza_values, issue_ticket
 from samples.blank_form import FORMS_DIR
+from samples.clinics import CLINIC_ROWS, Clinic
 from samples.filler import fill_page
 from samples.lots import LOTS, Lot
 from samples.people import Resident, make_residents
@@ -56,6 +57,7 @@ class GeneratedSet:
     residents_csv: Path
     tickets_csv: Path
     lots_csv: Path
+    clinics_csv: Path
 
 
 @cache
@@ -153,15 +155,21 @@ def write_set(out_dir: Path, qualities: Sequence[str], seed: int, form: str = "c
     _write_csv(out_dir / "residents.csv", register, Resident)
     _write_csv(out_dir / "tickets.csv", sorted(tickets, key=lambda t: t.ticket_number), Ticket)
     _write_csv(out_dir / "lots.csv", LOTS, Lot)
+    write_clinics(out_dir)
     pdf, tiff = _write_batches(out_dir, pages)
     return GeneratedSet(out_dir, tuple(pages), pdf, tiff, out_dir / "residents.csv",
-                        out_dir / "tickets.csv", out_dir / "lots.csv")
+                        out_dir / "tickets.csv", out_dir / "lots.csv", out_dir / "clinics.csv")
+
+
+def write_clinics(out_dir: Path) -> None:
+    """clinics.csv, the same for every set: the city's list does not depend on the forms."""
+    _write_csv(out_dir / "clinics.csv", CLINIC_ROWS, Clinic)
 
 
 def generate_set(out_dir: Path, count: int, seed: int, quality: str = "office",
                  form: str = "covid19", residents: int | None = None) -> GeneratedSet:
     """Write `count` scanned pages of `quality` with truth JSON, batch.pdf, batch.tif,
-    residents.csv, tickets.csv and lots.csv.
+    residents.csv, tickets.csv, lots.csv and clinics.csv.
 
     The same seed gives the same files (batch.pdf aside, which carries its creation date).
     Each page belongs to a different resident; `residents` is how many further register

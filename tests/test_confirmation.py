@@ -11,7 +11,7 @@ from sqlalchemy import select
 from ledger import register_import as register
 from ledger.confirmation import confirmations, near
 from ledger.matching import find_candidates, unique_match
-from models import Lot, Resident, Ticket
+from models import Clinic, Lot, Resident, Ticket
 from models.db import session_scope
 from samples.sets import SETS_DIR
 
@@ -20,12 +20,12 @@ SET = SETS_DIR / "mixed-30"
 
 def _load() -> None:
     with session_scope() as session:
-        if session.scalar(select(Ticket).limit(1)) is not None:
-            return
         for name, form, importer in (("residents.csv", register.RESIDENTS,
                                       register.import_residents),
                                      ("tickets.csv", register.TICKETS, register.import_tickets),
-                                     ("lots.csv", register.LOTS, register.import_lots)):
+                                     ("lots.csv", register.LOTS, register.import_lots),
+                                     ("clinics.csv", register.CLINICS,
+                                      register.import_clinics)):
             importer(session, register.read_rows(SET / name, form), actor="test")
 
 
@@ -65,3 +65,19 @@ def test_register_confirms_near_values_and_lots(inprocess_db: Path) -> None:
         assert "birth_date" not in confirmations(session, wrong_birth, matched)
         far_lot = {**values, "lot_number": "ZZZZZZ"}
         assert "lot_number" not in confirmations(session, far_lot, None)
+
+
+def test_clinic_and_its_doctors_confirm_each_other(inprocess_db: Path) -> None:
+    _load()
+    with session_scope() as session:
+        clinic = session.scalars(select(Clinic)).first()
+        doctor = clinic.doctors[0]
+        values = {"clinic_code": clinic.clinic_code, "place": clinic.name[:-1] + "〇",
+                  "doctor_name": doctor[:-1] + "〇", "vaccinator_name": "全く別の人"}
+        confirmed = confirmations(session, values, None)
+        assert confirmed["clinic_code"] == clinic.clinic_code
+        assert confirmed["place"] == clinic.name
+        assert confirmed["doctor_name"] == doctor
+        assert "vaccinator_name" not in confirmed
+        elsewhere = confirmations(session, {**values, "place": "どこか遠くの診療所"}, None)
+        assert "clinic_code" not in elsewhere and "doctor_name" not in elsewhere

@@ -54,6 +54,7 @@ def test_batch_flows_from_upload_to_ledger(stack: Stack, sample_set) -> None:  #
     stack.run("residents", "import", str(sample_set.residents_csv))
     stack.run("tickets", "import", str(sample_set.tickets_csv))
     stack.run("lots", "import", str(sample_set.lots_csv))
+    stack.run("clinics", "import", str(sample_set.clinics_csv))
     stack.start_api()
     stack.start_worker(concurrency=2)
     scanner = stack.user("scanner1", "scanner")

@@ -13,11 +13,12 @@ from models.db import session_scope
 
 KNOWN = (("residents.csv", register.RESIDENTS, register.import_residents),
          ("tickets.csv", register.TICKETS, register.import_tickets),
-         ("lots.csv", register.LOTS, register.import_lots))
+         ("lots.csv", register.LOTS, register.import_lots),
+         ("clinics.csv", register.CLINICS, register.import_clinics))
 
 
 def load_city(directory: Path, actor: str) -> None:
-    """Import each of residents.csv, tickets.csv and lots.csv that the folder holds."""
+    """Import each of residents.csv, tickets.csv, lots.csv and clinics.csv in the folder."""
     with session_scope() as session:
         for name, form, importer in KNOWN:
             if (directory / name).exists():

@@ -24,10 +24,12 @@ users_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 residents_app = typer.Typer(help="The resident register.", no_args_is_help=True)
 tickets_app = typer.Typer(help="Issued vaccination tickets (接種券).", no_args_is_help=True)
 lots_app = typer.Typer(help="The vaccine lot master.", no_args_is_help=True)
+clinics_app = typer.Typer(help="Contracted clinics (委託医療機関).", no_args_is_help=True)
 samples_app = typer.Typer(help="Sample forms with ground truth.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
 for sub, name in ((db_app, "db"), (users_app, "users"), (residents_app, "residents"),
-                  (tickets_app, "tickets"), (lots_app, "lots"), (samples_app, "samples"),
+                  (tickets_app, "tickets"), (lots_app, "lots"), (clinics_app, "clinics"),
+                  (samples_app, "samples"),
                   (audit_app, "audit")):
     app.add_typer(sub, name=name)
 console = Console()
@@ -112,6 +114,7 @@ def _import(file: Path, what: str, actor: str = "cli") -> None:
         "residents": (register.RESIDENTS, register.import_residents),
         "tickets": (register.TICKETS, register.import_tickets),
         "lots": (register.LOTS, register.import_lots),
+        "clinics": (register.CLINICS, register.import_clinics),
     }[what]
     try:
         rows = register.read_rows(file, form)
@@ -133,6 +136,12 @@ def residents_import(file: Path) -> None:
 def tickets_import(file: Path) -> None:
     """Load the list of issued vaccination tickets (接種券; CSV, after the residents)."""
     _import(file, "tickets")
+
+
+@clinics_app.command("import")
+def clinics_import(file: Path) -> None:
+    """Load the contracted clinics and their doctors (CSV)."""
+    _import(file, "clinics")
 
 
 @lots_app.command("import")
