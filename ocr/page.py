@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from functools import cache
 from time import perf_counter
 
 import numpy as np
@@ -19,7 +20,7 @@ from ocr.results import FieldReading, PageReading
 from ocr.text import read_text
 
 READ_WORKERS = max(1, min(4, os.cpu_count() or 1))
-"""Fields are read concurrently: each Tesseract call is a separate process."""
+"""Fields are read concurrently: Tesseract releases the GIL while it recognises."""
 
 Reader = Callable[[np.ndarray, FieldSpec, int], tuple[str, float]]
 READERS: dict[str, Reader] = {
@@ -31,6 +32,14 @@ READERS: dict[str, Reader] = {
     "ocr_line": read_ocr_line,
     "presence": read_presence,
 }
+
+
+@cache
+def _pool(pid: int) -> ThreadPoolExecutor:
+    """The reading threads of this process, kept from page to page because each holds its
+    loaded Tesseract engines (ocr.tesseract); keyed by process id so that a forked worker
+    makes its own instead of inheriting threads that did not survive the fork."""
+    return ThreadPoolExecutor(max_workers=READ_WORKERS, thread_name_prefix=f"ocr-read-{pid}")
 
 
 def read_field(registered: np.ndarray, field: FieldSpec, dpi: int) -> list[FieldReading]:
@@ -50,9 +59,9 @@ def read_page(image: np.ndarray, forms: Mapping[str, FormSpec], dpi: int = 300) 
     registration = register(image, forms, dpi)
     registered = perf_counter()
     spec = registration.spec
-    with ThreadPoolExecutor(max_workers=READ_WORKERS) as pool:
-        readings = pool.map(lambda field: read_field(registration.image, field, dpi), spec.fields)
-        fields = {reading.key: reading for group in readings for reading in group}
+    readings = _pool(os.getpid()).map(lambda field: read_field(registration.image, field, dpi),
+                                      spec.fields)
+    fields = {reading.key: reading for group in readings for reading in group}
     timings = {"registration": registered - started, "recognition": perf_counter() - registered}
     return PageReading(spec.form_id, spec.version, fields, registration.image, dpi,
                        registration.fit_error_px, timings)

@@ -18,14 +18,21 @@ from ocr.fieldmap import FormSpec
 from ocr.geometry import mm_to_px
 from ocr.qrpayload import parse_qr_payload
 
-QR_SCALES = (0.5, 1.0, 0.25, 1.5)
-"""Half size first: fastest and reliable at 300 dpi; full size then a quarter as fallbacks;
-last, enlarged, which decodes blurred 200 dpi JPEG scans whose modules are only ~4 px."""
+QR_ATTEMPTS = (("aruco", 0.5), ("plain", 0.5), ("aruco", 1.0), ("aruco", 1.5))
+"""Decoder and scale, cheapest first. Measured on 110 generated clean, office and poor pages:
+OpenCV's ArUco-based QR detector at half size decodes 90 (0.09 s), the plain one 70, together
+with the ArUco one at full size all 110 (the plain one at any size missed blurred 200 dpi
+JPEGs, an eighth of poor pages); enlarged is the last resort (0.8 s)."""
 SEARCH_MARGIN_MM = 8.0
 MARK_AREA_TOLERANCE = 0.45
 MARK_MIN_FILL = 0.8
 MARK_MIN_ASPECT = 0.7
 MAX_FIT_ERROR_MM = 1.5
+BILEVEL_SMOOTHING_PX = 1.0
+"""Gaussian sigma that turns a 1-bit (fax) scan's staircase edges back into gray ones before
+the warp. Measured on the 26 fax pages of two generated poor sets: text and digit fields read
+right 337 instead of 319 times out of 425, and the confident misreadings (a ticket line's 1
+as 4, 27 as 07, both confirmed by a second rendering) disappear."""
 
 
 @dataclass(frozen=True)
@@ -49,10 +56,19 @@ def to_gray(image: np.ndarray) -> np.ndarray:
     raise RegistrationError("not a page image: unexpected image shape")
 
 
+def _smooth_if_bilevel(gray: np.ndarray) -> np.ndarray:
+    """The scan, smoothed when it holds nothing but black and white (see BILEVEL_SMOOTHING_PX)."""
+    sample = gray[::7, ::7]
+    if np.count_nonzero((sample > 0) & (sample < 255)):
+        return gray
+    return cv2.GaussianBlur(gray, (0, 0), BILEVEL_SMOOTHING_PX)
+
+
 def _find_qr(gray: np.ndarray) -> tuple[str, np.ndarray]:
     """Decoded text and the four symbol corners (in the symbol's own order) in image pixels."""
-    detector = cv2.QRCodeDetector()
-    for scale in QR_SCALES:
+    detectors = {"aruco": cv2.QRCodeDetectorAruco(), "plain": cv2.QRCodeDetector()}
+    for name, scale in QR_ATTEMPTS:
+        detector = detectors[name]
         scaled = gray if scale == 1.0 else cv2.resize(
             gray, None, fx=scale, fy=scale,
             interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
@@ -115,7 +131,7 @@ def _find_mark(gray: np.ndarray, centre: np.ndarray, size_px: float, margin_px: 
 
 def register(image: np.ndarray, forms: Mapping[str, FormSpec], dpi: int) -> Registration:
     """Identify the form and warp the page onto it; RegistrationError says why not."""
-    gray = to_gray(image)
+    gray = _smooth_if_bilevel(to_gray(image))
     text, qr_found = _find_qr(gray)
     spec = _identify(text, forms)
     qr_canonical = _qr_corners_px(spec, dpi)

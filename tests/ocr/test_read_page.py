@@ -10,6 +10,8 @@ from ocr import FormSpec, PageReading, RegistrationError, read_page
 from samples.generate import read_image
 
 TEXT_KEYS = ("name_kana", "name", "address", "phone", "lot_number")
+REVIEW_THRESHOLD = 0.90
+"""The pipeline's default YOSHIN_REVIEW_CONFIDENCE."""
 
 
 def _field_results(readings: list[tuple[dict, PageReading]], forms: dict[str, FormSpec],
@@ -77,7 +79,10 @@ def test_kanji_names_are_read(readings: list[tuple[dict, PageReading]]) -> None:
     assert sum(exact) >= len(exact) // 2
 
 
-def test_wrong_readings_mostly_score_low(readings: list[tuple[dict, PageReading]]) -> None:
+def test_wrong_readings_stay_below_the_review_threshold(
+        readings: list[tuple[dict, PageReading]]) -> None:
+    """What the pipeline acts on is the 0.90 threshold: no wrong reading may reach it, and
+    most right ones must, or a person sees everything."""
     scored = [
         (reading.fields[key].value == truth["fields"][key], reading.fields[key].confidence)
         for truth, reading in readings
@@ -85,8 +90,8 @@ def test_wrong_readings_mostly_score_low(readings: list[tuple[dict, PageReading]
     ]
     wrong = [confidence for ok, confidence in scored if not ok]
     right = [confidence for ok, confidence in scored if ok]
-    assert sum(confidence < 0.5 for confidence in wrong) >= 0.6 * len(wrong)
-    assert sum(confidence >= 0.5 for confidence in right) >= 0.9 * len(right)
+    assert wrong and all(confidence < REVIEW_THRESHOLD for confidence in wrong)
+    assert sum(confidence >= REVIEW_THRESHOLD for confidence in right) >= 0.85 * len(right)
 
 
 def test_a_smudged_field_has_low_confidence(readings: list[tuple[dict, PageReading]],
