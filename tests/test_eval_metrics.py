@@ -34,6 +34,8 @@ def test_summary_of_a_hand_made_case() -> None:
                                     "auto_accepted_share": 0.5, "auto_accepted_error_rate": 0.0})
     assert summary["per_type"]["choice"]["cer"] == pytest.approx(1.0)
     assert set(summary["per_type"]) == {"digits", "text", "choice"}
+    assert summary["per_field"]["ticket_number"]["fields"] == 2
+    assert summary["per_field"]["name"]["field_accuracy"] == 1.0
 
 
 def test_empty_truth_read_as_something_counts_as_wrong() -> None:

@@ -84,8 +84,10 @@ def summarise(pages: list[PageOutcome]) -> dict[str, object]:
     """The figures `yoshin eval` prints and writes with --json."""
     fields = [f for page in pages for f in page.fields]
     by_type: dict[str, list[FieldOutcome]] = defaultdict(list)
+    by_key: dict[str, list[FieldOutcome]] = defaultdict(list)
     for field in fields:
         by_type[field.type].append(field)
+        by_key[field.key].append(field)
     seconds = [page.seconds for page in pages]
     return {
         "pages": len(pages),
@@ -94,5 +96,6 @@ def summarise(pages: list[PageOutcome]) -> dict[str, object]:
         "seconds_per_page": mean(seconds) if seconds else 0.0,
         "median_seconds_per_page": median(seconds) if seconds else 0.0,
         "per_type": {kind: _field_figures(found) for kind, found in sorted(by_type.items())},
+        "per_field": {key: _field_figures(found) for key, found in sorted(by_key.items())},
         "calibration": calibration(fields),
     }
