@@ -124,9 +124,12 @@ class _Keyed(Generic[T]):
         self.created += 1
         return row, True
 
-    @property
-    def summary(self) -> ImportSummary:
-        return ImportSummary(self.created, self.updated)
+    def finish(self, *, actor: str, action: str) -> ImportSummary:
+        """Write the rows and one audit entry that says how many were new or changed."""
+        summary = ImportSummary(self.created, self.updated)
+        self.session.flush()
+        audit.record(self.session, actor=actor, action=action, detail=asdict(summary))
+        return summary
 
 
 def import_residents(session: Session, rows: list[Row], *, actor: str) -> ImportSummary:
@@ -143,7 +146,7 @@ def import_residents(session: Session, rows: list[Row], *, actor: str) -> Import
         session.flush()
         audit.record(session, actor=actor, action="resident.create" if new else "resident.update",
                      resident_id=resident.id, subject="register import")
-    return residents.summary
+    return ImportSummary(residents.created, residents.updated)
 
 
 def import_tickets(session: Session, rows: list[Row], *, actor: str) -> ImportSummary:
@@ -159,9 +162,7 @@ def import_tickets(session: Session, rows: list[Row], *, actor: str) -> ImportSu
         ticket.resident_id = resident_id
         ticket.municipality_code = row["municipality_code"]
         ticket.ticket_kind, ticket.ticket_dose = row["ticket_kind"], row["ticket_dose"]
-    session.flush()
-    audit.record(session, actor=actor, action="tickets.import", detail=asdict(tickets.summary))
-    return tickets.summary
+    return tickets.finish(actor=actor, action="tickets.import")
 
 
 def import_lots(session: Session, rows: list[Row], *, actor: str) -> ImportSummary:
@@ -170,9 +171,7 @@ def import_lots(session: Session, rows: list[Row], *, actor: str) -> ImportSumma
     for row in rows:
         lot, _ = lots.get(row["lot_number"])
         lot.vaccine, lot.manufacturer = row["vaccine"], row["manufacturer"]
-    session.flush()
-    audit.record(session, actor=actor, action="lots.import", detail=asdict(lots.summary))
-    return lots.summary
+    return lots.finish(actor=actor, action="lots.import")
 
 
 def import_clinics(session: Session, rows: list[Row], *, actor: str) -> ImportSummary:
@@ -182,6 +181,4 @@ def import_clinics(session: Session, rows: list[Row], *, actor: str) -> ImportSu
         clinic, _ = clinics.get(row["clinic_code"])
         clinic.name = row["name"]
         clinic.doctors = [d.strip() for d in row["doctors"].split("、") if d.strip()]
-    session.flush()
-    audit.record(session, actor=actor, action="clinics.import", detail=asdict(clinics.summary))
-    return clinics.summary
+    return clinics.finish(actor=actor, action="clinics.import")
