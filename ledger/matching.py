@@ -18,6 +18,9 @@ from ledger.confirmation import near
 from ledger.validation import parse_date
 from models import Resident, Ticket
 
+HARD = frozenset({"ticket_number", "birth_date", "sex"})
+"""Identifiers that are read reliably enough that a difference means another person."""
+
 
 @dataclass(frozen=True)
 class Candidate:
@@ -28,10 +31,12 @@ class Candidate:
 
     @property
     def certain(self) -> bool:
-        """By the ticket it was issued with, or, on a form without a ticket, by every
-        identifying value the register holds."""
+        """By the ticket it was issued with, the birth date and one of the two names; or, on
+        a form without a ticket, by birth date and both names. A name the reader could not
+        make out does not count against a match the ticket and birth date make (it stays
+        for a person to read); a differing birth date or sex always does."""
         agrees = set(self.agrees)
-        if self.differs or "birth_date" not in agrees:
+        if HARD & set(self.differs) or "birth_date" not in agrees:
             return False
         if "ticket_number" in agrees:
             return bool({"name", "name_kana"} & agrees)

@@ -81,3 +81,27 @@ def test_clinic_and_its_doctors_confirm_each_other(inprocess_db: Path) -> None:
         assert "vaccinator_name" not in confirmed
         elsewhere = confirmations(session, {**values, "place": "どこか遠くの診療所"}, None)
         assert "clinic_code" not in elsewhere and "doctor_name" not in elsewhere
+
+
+def test_variant_kanji_compare_equal() -> None:
+    from ledger.text import normalise
+
+    assert normalise("川﨑 拓也") == normalise("川崎拓也")
+    assert normalise("髙橋　一郎") == normalise("高橋 一郎")
+    assert normalise("ﾔﾏﾀﾞ") == normalise("ヤマダ")
+    assert normalise("山田") != normalise("山口")
+
+
+def test_unreadable_name_does_not_block_a_ticket_match(inprocess_db: Path) -> None:
+    _load()
+    with session_scope() as session:
+        ticket = session.scalars(select(Ticket)).first()
+        resident = session.get(Resident, ticket.resident_id)
+        values = {"ticket_number": ticket.ticket_number, "name": "",
+                  "name_kana": resident.name_kana, "birth_date": resident.birth_date.isoformat(),
+                  "sex": resident.sex}
+        matched = unique_match(find_candidates(session, values))
+        assert matched is not None and matched.id == resident.id
+        assert "name" not in confirmations(session, values, matched)  # left for a person
+        no_kana = {**values, "name_kana": "ア"}
+        assert unique_match(find_candidates(session, no_kana)) is None
