@@ -89,6 +89,7 @@ def test_variant_kanji_compare_equal() -> None:
     assert normalise("川﨑 拓也") == normalise("川崎拓也")
     assert normalise("髙橋　一郎") == normalise("高橋 一郎")
     assert normalise("ﾔﾏﾀﾞ") == normalise("ヤマダ")
+    assert normalise("松戸市金ヶ作4丁目") == normalise("松戸市金ケ作４丁目")
     assert normalise("山田") != normalise("山口")
 
 
