@@ -182,3 +182,13 @@ def import_clinics(session: Session, rows: list[Row], *, actor: str) -> ImportSu
         clinic.name = row["name"]
         clinic.doctors = [d.strip() for d in row["doctors"].split("、") if d.strip()]
     return clinics.finish(actor=actor, action="clinics.import")
+
+
+IMPORTS: dict[str, tuple[CsvFormat, Callable[..., ImportSummary]]] = {
+    "residents": (RESIDENTS, import_residents),
+    "tickets": (TICKETS, import_tickets),
+    "lots": (LOTS, import_lots),
+    "clinics": (CLINICS, import_clinics),
+}
+"""Each kind of record the city supplies, in the order they must be imported (a ticket
+names its resident)."""

@@ -8,25 +8,18 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from ledger import register_import as register
 from ledger.confirmation import confirmations, near
 from ledger.matching import find_candidates, unique_match
 from models import Clinic, Lot, Resident, Ticket
 from models.db import session_scope
 from samples.sets import SETS_DIR
+from yoshin.city import load_city
 
 SET = SETS_DIR / "mixed-30"
 
 
 def _load() -> None:
-    with session_scope() as session:
-        for name, form, importer in (("residents.csv", register.RESIDENTS,
-                                      register.import_residents),
-                                     ("tickets.csv", register.TICKETS, register.import_tickets),
-                                     ("lots.csv", register.LOTS, register.import_lots),
-                                     ("clinics.csv", register.CLINICS,
-                                      register.import_clinics)):
-            importer(session, register.read_rows(SET / name, form), actor="test")
+    load_city(SET, actor="test")
 
 
 def test_near() -> None:

@@ -11,18 +11,14 @@ from ledger import register_import as register
 from models import Role, User
 from models.db import session_scope
 
-KNOWN = (("residents.csv", register.RESIDENTS, register.import_residents),
-         ("tickets.csv", register.TICKETS, register.import_tickets),
-         ("lots.csv", register.LOTS, register.import_lots),
-         ("clinics.csv", register.CLINICS, register.import_clinics))
-
 
 def load_city(directory: Path, actor: str) -> None:
     """Import each of residents.csv, tickets.csv, lots.csv and clinics.csv in the folder."""
     with session_scope() as session:
-        for name, form, importer in KNOWN:
-            if (directory / name).exists():
-                importer(session, register.read_rows(directory / name, form), actor=actor)
+        for what, (form, importer) in register.IMPORTS.items():
+            path = directory / f"{what}.csv"
+            if path.exists():
+                importer(session, register.read_rows(path, form), actor=actor)
 
 
 def ensure_user(username: str, role: Role) -> None:

@@ -110,12 +110,7 @@ def users_create(
 def _import(file: Path, what: str, actor: str = "cli") -> None:
     from ledger import register_import as register
 
-    form, importer = {
-        "residents": (register.RESIDENTS, register.import_residents),
-        "tickets": (register.TICKETS, register.import_tickets),
-        "lots": (register.LOTS, register.import_lots),
-        "clinics": (register.CLINICS, register.import_clinics),
-    }[what]
+    form, importer = register.IMPORTS[what]
     try:
         rows = register.read_rows(file, form)
         with session_scope() as session:
