@@ -2,11 +2,12 @@
 
 from ocr.errors import RegistrationError
 from ocr.fieldmap import ChoiceOption, FieldSpec, FormSpec, load_forms
-from ocr.page import read_page
+from ocr.page import confirms, read_page
 from ocr.results import FieldReading, PageReading
 
 __all__ = [
     "ChoiceOption",
+    "confirms",
     "FieldReading",
     "FieldSpec",
     "FormSpec",

@@ -8,6 +8,8 @@ import numpy as np
 INK_LEVEL = 140
 """Gray level below which a pixel is ink; scans are white paper with black print."""
 PAD_PX = 16
+STRIKE_BAND = (0.2, 0.8)
+"""Share of a line crop's height within which a long horizontal line strikes out writing."""
 
 
 def ink_mask(gray: np.ndarray) -> np.ndarray:
@@ -24,6 +26,25 @@ def remove_lines(ink: np.ndarray, min_h_px: int, min_v_px: int) -> np.ndarray:
     lines = cv2.dilate(cv2.bitwise_or(horizontal, vertical), np.ones((3, 3), np.uint8))
     cleaned = cv2.bitwise_and(ink, cv2.bitwise_not(lines))
     return cv2.morphologyEx(cleaned, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+
+
+def strike_out(ink: np.ndarray, min_len_px: int) -> np.ndarray:
+    """Ink with every struck-through stretch blanked: a writer who corrects a field draws one
+    or two lines through the first attempt and writes again beside it. A long horizontal line
+    through the middle band of a line crop is such a strike (the printed frame, cut away by
+    the inset, can only leave remnants at the top or bottom edge); everything between its
+    ends, with a margin of the stroke gap, belongs to the struck attempt."""
+    height = ink.shape[0]
+    lines = cv2.morphologyEx(ink, cv2.MORPH_OPEN,
+                             cv2.getStructuringElement(cv2.MORPH_RECT, (min_len_px, 1)))
+    count, _, stats, _ = cv2.connectedComponentsWithStats(lines)
+    cleaned = ink.copy()
+    margin = max(2, height // 10)
+    for left, top, width, rows, _ in stats[1:count]:
+        middle = top + rows / 2
+        if STRIKE_BAND[0] * height <= middle <= STRIKE_BAND[1] * height:
+            cleaned[:, max(0, left - margin):left + width + margin] = 0
+    return cleaned
 
 
 def for_tesseract(ink: np.ndarray) -> np.ndarray:

@@ -7,6 +7,7 @@ confirming second read (see ocr.confidence).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 
 import cv2
@@ -16,7 +17,7 @@ from ocr.cleanup import crop, for_tesseract, ink_mask, remove_lines, scale_to_he
 from ocr.confidence import field_confidence, lowest_symbol
 from ocr.fieldmap import FieldSpec
 from ocr.geometry import box_to_px, mm_to_px
-from ocr.tesseract import CHAR_MODE, WORD_MODE, read_line
+from ocr.tesseract import CHAR_MODE, LINE_MODE, WORD_MODE, read_line
 
 DIGITS = "0123456789"
 CROP_MARGIN_MM = 1.0
@@ -97,12 +98,27 @@ def _read_strip(strip: np.ndarray, psm: int = WORD_MODE) -> tuple[str, float]:
     return "".join(ch for word in words for ch in word.text if ch in DIGITS), lowest_symbol(words)
 
 
+def _renderings(strip: np.ndarray, single: bool) -> Iterator[tuple[str, float]]:
+    """Readings of the strip in order of measured accuracy, each made only when asked for.
+    Their mistakes differ: a handwritten 5 read as "50" by word mode is right in line mode,
+    and a lone digit that character mode misses is read as a word at its own size."""
+    if single:
+        yield _read_strip(strip, CHAR_MODE)
+        yield _read_strip(strip, WORD_MODE)
+        yield _read_strip(scale_to_height(strip, CHECK_HEIGHT_PX), WORD_MODE)
+        return
+    yield _read_strip(strip, WORD_MODE)
+    yield _read_strip(scale_to_height(strip, CHECK_HEIGHT_PX), WORD_MODE)
+    yield _read_strip(strip, LINE_MODE)
+
+
 def read_digits(gray: np.ndarray, field: FieldSpec, dpi: int) -> tuple[str, float]:
     """Value and confidence of a digits or date field on the registered page.
 
-    A date that reads as 8 digits forming a real date is returned as YYYY-MM-DD; anything else
-    comes back as the raw digits with a low confidence, for a person to correct. So does a
-    strip whose digit count differs from its inked boxes or from all its boxes.
+    The value is the first reading with one digit per inked box (and, for a date, a real
+    date), given as YYYY-MM-DD for a date; it passes only when a later reading agrees. When
+    no reading has the right count, the first comes back with a low confidence, for a person
+    to correct; so does a strip whose inked boxes are fewer than its boxes.
     """
     rows = field.digit_rows
     glyphs = [glyph for row in rows for glyph in _cell_glyphs(gray, row.box, row.chars, dpi)]
@@ -110,18 +126,23 @@ def read_digits(gray: np.ndarray, field: FieldSpec, dpi: int) -> tuple[str, floa
         return "", 1.0
     if any(_smudged(gray, row.box, dpi) for row in rows):
         return "", 0.0
-    strip = _compact_strip(glyphs)
     boxes = sum(row.chars for row in rows)
-    digits, lowest = _read_strip(strip, CHAR_MODE if boxes == 1 else WORD_MODE)
-    value = digits
-    if field.type == "date":
-        value = (_as_iso_date(digits) if len(digits) == 8 else None) or digits
-    if len(digits) != boxes or len(glyphs) != boxes:
-        return value, field_confidence(lowest, CONFIRM_FLOOR, None) * WRONG_COUNT_FACTOR
-    if field.type == "date" and value == digits:
-        return value, field_confidence(lowest, CONFIRM_FLOOR, None) * BAD_DATE_FACTOR
-    check, check_lowest = _read_strip(strip if boxes == 1
-                                      else scale_to_height(strip, CHECK_HEIGHT_PX))
-    if check != digits:
-        return value, field_confidence(lowest, CONFIRM_FLOOR, agreed=False)
-    return value, field_confidence(max(lowest, check_lowest), CONFIRM_FLOOR, agreed=True)
+    readings = _renderings(_compact_strip(glyphs), boxes == 1)
+    first, first_lowest = next(readings)
+    found: tuple[str, float] | None = None
+
+    def complete(digits: str) -> bool:
+        return len(digits) == boxes and (field.type != "date" or _as_iso_date(digits) is not None)
+
+    for digits, lowest in ((first, first_lowest), *readings):
+        if found is not None and digits == found[0]:
+            value = _as_iso_date(digits) if field.type == "date" else digits
+            return value or digits, field_confidence(max(lowest, found[1]), CONFIRM_FLOOR,
+                                                     agreed=len(glyphs) == boxes)
+        if found is None and complete(digits):
+            found = (digits, lowest)
+    if found is not None:
+        value = (_as_iso_date(found[0]) if field.type == "date" else found[0]) or found[0]
+        return value, field_confidence(found[1], CONFIRM_FLOOR, agreed=False)
+    factor = WRONG_COUNT_FACTOR if len(first) != boxes else BAD_DATE_FACTOR
+    return first, field_confidence(first_lowest, CONFIRM_FLOOR, None) * factor

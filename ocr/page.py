@@ -17,7 +17,7 @@ from ocr.geometry import box_to_px
 from ocr.ocrline import read_ocr_line
 from ocr.registration import register
 from ocr.results import FieldReading, PageReading
-from ocr.text import read_text
+from ocr.text import confirms_text, read_text
 
 READ_WORKERS = max(1, min(4, os.cpu_count() or 1))
 """Fields are read concurrently: Tesseract releases the GIL while it recognises."""
@@ -64,4 +64,11 @@ def read_page(image: np.ndarray, forms: Mapping[str, FormSpec], dpi: int = 300) 
     fields = {reading.key: reading for group in readings for reading in group}
     timings = {"registration": registered - started, "recognition": perf_counter() - registered}
     return PageReading(spec.form_id, spec.version, fields, registration.image, dpi,
-                       registration.fit_error_px, timings)
+                       registration.fit_error_px, spec, timings)
+
+
+def confirms(reading: PageReading, key: str, expected: str) -> bool:
+    """Whether text field `key` of the read page shows `expected` (see ocr.text.confirms_text);
+    False for a field that is not text."""
+    field = next((f for f in reading.spec.fields if f.key == key and f.type == "text"), None)
+    return field is not None and confirms_text(reading.registered, field, reading.dpi, expected)

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ocr.fieldmap import FormSpec
+
 
 @dataclass(frozen=True)
 class FieldReading:
@@ -30,5 +32,6 @@ class PageReading:
     registered: np.ndarray
     dpi: int
     fit_error_px: float
+    spec: FormSpec
     timings: dict[str, float] = field(default_factory=dict)
     """Seconds spent registering the page and reading its fields, for `yoshin bench`."""

@@ -18,6 +18,9 @@ reading several fields at once instead (see ocr.page)."""
 
 LINE_MODE = tesserocr.PSM.SINGLE_LINE
 """The image is a single text line, which every text field crop is."""
+RAW_LINE_MODE = tesserocr.PSM.RAW_LINE
+"""A single line without Tesseract's own layout analysis, which on some clearly written
+lines (a short name with a wide space) finds no text line at all and returns nothing."""
 WORD_MODE = tesserocr.PSM.SINGLE_WORD
 """A single word; packed digit strips read more reliably this way than as a line."""
 CHAR_MODE = tesserocr.PSM.SINGLE_CHAR

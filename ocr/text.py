@@ -6,11 +6,19 @@ from dataclasses import replace
 
 import numpy as np
 
-from ocr.cleanup import crop, for_tesseract, ink_mask, remove_lines, scale_to_height, trim
+from ocr.cleanup import (
+    crop,
+    for_tesseract,
+    ink_mask,
+    remove_lines,
+    scale_to_height,
+    strike_out,
+    trim,
+)
 from ocr.confidence import field_confidence, lowest_symbol
 from ocr.fieldmap import FieldSpec
 from ocr.geometry import box_to_px, mm_to_px
-from ocr.tesseract import Word, read_line
+from ocr.tesseract import RAW_LINE_MODE, Word, read_line
 
 INSET_MM = 0.9
 """Crop inside the printed frame so that its line never reaches Tesseract."""
@@ -19,6 +27,9 @@ EMPTY_INK = 0.002
 share nears it."""
 LINE_HEIGHT_PX = 44
 """Measured on generated pages: names, kana and addresses read best at about this height."""
+STRIKE_MM = 8
+"""Shortest line through the writing that counts as striking it out: longer than any
+horizontal stroke of a character written at field height (一 is about 5 mm)."""
 CHECK_HEIGHT_PX = 36
 """Height of the second, confirming rendering."""
 CONFIRM_FLOOR = 0.97
@@ -76,8 +87,10 @@ def _widen_spaces(line: np.ndarray) -> np.ndarray:
 
 def _read(ink: np.ndarray, field: FieldSpec, height_px: int) -> tuple[str, float]:
     """The text of the line and the confidence of its least sure character."""
-    words = read_line(for_tesseract(scale_to_height(ink, height_px)), field.lang or "eng",
-                      field.whitelist)
+    image = for_tesseract(scale_to_height(ink, height_px))
+    words = read_line(image, field.lang or "eng", field.whitelist)
+    if not words:
+        words = read_line(image, field.lang or "eng", field.whitelist, psm=RAW_LINE_MODE)
     words = [replace(word, text=_clean(word.text)) for word in words]
     words = [word for word in words if word.text]
     if not words:
@@ -86,19 +99,51 @@ def _read(ink: np.ndarray, field: FieldSpec, height_px: int) -> tuple[str, float
             lowest_symbol(words, ignore=STRAY_PUNCTUATION))
 
 
-def read_text(gray: np.ndarray, field: FieldSpec, dpi: int) -> tuple[str, float]:
-    """Value and confidence of a text field; whitespace inside a word is dropped."""
+def _line(gray: np.ndarray, field: FieldSpec, dpi: int) -> np.ndarray | None:
+    """The field's writing, struck-out attempts and box lines removed, trimmed and with its
+    spaces widened; None when the field is blank."""
     box = box_to_px(field.box, dpi)
     ink = ink_mask(crop(gray, box, -round(mm_to_px(INSET_MM, dpi))))
+    ink = strike_out(ink, round(mm_to_px(STRIKE_MM, dpi)))
     ink = remove_lines(ink, min_h_px=round(mm_to_px(15, dpi)),
                        min_v_px=round(ink.shape[0] * 0.85))
-    ink_share = float(np.count_nonzero(ink)) / max(ink.size, 1)
-    if ink_share < EMPTY_INK:
-        return "", 1.0 - ink_share / EMPTY_INK * 0.5
-    line = _widen_spaces(trim(ink))
+    if float(np.count_nonzero(ink)) / max(ink.size, 1) < EMPTY_INK:
+        return None
+    return _widen_spaces(trim(ink))
+
+
+def read_text(gray: np.ndarray, field: FieldSpec, dpi: int) -> tuple[str, float]:
+    """Value and confidence of a text field; whitespace inside a word is dropped."""
+    line = _line(gray, field, dpi)
+    if line is None:
+        box = box_to_px(field.box, dpi)
+        ink = ink_mask(crop(gray, box, -round(mm_to_px(INSET_MM, dpi))))
+        ink_share = float(np.count_nonzero(ink)) / max(ink.size, 1)
+        return "", 1.0 - min(ink_share, EMPTY_INK) / EMPTY_INK * 0.5
     value, lowest = _read(line, field, LINE_HEIGHT_PX)
     agreed = None
     if value and lowest >= CONFIRM_FLOOR:
         check, _ = _read(line, field, CHECK_HEIGHT_PX)
         agreed = "".join(check.split()) == "".join(value.split())
     return value, field_confidence(lowest, CONFIRM_FLOOR, agreed)
+
+
+def confirms_text(gray: np.ndarray, field: FieldSpec, dpi: int, expected: str) -> bool:
+    """Whether the field shows `expected`, a value the city's records hold for this form (the
+    register's name of the ticket's holder, a doctor of the clinic).
+
+    Confirming is easier than reading: the line is read again allowed only the characters of
+    `expected` and must give exactly `expected` (spaces aside) at two renderings. Tesseract's
+    character confidences are low on such forced readings, right or wrong, so they are not
+    used; other writing reads as something else, as tests/ocr/test_confirm.py measures.
+    """
+    wanted = "".join(expected.split())
+    line = _line(gray, field, dpi)
+    if line is None or not wanted:
+        return False
+    narrowed = field.model_copy(update={"whitelist": "".join(sorted(set(wanted)))})
+    for height in (LINE_HEIGHT_PX, CHECK_HEIGHT_PX):
+        value, _ = _read(line, narrowed, height)
+        if "".join(value.split()) != wanted:
+            return False
+    return True
