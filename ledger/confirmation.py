@@ -6,8 +6,10 @@ Once a form is matched to one resident, a value the reader got nearly right (a k
 off in a name, a stroke in the address) is the register's value: the register is what the
 person wrote from. A lot number one character off from exactly one lot of that vaccine in
 the lot master is that lot; a clinic code and place that name the same contracted clinic
-confirm it, and the names of its doctors confirm the doctors' names on the form. Values too
-far from the records are left for a person.
+confirm it, and the names of its doctors confirm the doctors' names on the form. A name the
+reader got too far off is still the register's when the page, read again allowed only the
+register's characters, shows exactly that name (`shows`, supplied by the worker, which
+holds the image). Values too far from the records are left for a person.
 """
 
 from __future__ import annotations
@@ -32,6 +34,17 @@ REGISTER: dict[str, Callable[[Resident], str]] = {
     "address": lambda r: r.address,
 }
 EXACT_ONLY = frozenset({"birth_date", "sex"})
+SHOWN = frozenset({"name", "name_kana"})
+"""Register fields whose expected value may be confirmed on the image when the reading is
+far off: the names, where the ticket and birth date leave a single candidate. (The clinic's
+name and its doctors' names are confirmed the same way once the clinic code names it.)"""
+
+Shows = Callable[[str, str], bool]
+"""shows(key, expected): whether field `key` on the page's image shows `expected`."""
+
+
+def _never(key: str, expected: str) -> bool:
+    return False
 TICKET_PARTS: dict[str, Callable[[Ticket], str]] = {
     "ticket_number": lambda t: t.ticket_number,
     "municipality_code": lambda t: t.municipality_code,
@@ -66,31 +79,40 @@ def _one_nearest(read: str, choices: list[str]) -> str | None:
     return scored[0][1]
 
 
-def _clinic(session: Session, values: Mapping[str, str]) -> dict[str, str]:
+def _clinic(session: Session, values: Mapping[str, str], shows: Shows) -> dict[str, str]:
     """The clinic code and the place must point at the same contracted clinic; its doctors
     then confirm the names in the doctor's and the vaccination box."""
     clinic = session.scalar(select(Clinic).where(
         Clinic.clinic_code == values.get("clinic_code", "")))
-    if clinic is None or not near(values.get("place", ""), clinic.name):
+    place = values.get("place", "")
+    if clinic is None or not (near(place, clinic.name) or (place and shows("place",
+                                                                         clinic.name))):
         return {}
     confirmed = {"clinic_code": clinic.clinic_code, "place": clinic.name}
     for key in ("doctor_name", "vaccinator_name"):
-        if key in values and (doctor := _one_nearest(values[key], clinic.doctors)):
+        if key not in values:
+            continue
+        doctor = _one_nearest(values[key], clinic.doctors)
+        if doctor is None and values[key]:
+            shown = [name for name in clinic.doctors if shows(key, name)]
+            doctor = shown[0] if len(shown) == 1 else None
+        if doctor is not None:
             confirmed[key] = doctor
     return confirmed
 
 
-def confirmations(session: Session, values: Mapping[str, str], resident: Resident | None
-                  ) -> dict[str, str]:
+def confirmations(session: Session, values: Mapping[str, str], resident: Resident | None,
+                  shows: Shows = _never) -> dict[str, str]:
     """For each field the records confirm, the value they hold."""
-    confirmed: dict[str, str] = _clinic(session, values)
+    confirmed: dict[str, str] = _clinic(session, values, shows)
     if resident is not None:
         for key, expected in REGISTER.items():
             read = values.get(key)
             if read is None or not expected(resident):
                 continue
             same = normalise(read) == normalise(expected(resident))
-            if same or (key not in EXACT_ONLY and near(read, expected(resident))):
+            if (same or (key not in EXACT_ONLY and near(read, expected(resident)))
+                    or (key in SHOWN and read and shows(key, expected(resident)))):
                 confirmed[key] = expected(resident)
         ticket = session.scalar(select(Ticket).where(
             Ticket.ticket_number == values.get("ticket_number", ""),

@@ -32,15 +32,18 @@ class Candidate:
     @property
     def certain(self) -> bool:
         """By the ticket it was issued with, the birth date and one of the two names; or, on
-        a form without a ticket, by birth date and both names. A name the reader could not
-        make out does not count against a match the ticket and birth date make (it stays
-        for a person to read); a differing birth date or sex always does."""
+        a form without a ticket, by birth date and two of name, reading and address, one of
+        them a name (twins share all but a name: `unique_match` then finds two). A name the
+        reader could not make out does not count against a match the ticket and birth date
+        make (it stays for a person to read); a differing birth date or sex always does."""
         agrees = set(self.agrees)
         if HARD & set(self.differs) or "birth_date" not in agrees:
             return False
         if "ticket_number" in agrees:
             return bool({"name", "name_kana"} & agrees)
-        return {"name", "name_kana"} <= agrees and not self.ticket_on_form
+        named = {"name", "name_kana"} & agrees
+        return bool(named) and len(named | {"address"} & agrees) >= 2 \
+            and not self.ticket_on_form
 
 
 def _compare(resident: Resident, values: Mapping[str, str], ticket_holder: int | None
@@ -52,6 +55,7 @@ def _compare(resident: Resident, values: Mapping[str, str], ticket_holder: int |
         "birth_date": parse_date(values.get("birth_date", "")) == resident.birth_date,
         "name": near(values.get("name", ""), resident.name),
         "name_kana": near(values.get("name_kana", ""), resident.name_kana),
+        "address": near(values.get("address", ""), resident.address) or None,
         "sex": values.get("sex") == resident.sex if values.get("sex") else None,
     }
     for key, same in checks.items():

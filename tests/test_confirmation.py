@@ -99,3 +99,36 @@ def test_unreadable_name_does_not_block_a_ticket_match(inprocess_db: Path) -> No
         assert "name" not in confirmations(session, values, matched)  # left for a person
         no_kana = {**values, "name_kana": "ア"}
         assert unique_match(find_candidates(session, no_kana)) is None
+
+
+def test_a_far_off_name_is_the_registers_only_when_the_image_shows_it(
+        inprocess_db: Path) -> None:
+    _load()
+    with session_scope() as session:
+        ticket = session.scalars(select(Ticket)).first()
+        resident = session.get(Resident, ticket.resident_id)
+        values = {"ticket_number": ticket.ticket_number, "name": "全然違う読み",
+                  "name_kana": resident.name_kana, "birth_date": resident.birth_date.isoformat(),
+                  "sex": resident.sex}
+        matched = unique_match(find_candidates(session, values))
+        asked: list[tuple[str, str]] = []
+
+        def shows(key: str, expected: str) -> bool:
+            asked.append((key, expected))
+            return expected == resident.name
+
+        assert confirmations(session, values, matched, shows)["name"] == resident.name
+        assert ("name", resident.name) in asked
+        assert "name" not in confirmations(session, values, matched, lambda k, e: False)
+
+
+def test_a_form_without_ticket_matches_on_birth_date_reading_and_address(
+        inprocess_db: Path) -> None:
+    _load()
+    with session_scope() as session:
+        resident = session.scalars(select(Resident).order_by(Resident.id)).first()
+        values = {"name": "読めない", "name_kana": resident.name_kana,
+                  "birth_date": resident.birth_date.isoformat(), "address": resident.address}
+        matched = unique_match(find_candidates(session, values))
+        assert matched is not None and matched.id == resident.id
+        assert unique_match(find_candidates(session, {**values, "address": "どこか"})) is None

@@ -15,12 +15,13 @@ from ledger.commit import CommitRefused, commit_page
 from ledger.confirmation import confirmations
 from ledger.doubt import doubtful_keys, refresh_problems
 from ledger.matching import find_candidates, unique_match
+from ledger.text import normalise
 from models import FieldSource, FieldValue, Page, PageState
 from models.base import utcnow
 from models.db import session_scope
 from models.settings import get_settings
 from models.storage import blob_path
-from ocr import PageReading
+from ocr import PageReading, confirms
 
 READER = "system:reader"
 
@@ -86,7 +87,8 @@ def store(page_id: int, reading: PageReading, timings: dict[str, float]) -> None
         read = {key: field.value for key, field in reading.fields.items()}
         resident = unique_match(find_candidates(session, read))
         page.resident_id = resident.id if resident else None
-        for key, value in confirmations(session, read, resident).items():
+        shows = lambda key, expected: confirms(reading, key, normalise(expected))  # noqa: E731
+        for key, value in confirmations(session, read, resident, shows).items():
             page.fields.append(FieldValue(
                 key=key, position=list(reading.fields).index(key), value=value,
                 source=FieldSource.REGISTER, box=list(reading.fields[key].box),
