@@ -25,8 +25,10 @@ class CommitRefused(Exception):
     """The page cannot become a ledger record as it stands; the message says why."""
 
 
-def commit_page(session: Session, page: Page, *, actor: str, user_id: int | None
-                ) -> LedgerRecord:
+def check_page(session: Session, page: Page) -> tuple[dict[str, str], int]:
+    """The page's values and the dose they record, or CommitRefused saying why the page
+    cannot become a ledger record; run before a page is sent on to a second check too, so
+    that what a supervisor approves is sure to commit."""
     if page.resident_id is None:
         raise CommitRefused("the page is not matched to a resident")
     values = {key: field.value for key, field in page.current_fields().items()}
@@ -54,11 +56,17 @@ def commit_page(session: Session, page: Page, *, actor: str, user_id: int | None
             f"{which} of {existing.vaccine} is already in the ledger for this resident "
             f"(record {existing.id})"
         )
+    return values, dose
+
+
+def commit_page(session: Session, page: Page, *, actor: str, user_id: int | None
+                ) -> LedgerRecord:
+    values, dose = check_page(session, page)
     record = LedgerRecord(
         resident_id=page.resident_id,
         vaccine=values["vaccine"],
         dose_number=dose,
-        vaccinated_on=given,
+        vaccinated_on=parse_date(values["vaccination_date"]),
         lot_number=values["lot_number"],
         clinic_code=values.get("clinic_code", ""),
         source=RecordSource.SCAN,

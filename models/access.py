@@ -13,7 +13,9 @@ class Action(StrEnum):
     PAGE_VIEW = "page.view"
     PAGE_RETRY = "page.retry"
     REVIEW = "review"
+    SECOND_CHECK = "review.second_check"
     RESIDENT_VIEW = "resident.view"
+    MY_NUMBER_SHOW = "resident.my_number.show"
     RESIDENT_IMPORT = "resident.import"
     USER_MANAGE = "user.manage"
 
@@ -25,7 +27,9 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.PAGE_VIEW: frozenset({Role.SCANNER, Role.REVIEWER, *_STAFF}),
     Action.PAGE_RETRY: frozenset({Role.SCANNER, *_STAFF}),
     Action.REVIEW: frozenset({Role.REVIEWER, *_STAFF}),
+    Action.SECOND_CHECK: frozenset(_STAFF),
     Action.RESIDENT_VIEW: frozenset({Role.REVIEWER, *_STAFF}),
+    Action.MY_NUMBER_SHOW: frozenset(_STAFF),
     Action.RESIDENT_IMPORT: frozenset(_STAFF),
     Action.USER_MANAGE: frozenset(_STAFF),
 }

@@ -1,6 +1,7 @@
 """The one state machine of a page, used by the API, the workers and the screens alike.
 
 received → queued → reading → needs_review | ready → in_review → confirmed | rejected;
+in_review → second_check → confirmed (a second person approves what a reviewer changed);
 failed (with a reason) from any step before the end; a failed page can be queued again.
 A page never leaves this machine except through `confirmed` or `rejected`.
 """
@@ -17,6 +18,7 @@ class PageState(StrEnum):
     NEEDS_REVIEW = "needs_review"
     READY = "ready"
     IN_REVIEW = "in_review"
+    SECOND_CHECK = "second_check"
     CONFIRMED = "confirmed"
     REJECTED = "rejected"
     FAILED = "failed"
@@ -29,7 +31,8 @@ ALLOWED: dict[PageState, frozenset[PageState]] = {
     S.READING: frozenset({S.QUEUED, S.NEEDS_REVIEW, S.READY, S.FAILED}),
     S.NEEDS_REVIEW: frozenset({S.IN_REVIEW, S.REJECTED}),
     S.READY: frozenset({S.IN_REVIEW, S.NEEDS_REVIEW, S.CONFIRMED, S.REJECTED}),
-    S.IN_REVIEW: frozenset({S.NEEDS_REVIEW, S.READY, S.CONFIRMED, S.REJECTED}),
+    S.IN_REVIEW: frozenset({S.NEEDS_REVIEW, S.READY, S.SECOND_CHECK, S.CONFIRMED, S.REJECTED}),
+    S.SECOND_CHECK: frozenset({S.CONFIRMED, S.NEEDS_REVIEW}),
     S.CONFIRMED: frozenset(),
     S.REJECTED: frozenset(),
     S.FAILED: frozenset({S.QUEUED}),
@@ -37,7 +40,7 @@ ALLOWED: dict[PageState, frozenset[PageState]] = {
 
 FINAL = frozenset({S.CONFIRMED, S.REJECTED})
 AWAITING_REVIEW = frozenset({S.NEEDS_REVIEW, S.READY})
-WORK_DONE = FINAL | AWAITING_REVIEW | {S.IN_REVIEW, S.FAILED}
+WORK_DONE = FINAL | AWAITING_REVIEW | {S.IN_REVIEW, S.SECOND_CHECK, S.FAILED}
 
 
 class InvalidTransition(Exception):

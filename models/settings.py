@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     review_confidence: float = 0.90
     auto_commit_ready: bool = True
     review_lease_seconds: int = 900
+    second_check: bool = True
+    """A page whose identifying values a reviewer changed needs a supervisor's approval."""
 
     # Worker behaviour
     worker_concurrency: int = 2

@@ -8,19 +8,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Response
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, Depends, HTTPException, Query, Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger.commit import CommitRefused, commit_page
+from ledger.commit import CommitRefused, check_page, commit_page
 from ledger.doubt import refresh_problems
 from ledger.matching import find_candidates
+from ledger.second_check import changed_identifiers
 from models import FieldSource, FieldValue, Page, PageState, Resident, User, audit
 from models.access import Action
 from models.base import utcnow
 from models.deps import DbSession, require
 from models.settings import get_settings
-from models.storage import blob_path
+from review_ui.images import ImageMissing, field_jpeg, page_jpeg
 from review_ui.leases import LeaseRefused, next_page, open_page, release
 from review_ui.schemas import (
     CandidateOut,
@@ -36,6 +37,7 @@ from review_ui.schemas import (
 router = APIRouter(prefix="/api", tags=["review"])
 Reviewer = Annotated[User, Depends(require(Action.REVIEW))]
 PageViewer = Annotated[User, Depends(require(Action.PAGE_VIEW))]
+Supervisor = Annotated[User, Depends(require(Action.SECOND_CHECK))]
 
 
 def _page(db: Session, page_id: int) -> Page:
@@ -80,13 +82,40 @@ def get_page(page_id: int, db: DbSession, user: PageViewer) -> PageOut:
     return _show(db, _page(db, page_id), user, "page.read")
 
 
-@router.get("/pages/{page_id}/image", response_class=FileResponse)
-def page_image(page_id: int, db: DbSession, user: PageViewer) -> FileResponse:
+def _jpeg_answer(data: bytes) -> Response:
+    return Response(data, media_type="image/jpeg", headers={"Cache-Control": "private, no-store"})
+
+
+@router.get("/pages/{page_id}/image", response_class=Response,
+            responses={200: {"content": {"image/jpeg": {}}}})
+def page_image(page_id: int, db: DbSession, user: PageViewer,
+               width: Annotated[int | None, Query(ge=40, le=4000)] = None) -> Response:
+    """The registered page (or the scan, before it is read); `width` for a thumbnail."""
     page = _page(db, page_id)
     audit.record(db, actor=user.username, action="page.image.read",
                  resident_id=page.resident_id, subject=f"page:{page.id}")
     db.commit()
-    return FileResponse(blob_path(page.image_sha256), media_type="image/png")
+    try:
+        return _jpeg_answer(page_jpeg(page, width))
+    except ImageMissing as missing:
+        raise HTTPException(404, str(missing)) from missing
+
+
+@router.get("/pages/{page_id}/fields/{key}/image", response_class=Response,
+            responses={200: {"content": {"image/jpeg": {}}}})
+def field_image(page_id: int, key: str, db: DbSession, user: PageViewer) -> Response:
+    """The crop of one field: the evidence beside its value on the review screen."""
+    page = _page(db, page_id)
+    field = page.current_fields().get(key)
+    if field is None or not field.box:
+        raise HTTPException(404, f"page {page_id} has no field {key} with a box")
+    audit.record(db, actor=user.username, action="page.image.read",
+                 resident_id=page.resident_id, subject=f"page:{page.id} field:{key}")
+    db.commit()
+    try:
+        return _jpeg_answer(field_jpeg(page, field.box))
+    except ImageMissing as missing:
+        raise HTTPException(404, str(missing)) from missing
 
 
 @router.patch("/pages/{page_id}/fields")
@@ -137,15 +166,81 @@ def match_resident(page_id: int, body: ResidentChoice, db: DbSession, user: Revi
     return _show(db, page, user, "page.read")
 
 
-@router.post("/pages/{page_id}/confirm")
-def confirm_page(page_id: int, db: DbSession, user: Reviewer) -> Confirmation:
-    page = _leased(db, page_id, user)
+def _commit(db: Session, page: Page, user: User) -> Confirmation:
     try:
         record = commit_page(db, page, actor=user.username, user_id=user.id)
     except CommitRefused as refused:
         raise HTTPException(409, str(refused)) from refused
     db.commit()
-    return Confirmation(page_id=page.id, record_id=record.id, resident_id=record.resident_id)
+    return Confirmation(page_id=page.id, state=page.state, record_id=record.id,
+                        resident_id=record.resident_id)
+
+
+@router.post("/pages/{page_id}/confirm")
+def confirm_page(page_id: int, db: DbSession, user: Reviewer) -> Confirmation:
+    """Commit the page to the ledger, or, when the reviewer changed identifying values and
+    the second check is on, hand it to a supervisor."""
+    page = _leased(db, page_id, user)
+    changed = changed_identifiers(page) if get_settings().second_check else []
+    if not changed:
+        return _commit(db, page, user)
+    try:
+        check_page(db, page)
+    except CommitRefused as refused:
+        raise HTTPException(409, str(refused)) from refused
+    page.move_to(PageState.SECOND_CHECK, f"second check: {user.username} changed "
+                                         f"{', '.join(changed)}")
+    page.decided_by_id, page.decided_at = user.id, utcnow()
+    release(page)
+    audit.record(db, actor=user.username, action="page.second_check.request",
+                 resident_id=page.resident_id, subject=f"page:{page.id}",
+                 detail={"changed": changed})
+    db.commit()
+    return Confirmation(page_id=page.id, state=page.state, record_id=None,
+                        resident_id=page.resident_id, changed=changed)
+
+
+def _awaiting_second_check(db: Session, page_id: int, user: User) -> Page:
+    page = _page(db, page_id)
+    if page.state != PageState.SECOND_CHECK:
+        raise HTTPException(409, f"page {page_id} is {page.state}, not waiting for a second "
+                                 "check")
+    if page.decided_by_id == user.id:
+        raise HTTPException(409, "the second check must be made by another person than the "
+                                 "reviewer who confirmed the page")
+    return page
+
+
+@router.get("/second-check")
+def second_check_queue(db: DbSession, user: Supervisor) -> list[PageOut]:
+    """Pages waiting for a supervisor, oldest first."""
+    pages = db.scalars(select(Page).where(Page.state == PageState.SECOND_CHECK)
+                       .order_by(Page.decided_at, Page.id)).all()
+    threshold = get_settings().review_confidence
+    for page in pages:
+        audit.record(db, actor=user.username, action="page.read",
+                     resident_id=page.resident_id, subject=f"page:{page.id}")
+    db.commit()
+    return [page_out(page, threshold) for page in pages]
+
+
+@router.post("/pages/{page_id}/approve")
+def approve_page(page_id: int, db: DbSession, user: Supervisor) -> Confirmation:
+    """The second person agrees with the reviewer: the page goes to the ledger."""
+    page = _awaiting_second_check(db, page_id, user)
+    audit.record(db, actor=user.username, action="page.second_check.approve",
+                 resident_id=page.resident_id, subject=f"page:{page.id}")
+    return _commit(db, page, user)
+
+
+@router.post("/pages/{page_id}/send-back")
+def send_back(page_id: int, body: Rejection, db: DbSession, user: Supervisor) -> PageOut:
+    """The second person disagrees: the page goes back to the review queue with the reason."""
+    page = _awaiting_second_check(db, page_id, user)
+    page.move_to(PageState.NEEDS_REVIEW, f"sent back by {user.username}: {body.reason}")
+    audit.record(db, actor=user.username, action="page.second_check.send_back",
+                 resident_id=page.resident_id, subject=f"page:{page.id}")
+    return _show(db, page, user, "page.read")
 
 
 @router.post("/pages/{page_id}/reject")

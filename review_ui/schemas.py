@@ -58,9 +58,15 @@ class Rejection(BaseModel):
 
 
 class Confirmation(BaseModel):
+    """A confirmed page: its ledger record, or, when a second person must approve it first,
+    state `second_check` and no record yet."""
+
     page_id: int
-    record_id: int
+    state: str
+    record_id: int | None
     resident_id: int
+    changed: list[str] = Field(default_factory=list,
+                               description="identifying fields the reviewer changed")
 
 
 def page_out(page: Page, threshold: float) -> PageOut:

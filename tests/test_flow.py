@@ -23,7 +23,8 @@ def _batch(client: httpx.Client, batch_id: int) -> dict:
     return answer.json()
 
 
-def _review(reviewer: httpx.Client, page: dict, truth: dict[str, str]) -> int | None:
+def _review(reviewer: httpx.Client, supervisor: httpx.Client, page: dict,
+            truth: dict[str, str]) -> int | None:
     """Do what a careful reviewer does: fix what differs from the paper, pick the resident,
     then confirm (or reject a form that cannot become a record). Returns the resident id."""
     corrections = {f["key"]: truth[f["key"]] for f in page["fields"]
@@ -46,6 +47,14 @@ def _review(reviewer: httpx.Client, page: dict, truth: dict[str, str]) -> int | 
     assert answer.status_code == 200, answer.text
     answer = reviewer.post(f"/api/pages/{page['id']}/confirm")
     assert answer.status_code == 200, answer.text
+    confirmation = answer.json()
+    identifying = {"ticket_number", "name", "birth_date", "vaccination_date", "lot_number"}
+    assert set(confirmation["changed"]) == identifying & set(corrections)
+    if confirmation["state"] == "second_check":
+        assert reviewer.post(f"/api/pages/{page['id']}/approve").status_code == 403
+        answer = supervisor.post(f"/api/pages/{page['id']}/approve")
+        assert answer.status_code == 200, answer.text
+    assert answer.json()["state"] == "confirmed" and answer.json()["record_id"]
     return answer.json()["resident_id"]
 
 
@@ -59,6 +68,7 @@ def test_batch_flows_from_upload_to_ledger(stack: Stack, sample_set) -> None:  #
     stack.start_worker(concurrency=2)
     scanner = stack.user("scanner1", "scanner")
     reviewer = stack.user("reviewer1", "reviewer")
+    supervisor = stack.user("supervisor1", "supervisor")
     truths = _truths(sample_set)
 
     with sample_set.batch_pdf.open("rb") as handle:
@@ -82,7 +92,7 @@ def test_batch_flows_from_upload_to_ledger(stack: Stack, sample_set) -> None:  #
         page = answer.json()
         sequence = next(p["sequence"] for p in batch["pages"] if p["id"] == page["id"])
         truth = truths[sequence - 1]
-        resident_id = _review(reviewer, page, truth)
+        resident_id = _review(reviewer, supervisor, page, truth)
         if resident_id is not None:
             confirmed[resident_id] = truth
     assert reviewer.get("/api/review/next").status_code == 204
