@@ -62,6 +62,8 @@ class Page(Timestamped, Base):
     sequence: Mapped[int]
     page_number: Mapped[int]
     image_sha256: Mapped[str] = mapped_column(String(64))
+    registered_sha256: Mapped[str | None] = mapped_column(String(64))
+    """The page straightened onto its form by the reader: field boxes are in its pixels."""
     state: Mapped[str] = mapped_column(String(16), default=PageState.RECEIVED)
     state_reason: Mapped[str] = mapped_column(Text, default="")
     attempts: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,47 @@
+"""Page images as the screens need them: whole, as a thumbnail, or one field's crop.
+
+The screens show the registered page (straightened onto the form, so the field boxes fall
+on the writing) when the reader made one, and the scan as uploaded otherwise.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from models import Page
+from models.storage import blob_path
+
+CROP_MARGIN_PX = 24
+"""Context around a field's box, so a reviewer sees what touches its edges."""
+
+
+class ImageMissing(Exception):
+    pass
+
+
+def _load(page: Page) -> np.ndarray:
+    path = blob_path(page.registered_sha256 or page.image_sha256)
+    image = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE) if path.exists() else None
+    if image is None:
+        raise ImageMissing(f"the image of page {page.id} is missing from the store")
+    return image
+
+
+def _jpeg(image: np.ndarray) -> bytes:
+    return cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 85])[1].tobytes()
+
+
+def page_jpeg(page: Page, width: int | None = None) -> bytes:
+    image = _load(page)
+    if width and width < image.shape[1]:
+        scale = width / image.shape[1]
+        image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    return _jpeg(image)
+
+
+def field_jpeg(page: Page, box: list[int]) -> bytes:
+    image = _load(page)
+    x, y, w, h = box
+    top, left = max(0, y - CROP_MARGIN_PX), max(0, x - CROP_MARGIN_PX)
+    return _jpeg(image[top:y + h + CROP_MARGIN_PX, left:x + w + CROP_MARGIN_PX])
