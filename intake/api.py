@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, UploadFile, status
+from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 
 from intake.batches import StoredBlobs, Upload, create_batch
@@ -12,6 +15,7 @@ from intake.errors import UploadRejected
 from intake.schemas import BatchOut, batch_out
 from models import Batch, Page, PageState, User, audit
 from models.access import Action
+from models.db import session_scope
 from models.deps import DbSession, require
 from models.settings import get_settings
 from workers.dispatch import read_after_commit
@@ -64,6 +68,43 @@ def get_batch(batch_id: int, db: DbSession, _: BatchViewer) -> BatchOut:
     if batch is None:
         raise HTTPException(404, f"no batch {batch_id}")
     return batch_out(batch)
+
+
+EVENT_INTERVAL = 1.0
+"""Seconds between looks at a batch being watched; an event goes out only on a change."""
+EVENT_LIMIT = 4 * 3600
+"""A watch ends after this many seconds; the browser's EventSource reconnects by itself."""
+
+
+def _progress_events(batch_id: int) -> Iterator[str]:
+    """Server-sent events of the batch's progress until every page has been read."""
+    last = ""
+    started = time.monotonic()
+    while time.monotonic() - started < EVENT_LIMIT:
+        with session_scope() as session:
+            batch = session.get(Batch, batch_id)
+            if batch is None:
+                return
+            progress = batch_out(batch)
+        data = progress.model_dump_json()
+        if data != last:
+            yield f"event: progress\ndata: {data}\n\n"
+            last = data
+        if progress.read == progress.total:
+            yield "event: done\ndata: {}\n\n"
+            return
+        time.sleep(EVENT_INTERVAL)
+
+
+@router.get("/batches/{batch_id}/events", response_class=StreamingResponse,
+            responses={200: {"content": {"text/event-stream": {}}}})
+def watch_batch(batch_id: int, db: DbSession, _: BatchViewer) -> StreamingResponse:
+    """The batch's progress as server-sent events (`progress` on each change, then `done`)."""
+    if db.get(Batch, batch_id) is None:
+        raise HTTPException(404, f"no batch {batch_id}")
+    db.rollback()
+    return StreamingResponse(_progress_events(batch_id), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-store"})
 
 
 @router.post("/pages/{page_id}/retry")

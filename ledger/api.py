@@ -17,6 +17,7 @@ from models.deps import DbSession, require
 
 router = APIRouter(prefix="/api/residents", tags=["ledger"])
 Viewer = Annotated[User, Depends(require(Action.RESIDENT_VIEW))]
+NumberViewer = Annotated[User, Depends(require(Action.MY_NUMBER_SHOW))]
 
 
 class RecordOut(BaseModel):
@@ -81,3 +82,22 @@ def get_resident(resident_id: int, db: DbSession, user: Viewer) -> ResidentOut:
                  subject="resident view")
     db.commit()
     return resident_out(resident, list(records))
+
+
+class MyNumberOut(BaseModel):
+    my_number: str
+
+
+@router.post("/{resident_id}/my-number")
+def show_my_number(resident_id: int, db: DbSession, user: NumberViewer) -> MyNumberOut:
+    """The full My Number, for the few tasks that need it; each showing is audited. A POST,
+    so that no cache, prefetch or browser history keeps it."""
+    resident = db.get(Resident, resident_id)
+    if resident is None:
+        raise HTTPException(404, f"no resident {resident_id}")
+    if resident.my_number_encrypted is None:
+        raise HTTPException(404, f"resident {resident_id} has no My Number on record")
+    audit.record(db, actor=user.username, action="resident.my_number.show",
+                 resident_id=resident_id, subject="resident view")
+    db.commit()
+    return MyNumberOut(my_number=my_number.decrypt(resident.my_number_encrypted))
