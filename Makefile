@@ -6,7 +6,7 @@ demo:
 	.venv/bin/yoshin demo
 
 test:
-	bash scripts/setup.sh
+	bash scripts/setup.sh chromium
 	bash scripts/services.sh
 	.venv/bin/ruff check .
 	.venv/bin/python -m pytest -ra

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from intake.api import router as intake_router
 from ledger.api import router as ledger_router
 from models.keys import derived_key
 from review_ui.api import router as review_router
+from review_ui.screens import (
+    STATIC_DIR,
+    LoginRequired,
+    ScreenForbidden,
+    forbidden_page,
+    login_redirect,
+)
+from review_ui.screens import router as screens_router
 from yoshin.session_api import router as session_router
 
 
@@ -18,8 +27,11 @@ def create_app() -> FastAPI:
         SessionMiddleware, secret_key=derived_key("session-cookie").hex(),
         session_cookie="yoshin_session", same_site="strict", max_age=12 * 3600,
     )
-    for router in (session_router, intake_router, review_router, ledger_router):
+    for router in (session_router, intake_router, review_router, ledger_router, screens_router):
         app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_exception_handler(LoginRequired, login_redirect)
+    app.add_exception_handler(ScreenForbidden, forbidden_page)
 
     @app.get("/health", tags=["session"])
     def health() -> dict[str, str]:

@@ -278,11 +278,13 @@ def demo(
     settings = get_settings()
     upgrade()
     console.print(f"database: {_where()}")
-    logins = {name: "demo-" + secrets.token_hex(4) for name in ("scanner", "reviewer", "admin")}
+    logins = {name: "demo-" + secrets.token_hex(4)
+              for name in ("scanner", "reviewer", "supervisor", "admin")}
     for name, password in logins.items():
         _create_user(name, Role(name), password)
     seed = secrets.randbelow(10**6)
-    made = generate_set(settings.resolved_home / "demo" / f"set-{seed}", count=pages, seed=seed)
+    made = generate_set(settings.resolved_home / "demo" / f"set-{seed}", count=pages, seed=seed,
+                        quality="office")
     console.print(f"generated {len(made.pages)} sample forms (seed {seed}) in {made.directory}")
     load_city(made.directory, actor="demo")
     console.print("imported the resident register, the issued tickets and the lot master")
@@ -293,9 +295,10 @@ def demo(
         watch(batch_id, console, timeout=1800)
         total, records = summarise(batch_id, console)
         if serve_after:
-            console.print(f"\nserving on http://127.0.0.1:{port}  (Ctrl-C to stop)")
+            console.print(f"\nopen http://127.0.0.1:{port}/ in a browser (Ctrl-C to stop):")
             for name, password in logins.items():
                 console.print(f"  log in as {name} / {password}")
+            console.print("  the reviewer's queue holds the pages above that need a person")
             serve(port=port)
     finally:
         stop_worker(worker_process)

@@ -1,0 +1,289 @@
+"""The screens: server-rendered pages for scanning staff, reviewers and supervisors.
+
+Each screen is a Jinja2 template over the same data the JSON API answers; the little
+JavaScript in review_ui/static calls that API for uploads, live progress and decisions.
+A visitor without a session is sent to the login page; a role that may not use a screen
+gets a page that says so (403), checked with the same permission table as the API.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ledger.second_check import changed_identifiers, machine_values
+from models import (
+    AuditEvent,
+    Batch,
+    FieldSource,
+    LedgerRecord,
+    Page,
+    PageState,
+    Resident,
+    User,
+    audit,
+)
+from models.access import Action, allowed
+from models.deps import DbSession
+from models.page_state import AWAITING_REVIEW
+from models.settings import get_settings
+from review_ui.labels import field_labels
+from review_ui.leases import LeaseRefused, next_page, open_page
+from review_ui.schemas import page_out
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+class LoginRequired(Exception):
+    """Raised by a screen for a visitor without a session; answered with a redirect."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.path = path
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """Who is shown the refusal: a copy, since the request's session is closed by then."""
+
+    username: str
+    display_name: str
+    role: str
+
+
+class ScreenForbidden(Exception):
+    def __init__(self, user: User, action: Action) -> None:
+        super().__init__(action.value)
+        self.visitor = Visitor(user.username, user.display_name, user.role)
+        self.action = action
+
+
+def _session_user(request: Request, db: Session) -> User | None:
+    user_id = request.session.get("user_id")
+    user = db.get(User, user_id) if user_id else None
+    return user if user is not None and user.active else None
+
+
+def screen_user(action: Action):  # noqa: ANN201 - a FastAPI dependency
+    def check(request: Request, db: DbSession) -> User:
+        user = _session_user(request, db)
+        if user is None:
+            request.session.clear()
+            raise LoginRequired(request.url.path)
+        if not allowed(user.role, action):
+            raise ScreenForbidden(user, action)
+        return user
+
+    return check
+
+
+def _render(request: Request, name: str, user: User | Visitor | None, **context: object
+            ) -> HTMLResponse:
+    flash = request.session.pop("flash", None) if "session" in request.scope else None
+    return templates.TemplateResponse(request, name, {
+        "user": user, "flash": flash, "Action": Action,
+        "can": (lambda action: user is not None and allowed(user.role, action)), **context,
+    })
+
+
+def forbidden_page(request: Request, refused: ScreenForbidden) -> HTMLResponse:
+    response = _render(request, "forbidden.html", refused.visitor, action=refused.action.value)
+    response.status_code = 403
+    return response
+
+
+def login_redirect(request: Request, required: LoginRequired) -> RedirectResponse:
+    return RedirectResponse(f"/login?next={quote(required.path)}", status_code=303)
+
+
+def _home_for(user: User) -> str:
+    if allowed(user.role, Action.REVIEW):
+        return "/review"
+    return "/batches"
+
+
+@router.get("/")
+def home(request: Request, db: DbSession) -> Response:
+    user = _session_user(request, db)
+    return RedirectResponse(_home_for(user) if user else "/login", status_code=303)
+
+
+@router.get("/login")
+def login_form(request: Request, next: str = "") -> HTMLResponse:
+    return _render(request, "login.html", None, next=next, error="")
+
+
+@router.post("/login")
+def log_in(request: Request, db: DbSession, username: Annotated[str, Form()],
+           password: Annotated[str, Form()], next: Annotated[str, Form()] = "") -> Response:
+    user = db.scalar(select(User).where(User.username == username))
+    if user is None or not user.active or not user.check_password(password):
+        audit.record(db, actor=username[:64], action="login.failed")
+        db.commit()
+        response = _render(request, "login.html", None, next=next,
+                           error="ユーザー名またはパスワードが違います。")
+        response.status_code = 401
+        return response
+    request.session.clear()
+    request.session["user_id"] = user.id
+    audit.record(db, actor=user.username, action="login")
+    db.commit()
+    target = next if next.startswith("/") and not next.startswith("//") else _home_for(user)
+    return RedirectResponse(target, status_code=303)
+
+
+@router.post("/logout")
+def log_out(request: Request, db: DbSession) -> RedirectResponse:
+    user = _session_user(request, db)
+    request.session.clear()
+    if user is not None:
+        audit.record(db, actor=user.username, action="logout")
+        db.commit()
+    return RedirectResponse("/login", status_code=303)
+
+
+@router.get("/batches")
+def batches(request: Request, db: DbSession,
+            user: Annotated[User, Depends(screen_user(Action.BATCH_VIEW))]) -> HTMLResponse:
+    recent = db.scalars(select(Batch).order_by(Batch.id.desc()).limit(30)).all()
+    return _render(request, "batches.html", user, batches=recent)
+
+
+@router.get("/batches/{batch_id}")
+def batch_screen(batch_id: int, request: Request, db: DbSession,
+                 user: Annotated[User, Depends(screen_user(Action.BATCH_VIEW))]) -> Response:
+    batch = db.get(Batch, batch_id)
+    if batch is None:
+        request.session["flash"] = f"バッチ {batch_id} はありません。"
+        return RedirectResponse("/batches", status_code=303)
+    return _render(request, "batch.html", user, batch=batch)
+
+
+def _waiting(db: Session) -> int:
+    return db.scalar(select(func.count()).select_from(Page)
+                     .where(Page.state.in_(AWAITING_REVIEW))) or 0
+
+
+@router.get("/review")
+def review_queue(request: Request, db: DbSession,
+                 user: Annotated[User, Depends(screen_user(Action.REVIEW))]) -> HTMLResponse:
+    second = db.scalar(select(func.count()).select_from(Page)
+                       .where(Page.state == PageState.SECOND_CHECK)) or 0
+    return _render(request, "queue.html", user, waiting=_waiting(db), second=second)
+
+
+@router.get("/review/next")
+def review_next(request: Request, db: DbSession,
+                user: Annotated[User, Depends(screen_user(Action.REVIEW))]) -> Response:
+    page = next_page(db, user)
+    if page is None:
+        db.commit()
+        request.session["flash"] = "確認を待つページはありません。"
+        return RedirectResponse("/review", status_code=303)
+    audit.record(db, actor=user.username, action="page.open", resident_id=page.resident_id,
+                 subject=f"page:{page.id}")
+    db.commit()
+    return RedirectResponse(f"/review/{page.id}", status_code=303)
+
+
+def _fields_for_screen(page: Page) -> list[dict[str, object]]:
+    settings = get_settings()
+    labels = field_labels(settings.forms_dir, page.form_id)
+    out = page_out(page, settings.review_confidence)
+    return [{**field.model_dump(), "label": labels[field.key].label if field.key in labels
+             else field.key, "options": labels[field.key].options if field.key in labels
+             else []} for field in out.fields]
+
+
+@router.get("/review/{page_id}")
+def review_page(page_id: int, request: Request, db: DbSession,
+                user: Annotated[User, Depends(screen_user(Action.REVIEW))]) -> Response:
+    page = db.get(Page, page_id, with_for_update=True)
+    if page is None:
+        request.session["flash"] = f"ページ {page_id} はありません。"
+        return RedirectResponse("/review", status_code=303)
+    try:
+        open_page(db, page, user)
+    except LeaseRefused:
+        db.rollback()
+        request.session["flash"] = (f"ページ {page_id} は他の確認者が作業中です。"
+                                    "次のページを開きました。")
+        return RedirectResponse("/review/next", status_code=303)
+    audit.record(db, actor=user.username, action="page.open", resident_id=page.resident_id,
+                 subject=f"page:{page.id}")
+    db.commit()
+    return _render(request, "review.html", user, page=page, fields=_fields_for_screen(page),
+                   image_size=None)
+
+
+@router.get("/second-check")
+def second_check_list(request: Request, db: DbSession,
+                      user: Annotated[User, Depends(screen_user(Action.SECOND_CHECK))]
+                      ) -> HTMLResponse:
+    pages = db.scalars(select(Page).where(Page.state == PageState.SECOND_CHECK)
+                       .order_by(Page.decided_at, Page.id)).all()
+    names = {u.id: u.username for u in db.scalars(select(User))}
+    return _render(request, "second_check_list.html", user, pages=pages, names=names,
+                   changed={p.id: changed_identifiers(p) for p in pages})
+
+
+@router.get("/second-check/{page_id}")
+def second_check_page(page_id: int, request: Request, db: DbSession,
+                      user: Annotated[User, Depends(screen_user(Action.SECOND_CHECK))]
+                      ) -> Response:
+    page = db.get(Page, page_id)
+    if page is None or page.state != PageState.SECOND_CHECK:
+        request.session["flash"] = f"ページ {page_id} は二次確認を待っていません。"
+        return RedirectResponse("/second-check", status_code=303)
+    audit.record(db, actor=user.username, action="page.read", resident_id=page.resident_id,
+                 subject=f"page:{page.id}")
+    db.commit()
+    before = machine_values(page)
+    changed = changed_identifiers(page)
+    labels = field_labels(get_settings().forms_dir, page.form_id)
+    current = page.current_fields()
+    rows = [{"key": key, "label": labels[key].label if key in labels else key,
+             "before": before.get(key, ""), "after": current[key].value if key in current
+             else "", "box": current[key].box if key in current else None}
+            for key in changed]
+    reviewer = db.get(User, page.decided_by_id) if page.decided_by_id else None
+    return _render(request, "second_check.html", user, page=page, rows=rows,
+                   reviewer=reviewer, own=page.decided_by_id == user.id)
+
+
+@router.get("/residents/{resident_id}")
+def resident_screen(resident_id: int, request: Request, db: DbSession,
+                    user: Annotated[User, Depends(screen_user(Action.RESIDENT_VIEW))]
+                    ) -> Response:
+    resident = db.get(Resident, resident_id)
+    if resident is None:
+        request.session["flash"] = f"住民 {resident_id} はいません。"
+        return RedirectResponse("/review", status_code=303)
+    records = db.scalars(select(LedgerRecord).where(LedgerRecord.resident_id == resident_id)
+                         .order_by(LedgerRecord.vaccinated_on, LedgerRecord.id)).all()
+    pages = {r.page_id: db.get(Page, r.page_id) for r in records if r.page_id}
+    names = {u.id: u.username for u in db.scalars(select(User))}
+    corrections = [
+        {"page_id": page.id, "key": f.key, "value": f.value,
+         "before": machine_values(page).get(f.key, ""),
+         "by": names.get(f.created_by_id or 0, ""), "at": f.created_at}
+        for page in pages.values() if page is not None
+        for f in page.fields if f.source == FieldSource.REVIEWER
+    ]
+    history = db.scalars(select(AuditEvent).where(AuditEvent.resident_id == resident_id)
+                         .order_by(AuditEvent.id.desc()).limit(50)).all()
+    audit.record(db, actor=user.username, action="resident.read", resident_id=resident_id,
+                 subject="resident view")
+    db.commit()
+    return _render(request, "resident.html", user, resident=resident, records=records,
+                   corrections=corrections, history=history)
