@@ -95,6 +95,8 @@ class FieldSpec(BaseModel):
     split: tuple[SplitPart, ...] = ()
     show_label: bool = True
     """False when the layout prints the label itself as notes (questions, the sticker area)."""
+    printed: bool = False
+    """Machine-printed text (the lot sticker), read from the gray image (see ocr.printed)."""
 
     @model_validator(mode="after")
     def _check_type_attributes(self) -> FieldSpec:

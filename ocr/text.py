@@ -18,6 +18,7 @@ from ocr.cleanup import (
 from ocr.confidence import field_confidence, lowest_symbol
 from ocr.fieldmap import FieldSpec
 from ocr.geometry import box_to_px, mm_to_px
+from ocr.printed import read_printed
 from ocr.tesseract import RAW_LINE_MODE, Word, read_line
 
 INSET_MM = 0.9
@@ -114,6 +115,8 @@ def _line(gray: np.ndarray, field: FieldSpec, dpi: int) -> np.ndarray | None:
 
 def read_text(gray: np.ndarray, field: FieldSpec, dpi: int) -> tuple[str, float]:
     """Value and confidence of a text field; whitespace inside a word is dropped."""
+    if field.printed:
+        return read_printed(gray, field, dpi)
     line = _line(gray, field, dpi)
     if line is None:
         box = box_to_px(field.box, dpi)
