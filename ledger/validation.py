@@ -72,7 +72,9 @@ RULES: dict[str, Callable[[str], str]] = {
     "body_temperature": _temperature,
     "consent": lambda v: "" if v == "true" else "接種希望の確認がありません",
     "signature": lambda v: "" if v == "true" else "本人の署名がありません",
-    "doctor_decision": lambda v: "" if v == "ok" else "医師が接種可と判断していません",
+    "doctor_decision": lambda v: "" if v == "ok" else (
+        "医師が接種を見合わせました（台帳には登録できません）" if v == "defer"
+        else "医師が接種可と判断していません"),
     "vaccine": lambda v: "" if v in VACCINES else "ワクチンが選ばれていません",
     "dose_number": lambda v: "" if v.isdigit() and 1 <= int(v) <= 9
     else "接種回数が正しくありません",
@@ -86,10 +88,22 @@ def _answer(value: str) -> str:
     return "" if value in ("yes", "no", "") else "はい・いいえ以外の値です"
 
 
+VACCINATION_BOX = frozenset({"vaccine", "lot_number", "dose_ml", "dose_number", "place",
+                             "clinic_code", "vaccination_date", "vaccinator_name"})
+"""Filled in only when the vaccination was given; blank on a form the doctor deferred."""
+
+
 def validate(values: Mapping[str, str]) -> dict[str, str]:
-    """Problems by field key; an empty dict means every value can be trusted as it stands."""
+    """Problems by field key; an empty dict means every value can be trusted as it stands.
+
+    On a form where the doctor deferred the vaccination the only problem is that decision
+    (such a form never becomes a record); its vaccination box is left blank, as it should
+    be, and is not reported field by field."""
     problems: dict[str, str] = {}
+    deferred = values.get("doctor_decision") == "defer"
     for key, value in values.items():
+        if deferred and key in VACCINATION_BOX and not value.strip():
+            continue
         rule = RULES.get(key) or (_answer if re.fullmatch(r"q\d+", key) else None)
         if rule and (problem := rule(value)):
             problems[key] = problem
