@@ -65,6 +65,8 @@ def main() -> None:
                            headers=api.headers).json()["counts"]
     finally:
         stack.stop_all()
+    if not worked:
+        raise SystemExit("no page reached the review screen; see the logs in " + str(root))
     keys = [w.keystrokes for w in worked]
     print(f"scripted reviewer, {len(worked)} {args.quality} pages (seed {args.seed}):")
     print(f"  keystrokes per page: mean {mean(keys):.1f}, median {median(keys):.0f}, "
@@ -72,6 +74,11 @@ def main() -> None:
     print(f"  seconds per page:    mean {mean(seconds):.2f}, median {median(seconds):.2f}")
     print(f"  fields shown per page: mean {mean(w.fields_visited for w in worked):.1f}; "
           f"fields corrected: {sum(len(w.corrected) for w in worked)}")
+    doubtful = [w for w in worked if w.fields_visited]
+    if doubtful:
+        print(f"  pages with doubtful fields: {len(doubtful)}, keystrokes per such page: mean "
+              f"{mean(w.keystrokes for w in doubtful):.1f}, median "
+              f"{median(w.keystrokes for w in doubtful):.0f}")
     print(f"  pages by state afterwards: {states}")
 
 
@@ -89,7 +96,8 @@ def _review_all(stack: Stack, truths: dict[int, dict[str, str]], shots: Path | N
         if shots:
             shots.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(shots / "queue.png"))
-        page.keyboard.press("n")
+        with page.expect_navigation():
+            page.keyboard.press("n")
         while re.search(r"/review/\d+$", page.url):
             if shots and not worked:
                 page.wait_for_load_state("networkidle")
