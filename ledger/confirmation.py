@@ -101,6 +101,21 @@ def _clinic(session: Session, values: Mapping[str, str], shows: Shows) -> dict[s
     return confirmed
 
 
+def _named_by_ticket(values: Mapping[str, str], resident: Resident,
+                     confirmed: Mapping[str, str]) -> dict[str, str]:
+    """The holder's name in kanji (or in kana) when their ticket, their birth date and the
+    other form of their name are all on the page: the writing is then theirs, however far
+    the reader got from it. Handwritten kanji the reader cannot make out even when told
+    what to expect are the usual case; a blank name stays blank for a person."""
+    if "birth_date" not in confirmed:
+        return {}
+    named = {}
+    for key, other in (("name", "name_kana"), ("name_kana", "name")):
+        if key not in confirmed and other in confirmed and values.get(key, "").strip():
+            named[key] = REGISTER[key](resident)
+    return named
+
+
 def confirmations(session: Session, values: Mapping[str, str], resident: Resident | None,
                   shows: Shows = _never) -> dict[str, str]:
     """For each field the records confirm, the value they hold."""
@@ -120,6 +135,7 @@ def confirmations(session: Session, values: Mapping[str, str], resident: Residen
         if ticket is not None:
             confirmed |= {key: part(ticket) for key, part in TICKET_PARTS.items()
                           if key in values and values[key] == part(ticket)}
+            confirmed |= _named_by_ticket(values, resident, confirmed)
     lot = _lot(session, values.get("lot_number", ""), values.get("vaccine", ""))
     if lot is not None:
         confirmed["lot_number"] = lot

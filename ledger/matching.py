@@ -31,16 +31,18 @@ class Candidate:
 
     @property
     def certain(self) -> bool:
-        """By the ticket it was issued with, the birth date and one of the two names; or, on
-        a form without a ticket, by birth date and two of name, reading and address, one of
-        them a name (twins share all but a name: `unique_match` then finds two). A name the
-        reader could not make out does not count against a match the ticket and birth date
-        make (it stays for a person to read); a differing birth date or sex always does."""
+        """By the ticket it was issued with, the birth date and one of name, reading or
+        address (names written beyond the reader's reach are then confirmed on the image, see
+        ledger.confirmation); or, on a form without a ticket, by birth date and two of name,
+        reading and address, one of them a name (twins share all but a name: `unique_match`
+        then finds two). A name the reader could not make out does not count against a match
+        the ticket and birth date make (it stays for a person to read); a differing birth
+        date or sex always does."""
         agrees = set(self.agrees)
         if HARD & set(self.differs) or "birth_date" not in agrees:
             return False
         if "ticket_number" in agrees:
-            return bool({"name", "name_kana"} & agrees)
+            return bool({"name", "name_kana", "address"} & agrees)
         named = {"name", "name_kana"} & agrees
         return bool(named) and len(named | {"address"} & agrees) >= 2 \
             and not self.ticket_on_form

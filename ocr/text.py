@@ -33,6 +33,8 @@ STRIKE_MM = 8
 horizontal stroke of a character written at field height (一 is about 5 mm)."""
 CHECK_HEIGHT_PX = 36
 """Height of the second, confirming rendering."""
+CONFIRM_HEIGHTS_PX = (LINE_HEIGHT_PX, CHECK_HEIGHT_PX, 52)
+"""Renderings of a line read for confirming an expected value; two must give it."""
 CONFIRM_FLOOR = 0.97
 """Lowest character confidence that can pass once confirmed. Measured on generated pages,
 misreadings with every character above 0.9 are common (誠 as 計), and a handwritten 7 read
@@ -136,17 +138,21 @@ def confirms_text(gray: np.ndarray, field: FieldSpec, dpi: int, expected: str) -
     register's name of the ticket's holder, a doctor of the clinic).
 
     Confirming is easier than reading: the line is read again allowed only the characters of
-    `expected` and must give exactly `expected` (spaces aside) at two renderings. Tesseract's
-    character confidences are low on such forced readings, right or wrong, so they are not
-    used; other writing reads as something else, as tests/ocr/test_confirm.py measures.
+    `expected` and must give exactly `expected` (spaces aside) at two of three renderings.
+    Tesseract's character confidences are low on such forced readings, right or wrong, so
+    they are not used; other writing reads as something else. Measured on 100 generated
+    office pages: 78 of the written names and 92 readings confirmed, no other resident's
+    name, and 2 of 200 names one character off (tests/ocr/test_confirm.py).
     """
     wanted = "".join(expected.split())
     line = _line(gray, field, dpi)
     if line is None or not wanted:
         return False
     narrowed = field.model_copy(update={"whitelist": "".join(sorted(set(wanted)))})
-    for height in (LINE_HEIGHT_PX, CHECK_HEIGHT_PX):
+    agreeing = 0
+    for tried, height in enumerate(CONFIRM_HEIGHTS_PX):
         value, _ = _read(line, narrowed, height)
-        if "".join(value.split()) != wanted:
-            return False
-    return True
+        agreeing += "".join(value.split()) == wanted
+        if agreeing == 2 or agreeing + len(CONFIRM_HEIGHTS_PX) - tried - 1 < 2:
+            break
+    return agreeing >= 2

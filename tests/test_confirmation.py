@@ -108,8 +108,8 @@ def test_a_far_off_name_is_the_registers_only_when_the_image_shows_it(
         ticket = session.scalars(select(Ticket)).first()
         resident = session.get(Resident, ticket.resident_id)
         values = {"ticket_number": ticket.ticket_number, "name": "全然違う読み",
-                  "name_kana": resident.name_kana, "birth_date": resident.birth_date.isoformat(),
-                  "sex": resident.sex}
+                  "name_kana": "ア", "birth_date": resident.birth_date.isoformat(),
+                  "sex": resident.sex, "address": resident.address}
         matched = unique_match(find_candidates(session, values))
         asked: list[tuple[str, str]] = []
 
@@ -132,3 +132,30 @@ def test_a_form_without_ticket_matches_on_birth_date_reading_and_address(
         matched = unique_match(find_candidates(session, values))
         assert matched is not None and matched.id == resident.id
         assert unique_match(find_candidates(session, {**values, "address": "どこか"})) is None
+
+
+def test_ticket_birth_date_and_address_match_when_both_names_are_unreadable(
+        inprocess_db: Path) -> None:
+    _load()
+    with session_scope() as session:
+        ticket = session.scalars(select(Ticket)).first()
+        resident = session.get(Resident, ticket.resident_id)
+        values = {"ticket_number": ticket.ticket_number, "name": "表表夢", "name_kana": "アフキ",
+                  "birth_date": resident.birth_date.isoformat(), "address": resident.address}
+        matched = unique_match(find_candidates(session, values))
+        assert matched is not None and matched.id == resident.id
+        assert unique_match(find_candidates(session, {**values, "address": "大阪府"})) is None
+
+
+def test_the_tickets_holder_names_a_name_the_reader_cannot_make_out(inprocess_db: Path) -> None:
+    _load()
+    with session_scope() as session:
+        ticket = session.scalars(select(Ticket)).first()
+        resident = session.get(Resident, ticket.resident_id)
+        values = {"ticket_number": ticket.ticket_number, "name": "表表夢",
+                  "name_kana": resident.name_kana, "birth_date": resident.birth_date.isoformat()}
+        matched = unique_match(find_candidates(session, values))
+        assert confirmations(session, values, matched)["name"] == resident.name
+        assert "name" not in confirmations(session, {**values, "name": ""}, matched)
+        other = {**values, "ticket_number": "0000000000"}
+        assert "name" not in confirmations(session, other, matched)
