@@ -28,7 +28,11 @@ class RecordOut(BaseModel):
     lot_number: str
     clinic_code: str
     source: str
+    origin: str
     page_id: int | None
+    version: int
+    voided: bool
+    void_reason: str
 
 
 class ResidentOut(BaseModel):

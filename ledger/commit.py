@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ledger.records import Dose, RecordRefused, duplicate_message, existing, record_dose
 from ledger.validation import RECORD_KEYS, SEASONAL, parse_date, validate
-from models import LedgerRecord, Page, PageState, RecordSource, audit
+from models import LedgerRecord, Page, PageState, RecordSource
 from models.base import utcnow
 
 
@@ -43,45 +43,26 @@ def check_page(session: Session, page: Page) -> tuple[dict[str, str], int]:
         raise CommitRefused(f"values do not pass validation: {listed}")
     given = parse_date(values["vaccination_date"])
     dose = fiscal_year(given) if seasonal else int(values["dose_number"])
-    existing = session.scalar(
-        select(LedgerRecord).where(
-            LedgerRecord.resident_id == page.resident_id,
-            LedgerRecord.vaccine == values["vaccine"],
-            LedgerRecord.dose_number == dose,
-        )
-    )
-    if existing is not None:
-        which = f"the {dose} season's dose" if seasonal else f"dose {dose}"
-        raise CommitRefused(
-            f"{which} of {existing.vaccine} is already in the ledger for this resident "
-            f"(record {existing.id})"
-        )
+    held = existing(session, page.resident_id, values["vaccine"], dose)
+    if held is not None and not held.voided:
+        raise CommitRefused(duplicate_message(held))
     return values, dose
 
 
 def commit_page(session: Session, page: Page, *, actor: str, user_id: int | None
                 ) -> LedgerRecord:
     values, dose = check_page(session, page)
-    record = LedgerRecord(
-        resident_id=page.resident_id,
-        vaccine=values["vaccine"],
-        dose_number=dose,
-        vaccinated_on=parse_date(values["vaccination_date"]),
-        lot_number=values["lot_number"],
-        clinic_code=values.get("clinic_code", ""),
-        source=RecordSource.SCAN,
-        page_id=page.id,
-        created_by_id=user_id,
-    )
-    session.add(record)
+    given = Dose(resident_id=page.resident_id, vaccine=values["vaccine"], dose_number=dose,
+                 vaccinated_on=parse_date(values["vaccination_date"]),
+                 lot_number=values["lot_number"], clinic_code=values.get("clinic_code", ""))
+    try:
+        record = record_dose(session, given, source=RecordSource.SCAN, actor=actor,
+                             user_id=user_id, page_id=page.id)
+    except RecordRefused as refused:
+        raise CommitRefused(str(refused)) from refused
     page.move_to(PageState.CONFIRMED)
     page.decided_by_id = user_id
     page.decided_at = utcnow()
     page.lease_user_id = None
     page.lease_until = None
-    session.flush()
-    audit.record(
-        session, actor=actor, action="ledger.record.create", resident_id=page.resident_id,
-        subject=f"record:{record.id}", detail={"page": page.id, "source": RecordSource.SCAN},
-    )
     return record

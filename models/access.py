@@ -16,6 +16,7 @@ class Action(StrEnum):
     SECOND_CHECK = "review.second_check"
     RESIDENT_VIEW = "resident.view"
     MY_NUMBER_SHOW = "resident.my_number.show"
+    RECORD_CHANGE = "ledger.record.change"
     RESIDENT_IMPORT = "resident.import"
     USER_MANAGE = "user.manage"
 
@@ -30,6 +31,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.SECOND_CHECK: frozenset(_STAFF),
     Action.RESIDENT_VIEW: frozenset({Role.REVIEWER, *_STAFF}),
     Action.MY_NUMBER_SHOW: frozenset(_STAFF),
+    Action.RECORD_CHANGE: frozenset(_STAFF),
     Action.RESIDENT_IMPORT: frozenset(_STAFF),
     Action.USER_MANAGE: frozenset(_STAFF),
 }

@@ -8,6 +8,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from intake.api import router as intake_router
 from ledger.api import router as ledger_router
+from ledger.records_api import router as records_router
 from models.keys import derived_key
 from review_ui.api import router as review_router
 from review_ui.screens import (
@@ -27,7 +28,8 @@ def create_app() -> FastAPI:
         SessionMiddleware, secret_key=derived_key("session-cookie").hex(),
         session_cookie="yoshin_session", same_site="strict", max_age=12 * 3600,
     )
-    for router in (session_router, intake_router, review_router, ledger_router, screens_router):
+    for router in (session_router, intake_router, review_router, ledger_router, records_router,
+                   screens_router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_exception_handler(LoginRequired, login_redirect)
