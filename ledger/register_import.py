@@ -41,6 +41,8 @@ class ImportSummary:
 class CsvFormat:
     columns: tuple[str, ...]
     check: Callable[[Row], str]
+    optional: tuple[str, ...] = ()
+    """Columns a file may leave out (read as empty)."""
 
 
 def _resident_problem(row: Row) -> str:
@@ -52,6 +54,9 @@ def _resident_problem(row: Row) -> str:
         return "birth_date is not an ISO date (YYYY-MM-DD)"
     if row["sex"] not in ("M", "F"):
         return "sex must be M or F"
+    for column in ("moved_out_on", "died_on"):
+        if row[column] and parse_date(row[column]) is None:
+            return f"{column} is not an ISO date (YYYY-MM-DD)"
     return "" if row["name"] else "name is empty"
 
 
@@ -79,7 +84,8 @@ def _lot_problem(row: Row) -> str:
 
 
 RESIDENTS = CsvFormat(("atena_number", "my_number", "name", "name_kana", "birth_date", "sex",
-                       "address"), _resident_problem)
+                       "address", "moved_out_on", "died_on"), _resident_problem,
+                      optional=("moved_out_on", "died_on"))
 TICKETS = CsvFormat(("ticket_number", "atena_number", "municipality_code", "ticket_kind",
                      "ticket_dose"), _ticket_problem)
 LOTS = CsvFormat(("lot_number", "vaccine", "manufacturer"), _lot_problem)
@@ -90,7 +96,8 @@ def read_rows(path: Path, form: CsvFormat) -> list[Row]:
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             reader = csv.DictReader(handle)
-            absent = [c for c in form.columns if c not in (reader.fieldnames or [])]
+            absent = [c for c in form.columns
+                      if c not in (reader.fieldnames or []) and c not in form.optional]
             if absent:
                 raise ImportRefused(f"{path.name}: columns missing: {', '.join(absent)}")
             rows = [{c: (r.get(c) or "").strip() for c in form.columns} for r in reader]
@@ -140,6 +147,8 @@ def import_residents(session: Session, rows: list[Row], *, actor: str) -> Import
         resident.name, resident.name_kana = row["name"], row["name_kana"]
         resident.birth_date = parse_date(row["birth_date"])
         resident.sex, resident.address = row["sex"], row["address"]
+        resident.moved_out_on = parse_date(row["moved_out_on"]) if row["moved_out_on"] else None
+        resident.died_on = parse_date(row["died_on"]) if row["died_on"] else None
         if row["my_number"]:
             resident.my_number_hash = my_number.lookup_hash(row["my_number"])
             resident.my_number_encrypted = my_number.encrypt(row["my_number"])

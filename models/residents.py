@@ -25,6 +25,9 @@ class Resident(Timestamped, Base):
     birth_date: Mapped[date]
     sex: Mapped[str] = mapped_column(String(1))
     address: Mapped[str] = mapped_column(String(256), default="")
+    moved_out_on: Mapped[date | None]
+    """転出: the day the person left the city; their records stay in the ledger."""
+    died_on: Mapped[date | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     tickets: Mapped[list[Ticket]] = relationship(back_populates="resident")

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     review_confidence: float = 0.90
     auto_commit_ready: bool = True
     review_lease_seconds: int = 900
+    municipality_code: str = "122076"
+    """This city's 自治体コード (6 digits with check digit; 122076 is Matsudo)."""
+    transfer_timeout_seconds: float = 10.0
     second_check: bool = True
     """A page whose identifying values a reviewer changed needs a supervisor's approval."""
 

@@ -22,6 +22,8 @@ class Role(StrEnum):
     REVIEWER = "reviewer"
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
+    PEER = "peer"
+    """Another municipality's Yoshin, calling with its API token (see models.transfers)."""
 
 
 class User(Timestamped, Base):

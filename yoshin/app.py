@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from intake.api import router as intake_router
 from ledger.api import router as ledger_router
 from ledger.records_api import router as records_router
+from ledger.transfer_api import router as transfer_router
 from models.keys import derived_key
 from review_ui.api import router as review_router
 from review_ui.screens import (
@@ -22,6 +25,14 @@ from review_ui.screens import router as screens_router
 from yoshin.session_api import router as session_router
 
 
+def _invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
+    """Say what is wrong with a request without echoing what was sent: a refused body may
+    hold a My Number or a person's health data, and error answers end up in logs."""
+    problems = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type")}
+                for e in error.errors()]
+    return JSONResponse({"detail": problems}, status_code=422)
+
+
 def create_app() -> FastAPI:
     app = FastAPI(title="Yoshin", summary="予診票 intake, review and the vaccination ledger")
     app.add_middleware(
@@ -29,9 +40,10 @@ def create_app() -> FastAPI:
         session_cookie="yoshin_session", same_site="strict", max_age=12 * 3600,
     )
     for router in (session_router, intake_router, review_router, ledger_router, records_router,
-                   screens_router):
+                   transfer_router, screens_router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(LoginRequired, login_redirect)
     app.add_exception_handler(ScreenForbidden, forbidden_page)
 

@@ -27,10 +27,10 @@ lots_app = typer.Typer(help="The vaccine lot master.", no_args_is_help=True)
 clinics_app = typer.Typer(help="Contracted clinics (委託医療機関).", no_args_is_help=True)
 samples_app = typer.Typer(help="Sample forms with ground truth.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
+peers_app = typer.Typer(help="Municipalities exchanging records (転出入).", no_args_is_help=True)
 for sub, name in ((db_app, "db"), (users_app, "users"), (residents_app, "residents"),
                   (tickets_app, "tickets"), (lots_app, "lots"), (clinics_app, "clinics"),
-                  (samples_app, "samples"),
-                  (audit_app, "audit")):
+                  (samples_app, "samples"), (audit_app, "audit"), (peers_app, "peers")):
     app.add_typer(sub, name=name)
 console = Console()
 
@@ -245,6 +245,29 @@ def bench(
     print_bench(result, console)
     if json_out:
         json_out.write_text(json.dumps(result.as_dict(), indent=2) + "\n")
+
+
+@peers_app.command("add")
+def peers_add(
+    code: Annotated[str, typer.Argument(help="the peer's 自治体コード (6 digits)")],
+    url: Annotated[str, typer.Option(help="the peer's Yoshin address, e.g. https://…")],
+    name: str = "",
+    outbound_token: Annotated[str | None, typer.Option(
+        help="the token the peer issued to this city, sent when asking it")] = None,
+    inbound_token: Annotated[str | None, typer.Option(
+        help="the token the peer will present to us; made up when not given")] = None,
+) -> None:
+    """Configure a municipality to answer and to ask; prints the token it must present."""
+    from ledger.peers import PeerRefused, add_peer
+
+    try:
+        with session_scope() as session:
+            token = add_peer(session, code=code, url=url, name=name, outbound=outbound_token,
+                             inbound=inbound_token, actor="cli")
+    except PeerRefused as refused:
+        console.print(f"[red]{refused}[/red]")
+        raise typer.Exit(1) from refused
+    print(f"peer {code} configured; the token it presents to this city (shown once): {token}")
 
 
 @audit_app.command("verify")

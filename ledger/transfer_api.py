@@ -1,0 +1,104 @@
+"""Transfer endpoints: answering another municipality, and asking one for a resident who
+moved in. The number asked about is never logged or echoed in an error."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from ledger import my_number
+from ledger.peers import PeerRefused, peer_by_code, peer_of
+from ledger.transfers import (
+    TransferAnswer,
+    TransferFailed,
+    answer_query,
+    ask_peer,
+    import_answer,
+)
+from models import Provision, Resident, User
+from models.access import Action
+from models.deps import DbSession, require
+
+router = APIRouter(prefix="/api", tags=["transfer"])
+PeerCaller = Annotated[User, Depends(require(Action.TRANSFER_ANSWER))]
+Staff = Annotated[User, Depends(require(Action.TRANSFER_REQUEST))]
+
+ANSWER_FLOOR_SECONDS = 0.05
+"""Every answer takes at least this long, so that its timing tells a caller nothing about
+whether the person is ours (the database work differs by a few milliseconds)."""
+
+
+class TransferQuery(BaseModel):
+    requester_code: str = Field(pattern=r"^\d{6}$", description="the asking 自治体コード")
+    my_number: str = Field(pattern=r"^\d{12}$", description="個人番号 of the person asked about")
+
+    def __repr__(self) -> str:  # never let a log or traceback show the number
+        return f"TransferQuery(requester_code={self.requester_code!r})"
+
+    __str__ = __repr__
+
+
+class TransferRequest(BaseModel):
+    peer_code: str = Field(pattern=r"^\d{6}$", description="the former municipality")
+
+
+class TransferResult(BaseModel):
+    peer_code: str
+    found: bool
+    created: list[int]
+    skipped: list[str]
+
+
+class ProvisionOut(BaseModel):
+    id: int
+    direction: str
+    peer_code: str
+    resident_id: int | None
+    found: bool
+    records: list[int]
+    actor: str
+
+
+@router.post("/transfer/query")
+def transfer_query(body: TransferQuery, db: DbSession, caller: PeerCaller) -> TransferAnswer:
+    """Another municipality asks for one person's records (its token, its own code)."""
+    started = time.perf_counter()
+    peer = peer_of(db, caller)
+    if peer is None or peer.code != body.requester_code:
+        raise HTTPException(403, "the requester_code does not belong to the caller's token")
+    answer = answer_query(db, peer, body.my_number)
+    db.commit()
+    time.sleep(max(0.0, ANSWER_FLOOR_SECONDS - (time.perf_counter() - started)))
+    return answer
+
+
+@router.post("/residents/{resident_id}/transfer-requests")
+def request_transfer(resident_id: int, body: TransferRequest, db: DbSession, user: Staff
+                     ) -> TransferResult:
+    """Ask the former municipality for a resident who moved in and import what comes back."""
+    resident = db.get(Resident, resident_id)
+    if resident is None:
+        raise HTTPException(404, f"no resident {resident_id}")
+    if resident.my_number_encrypted is None:
+        raise HTTPException(409, f"resident {resident_id} has no My Number to ask with")
+    try:
+        peer = peer_by_code(db, body.peer_code)
+        answer = ask_peer(peer, my_number.decrypt(resident.my_number_encrypted))
+    except (PeerRefused, TransferFailed) as failed:
+        raise HTTPException(502 if isinstance(failed, TransferFailed) else 404,
+                            str(failed)) from failed
+    result = import_answer(db, resident, peer, answer, actor=user.username, user_id=user.id)
+    db.commit()
+    return TransferResult(peer_code=peer.code, found=result.found, created=result.created,
+                          skipped=result.skipped)
+
+
+@router.get("/transfer/provisions")
+def provisions(db: DbSession, _: Staff, limit: int = 100) -> list[ProvisionOut]:
+    """The provision record (情報提供等記録), newest first."""
+    rows = db.scalars(select(Provision).order_by(Provision.id.desc()).limit(min(limit, 1000)))
+    return [ProvisionOut.model_validate(p, from_attributes=True) for p in rows]
