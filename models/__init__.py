@@ -6,11 +6,11 @@ from models.documents import Batch, Document, FieldSource, FieldValue, Page
 from models.page_state import PageState
 from models.records import LedgerRecord, RecordAction, RecordSource, RecordVersion
 from models.residents import Clinic, Lot, Resident, Ticket
-from models.transfers import Peer, Provision
+from models.transfers import BulkQuery, Peer, Provision
 from models.users import ApiToken, Role, User
 
 __all__ = [
-    "ApiToken", "AuditEvent", "Base", "Batch", "Clinic", "Document", "FieldSource", "FieldValue",
-    "LedgerRecord", "Lot", "Page", "PageState", "Peer", "Provision", "RecordAction",
+    "ApiToken", "AuditEvent", "Base", "Batch", "BulkQuery", "Clinic", "Document", "FieldSource",
+    "FieldValue", "LedgerRecord", "Lot", "Page", "PageState", "Peer", "Provision", "RecordAction",
     "RecordSource", "RecordVersion", "Resident", "Role", "Ticket", "User",
 ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, LargeBinary, String
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, Timestamped, utcnow
@@ -46,3 +46,23 @@ class Provision(Base):
     records: Mapped[list[int]] = mapped_column(JSON, default=list)
     actor: Mapped[str] = mapped_column(String(64))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    bulk_id: Mapped[int | None] = mapped_column(ForeignKey("bulk_queries.id"))
+
+
+class BulkQuery(Timestamped, Base):
+    """A peer's CSV of My Numbers answered in the queue (the VRS-style bulk path). The
+    uploaded numbers live in `input_path` only until they are answered; the results file
+    names each query by its line, never by its number."""
+
+    __tablename__ = "bulk_queries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    peer_code: Mapped[str] = mapped_column(String(6))
+    state: Mapped[str] = mapped_column(String(16), default="queued")
+    total: Mapped[int] = mapped_column(default=0)
+    processed: Mapped[int] = mapped_column(default=0)
+    found: Mapped[int] = mapped_column(default=0)
+    input_path: Mapped[str] = mapped_column(String(512))
+    result_path: Mapped[str] = mapped_column(String(512))
+    error: Mapped[str] = mapped_column(Text, default="")
+    finished_at: Mapped[datetime | None]

@@ -4,6 +4,8 @@ not match its token, and the imported records in the receiving ledger."""
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import subprocess
 import sys
@@ -14,7 +16,7 @@ import httpx
 import pytest
 
 from tests.conftest import ARTIFACTS
-from tests.stack import Stack
+from tests.stack import Stack, wait_for
 
 MATSUDO, CHIBA = "122076", "121002"
 MOVED = "123456789018"
@@ -71,6 +73,7 @@ def towns(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, Sta
     try:
         for town in (chiba, matsudo):
             town.start_api()
+        chiba.start_worker(concurrency=1)
         chiba.run("peers", "add", MATSUDO, "--url", matsudo.url, "--inbound-token",
                   TOKEN_MATSUDO_TO_CHIBA, "--outbound-token", TOKEN_CHIBA_TO_MATSUDO)
         matsudo.run("peers", "add", CHIBA, "--url", chiba.url, "--inbound-token",
@@ -166,3 +169,33 @@ def test_wrong_token_and_a_code_not_matching_the_token_are_refused(
     unknown_peer = matsudo.user("transfer-staff-3", "supervisor").post(
         "/api/residents/1/transfer-requests", json={"peer_code": "131016"})
     assert unknown_peer.status_code == 404 and "not configured" in unknown_peer.text
+
+
+def test_the_bulk_path_answers_a_file_in_the_queue(towns: tuple[Stack, Stack]) -> None:
+    chiba, _ = towns
+    peer = httpx.Client(base_url=chiba.url, timeout=60,
+                        headers={"Authorization": f"Bearer {TOKEN_MATSUDO_TO_CHIBA}"})
+    bad = peer.post("/api/transfer/bulk", data={"requester_code": MATSUDO},
+                    files={"numbers": ("n.csv", f"{MOVED}\n12345\n".encode(), "text/csv")})
+    assert bad.status_code == 400 and "line 2" in bad.text and "12345" not in bad.text
+
+    numbers = f"my_number\n{MOVED}\n{ONLY_MATSUDO}\n555444333229\n{MOVED}\n"
+    answer = peer.post("/api/transfer/bulk", data={"requester_code": MATSUDO},
+                       files={"numbers": ("n.csv", numbers.encode(), "text/csv")})
+    assert answer.status_code == 202, answer.text
+    bulk = answer.json()
+    assert bulk["total"] == 4
+    wait_for(lambda: peer.get(f"/api/transfer/bulk/{bulk['id']}").json()["state"] == "done",
+             120, "the bulk query to be answered")
+    assert peer.get(f"/api/transfer/bulk/{bulk['id']}").json()["found"] == 2
+    rows = list(csv.reader(io.StringIO(peer.get(
+        f"/api/transfer/bulk/{bulk['id']}/results").text)))
+    assert rows[0] == ["line", "found", "vaccine", "dose_number", "vaccinated_on", "lot_number"]
+    assert [(r[0], r[1], r[3]) for r in rows[1:]] == [
+        ("2", "true", "1"), ("2", "true", "2"), ("3", "false", ""), ("4", "false", ""),
+        ("5", "true", "1"), ("5", "true", "2")]
+    assert not list((chiba.home / "transfer-bulk").glob("*.numbers"))
+    wrong = httpx.post(f"{chiba.url}/api/transfer/bulk", data={"requester_code": "131016"},
+                       files={"numbers": ("n.csv", f"{MOVED}\n".encode(), "text/csv")},
+                       headers={"Authorization": f"Bearer {TOKEN_MATSUDO_TO_CHIBA}"})
+    assert wrong.status_code == 403

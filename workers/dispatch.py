@@ -12,7 +12,7 @@ import logging
 from sqlalchemy import event, update
 from sqlalchemy.orm import Session
 
-from models import Page, PageState
+from models import BulkQuery, Page, PageState
 from models.db import session_scope
 
 log = logging.getLogger(__name__)
@@ -51,3 +51,20 @@ def send_reads(page_ids: list[int]) -> None:
                 .values(state=PageState.FAILED,
                         state_reason=f"could not be queued for reading: {error}")
             )
+
+
+def answer_bulk_after_commit(session: Session, bulk_id: int) -> None:
+    """Queue a bulk transfer query once the row that describes it is committed."""
+
+    def send(_: Session) -> None:
+        from workers.tasks import answer_bulk
+
+        try:
+            answer_bulk.delay(bulk_id)
+        except Exception as exc:  # the broker is down: say so on the query, never drop it
+            log.error("could not queue bulk query %d: %s", bulk_id, exc)
+            with session_scope() as failed:
+                failed.execute(update(BulkQuery).where(BulkQuery.id == bulk_id)
+                               .values(state="failed", error=f"could not be queued: {exc}"))
+
+    event.listen(session, "after_commit", send, once=True)

@@ -15,3 +15,11 @@ def read_page(self, page_id: int) -> None:  # noqa: ANN001 - Celery's bound task
         read_stored_page(page_id)
     except RetryLater as later:
         raise self.retry(countdown=get_settings().task_retry_delay, exc=later.error) from later
+
+
+@celery_app.task(name="yoshin.answer_bulk")
+def answer_bulk(bulk_id: int) -> None:
+    """A peer's bulk transfer query; rerunning it after a lost worker starts it over."""
+    from ledger.transfers import answer_bulk as answer
+
+    answer(bulk_id)

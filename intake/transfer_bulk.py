@@ -1,0 +1,128 @@
+"""The VRS-style bulk path: a peer municipality sends a file of My Numbers (one per line),
+it is answered in the queue, and the peer fetches a results file keyed by line number.
+
+The upload is streamed to disk and checked line by line, so a file of 100,000 numbers never
+sits in memory; a bad line refuses the whole file, naming the line but not its content.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, HTTPException, UploadFile, status
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from models import BulkQuery, Peer, User, audit
+from models.access import Action
+from models.deps import DbSession, require
+from models.settings import get_settings
+from workers.dispatch import answer_bulk_after_commit
+
+router = APIRouter(prefix="/api/transfer/bulk", tags=["transfer"])
+PeerCaller = Annotated[User, Depends(require(Action.TRANSFER_ANSWER))]
+MAX_LINES = 1_000_000
+
+
+class BulkOut(BaseModel):
+    id: int
+    state: str
+    total: int
+    processed: int
+    found: int
+    error: str
+
+
+def _directory() -> Path:
+    directory = get_settings().resolved_home / "transfer-bulk"
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+def _count_numbers(path: Path) -> int:
+    """Lines of 12 digits (a first line `my_number` is a header); raises on anything else."""
+    count = 0
+    with path.open(encoding="utf-8", errors="strict") as lines:
+        for index, line in enumerate(lines, start=1):
+            text = line.strip()
+            if index == 1 and text == "my_number":
+                continue
+            if not (len(text) == 12 and text.isdigit()):
+                raise HTTPException(400, f"line {index} is not a 12-digit 個人番号")
+            count += 1
+    if not count or count > MAX_LINES:
+        raise HTTPException(400, f"the file must hold 1 to {MAX_LINES} numbers, not {count}")
+    return count
+
+
+def _peer(db: DbSession, caller: User, code: str) -> Peer:
+    peer = db.scalar(select(Peer).where(Peer.user_id == caller.id))
+    if peer is None or peer.code != code:
+        raise HTTPException(403, "the requester_code does not belong to the caller's token")
+    return peer
+
+
+@router.post("", status_code=status.HTTP_202_ACCEPTED)
+def submit(db: DbSession, caller: PeerCaller,
+           numbers: Annotated[UploadFile, File(description="one 個人番号 per line")],
+           requester_code: Annotated[str, Form(pattern=r"^\d{6}$")]) -> BulkOut:
+    peer = _peer(db, caller, requester_code)
+    bulk = BulkQuery(peer_code=peer.code, input_path="", result_path="")
+    db.add(bulk)
+    db.flush()
+    source = _directory() / f"bulk-{bulk.id}.numbers"
+    try:
+        with source.open("wb") as target:
+            shutil.copyfileobj(numbers.file, target, 1 << 20)
+        bulk.total = _count_numbers(source)
+    except (HTTPException, UnicodeDecodeError) as refused:
+        source.unlink(missing_ok=True)
+        if isinstance(refused, HTTPException):
+            raise
+        raise HTTPException(400, "the file is not UTF-8 text") from refused
+    bulk.input_path = str(source)
+    bulk.result_path = str(_directory() / f"bulk-{bulk.id}.results.csv")
+    audit.record(db, actor=caller.username, action="transfer.bulk.submit",
+                 subject=f"bulk:{bulk.id}", detail={"queries": bulk.total})
+    answer_bulk_after_commit(db, bulk.id)
+    db.commit()
+    return BulkOut.model_validate(bulk, from_attributes=True)
+
+
+def _own(db: DbSession, caller: User, bulk_id: int) -> BulkQuery:
+    bulk = db.get(BulkQuery, bulk_id)
+    peer = db.scalar(select(Peer).where(Peer.user_id == caller.id))
+    if bulk is None or peer is None or bulk.peer_code != peer.code:
+        raise HTTPException(404, f"no bulk query {bulk_id} of yours")
+    return bulk
+
+
+@router.get("/{bulk_id}")
+def progress(bulk_id: int, db: DbSession, caller: PeerCaller) -> BulkOut:
+    return BulkOut.model_validate(_own(db, caller, bulk_id), from_attributes=True)
+
+
+def _stream(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as results:
+        while block := results.read(1 << 16):
+            yield block
+
+
+@router.get("/{bulk_id}/results", response_class=StreamingResponse,
+            responses={200: {"content": {"text/csv": {}}}})
+def results(bulk_id: int, db: DbSession, caller: PeerCaller) -> StreamingResponse:
+    """line,found,vaccine,dose_number,vaccinated_on,lot_number — one row per record, one row
+    with found=false for a number that is not ours."""
+    bulk = _own(db, caller, bulk_id)
+    if bulk.state != "done":
+        raise HTTPException(409, f"bulk query {bulk_id} is {bulk.state}, not done")
+    audit.record(db, actor=caller.username, action="transfer.bulk.fetch",
+                 subject=f"bulk:{bulk.id}", detail={"queries": bulk.total, "found": bulk.found})
+    db.commit()
+    return StreamingResponse(_stream(Path(bulk.result_path)), media_type="text/csv",
+                             headers={"Content-Disposition":
+                                      f'attachment; filename="bulk-{bulk_id}.csv"'})
