@@ -17,6 +17,7 @@ class Action(StrEnum):
     RESIDENT_VIEW = "resident.view"
     MY_NUMBER_SHOW = "resident.my_number.show"
     RECORD_CHANGE = "ledger.record.change"
+    REPORT_VIEW = "report.view"
     TRANSFER_ANSWER = "transfer.answer"
     TRANSFER_REQUEST = "transfer.request"
     RESIDENT_IMPORT = "resident.import"
@@ -34,6 +35,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.RESIDENT_VIEW: frozenset({Role.REVIEWER, *_STAFF}),
     Action.MY_NUMBER_SHOW: frozenset(_STAFF),
     Action.RECORD_CHANGE: frozenset(_STAFF),
+    Action.REPORT_VIEW: frozenset(_STAFF),
     Action.TRANSFER_ANSWER: frozenset({Role.PEER}),
     Action.TRANSFER_REQUEST: frozenset(_STAFF),
     Action.RESIDENT_IMPORT: frozenset(_STAFF),

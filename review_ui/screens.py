@@ -9,6 +9,7 @@ gets a page that says so (403), checked with the same permission table as the AP
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote
@@ -20,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ledger.second_check import changed_identifiers, machine_values
+from ledger.validation import VACCINES
 from models import (
     AuditEvent,
     Batch,
@@ -287,3 +289,10 @@ def resident_screen(resident_id: int, request: Request, db: DbSession,
     db.commit()
     return _render(request, "resident.html", user, resident=resident, records=records,
                    corrections=corrections, history=history)
+
+
+@router.get("/reports")
+def reports_screen(request: Request,
+                   user: Annotated[User, Depends(screen_user(Action.REPORT_VIEW))]
+                   ) -> HTMLResponse:
+    return _render(request, "reports.html", user, today=date.today(), vaccines=VACCINES)

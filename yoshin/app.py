@@ -12,6 +12,7 @@ from intake.api import router as intake_router
 from intake.transfer_bulk import router as bulk_router
 from ledger.api import router as ledger_router
 from ledger.records_api import router as records_router
+from ledger.reports_api import router as reports_router
 from ledger.transfer_api import router as transfer_router
 from models.keys import derived_key
 from review_ui.api import router as review_router
@@ -41,7 +42,7 @@ def create_app() -> FastAPI:
         session_cookie="yoshin_session", same_site="strict", max_age=12 * 3600,
     )
     for router in (session_router, intake_router, review_router, ledger_router, records_router,
-                   transfer_router, bulk_router, screens_router):
+                   reports_router, transfer_router, bulk_router, screens_router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_exception_handler(RequestValidationError, _invalid_request)

@@ -1,0 +1,111 @@
+"""The ledger's reports over the API: JSON for the screen, CSV (`?format=csv`) to hand on.
+Supervisors and admins only, and every answer is audited with the report, its parameters and
+its row count, never its contents; no report holds a My Number (see ledger.reports)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import fields
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
+
+from ledger.reports import (
+    ClaimRow,
+    CountRow,
+    DueRow,
+    csv_chunks,
+    dose_counts,
+    due_count,
+    due_list,
+    monthly_claims,
+)
+from ledger.validation import VACCINES
+from models import User, audit
+from models.access import Action
+from models.deps import DbSession, require
+
+router = APIRouter(prefix="/api/reports", tags=["reports"])
+Reporter = Annotated[User, Depends(require(Action.REPORT_VIEW))]
+Format = Annotated[Literal["json", "csv"], Query(alias="format",
+                                                 description="json (default) or csv")]
+
+
+class ClaimsReport(BaseModel):
+    year: int
+    month: int
+    rows: list[ClaimRow]
+
+
+class CountsReport(BaseModel):
+    start: date
+    end: date
+    rows: list[CountRow]
+
+
+class DueReport(BaseModel):
+    vaccine: str
+    on: date
+    rows: list[DueRow]
+
+
+def _audit(db: DbSession, user: User, report: str, form: str, rows: int,
+           **parameters: str) -> None:
+    """Written and committed before the answer leaves, so that a download cut short is
+    still on record."""
+    audit.record(db, actor=user.username, action="report.export" if form == "csv"
+                 else "report.view", subject=f"report:{report}",
+                 detail={"report": report, "format": form, "rows": rows, **parameters})
+    db.commit()
+
+
+def _csv(rows: Iterable[object], row_type: type, filename: str) -> StreamingResponse:
+    columns = [field.name for field in fields(row_type)]
+    return StreamingResponse(csv_chunks(rows, columns), media_type="text/csv; charset=utf-8",
+                             headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@router.get("/claims", response_model=ClaimsReport)
+def claims(db: DbSession, user: Reporter, year: Annotated[int, Query(ge=1948, le=2999)],
+           month: Annotated[int, Query(ge=1, le=12)], form: Format = "json"
+           ) -> ClaimsReport | StreamingResponse:
+    """Doses per clinic and vaccine given in the month, for the clinics' 請求."""
+    rows = monthly_claims(db, year, month)
+    period = f"{year:04d}-{month:02d}"
+    _audit(db, user, "claims", form, len(rows), period=period)
+    if form == "csv":
+        return _csv(rows, ClaimRow, f"claims-{period}.csv")
+    return ClaimsReport(year=year, month=month, rows=rows)
+
+
+@router.get("/counts", response_model=CountsReport)
+def counts(db: DbSession, user: Reporter, start: date, end: date, form: Format = "json"
+           ) -> CountsReport | StreamingResponse:
+    """Doses per vaccine, dose, age band and sex from start to end (both included)."""
+    if start > end:
+        raise HTTPException(422, f"start {start} is after end {end}")
+    rows = dose_counts(db, start, end)
+    _audit(db, user, "counts", form, len(rows), start=start.isoformat(), end=end.isoformat())
+    if form == "csv":
+        return _csv(rows, CountRow, f"counts-{start}-{end}.csv")
+    return CountsReport(start=start, end=end, rows=rows)
+
+
+@router.get("/due", response_model=DueReport)
+def due(db: DbSession, user: Reporter, vaccine: str, on: date | None = None,
+        form: Format = "json") -> DueReport | StreamingResponse:
+    """Residents due or overdue for their next dose on `on` (today if not given), for the
+    接種勧奨. The CSV streams, as the list can hold most of the city."""
+    if vaccine not in VACCINES:
+        raise HTTPException(422, f"unknown vaccine {vaccine!r}: one of {', '.join(VACCINES)}")
+    on = on or date.today()
+    parameters = {"vaccine": vaccine, "on": on.isoformat()}
+    if form == "csv":
+        _audit(db, user, "due", form, due_count(db, vaccine, on), **parameters)
+        return _csv(due_list(db, vaccine, on), DueRow, f"due-{vaccine}-{on}.csv")
+    rows = list(due_list(db, vaccine, on))
+    _audit(db, user, "due", form, len(rows), **parameters)
+    return DueReport(vaccine=vaccine, on=on, rows=rows)
