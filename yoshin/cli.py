@@ -33,6 +33,7 @@ for sub, name in ((db_app, "db"), (users_app, "users"), (residents_app, "residen
                   (samples_app, "samples"), (audit_app, "audit"), (peers_app, "peers")):
     app.add_typer(sub, name=name)
 console = Console()
+SMALL_BULK_MIN = 10_000
 
 
 @db_app.command("upgrade")
@@ -245,6 +246,24 @@ def bench(
     print_bench(result, console)
     if json_out:
         json_out.write_text(json.dumps(result.as_dict(), indent=2) + "\n")
+
+
+@app.command("transfer-bench")
+def transfer_bench(
+    residents: Annotated[int, typer.Option(min=100)] = 20_000,
+    queries: Annotated[int, typer.Option(min=SMALL_BULK_MIN)] = 100_000,
+    rate: Annotated[float, typer.Option(help="single queries per second")] = 100.0,
+    seconds: Annotated[float, typer.Option(help="how long to send single queries")] = 30.0,
+    database_url: Annotated[str | None, typer.Option(help="an empty PostgreSQL database")]
+    = None,
+    broker_url: Annotated[str | None, typer.Option(help="a Redis, e.g. redis://127.0.0.1/3")]
+    = None,
+) -> None:
+    """Bulk and single transfer queries against a real API and worker; time, memory, p99."""
+    from yoshin.transfer_bench import print_result, run
+
+    print_result(run(residents, queries, rate, seconds, console, database_url, broker_url),
+                 console)
 
 
 @peers_app.command("add")
