@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from ledger.records import Dose, RecordRefused, duplicate_message, existing, record_dose
 from ledger.validation import RECORD_KEYS, SEASONAL, parse_date, validate
-from models import LedgerRecord, Page, PageState, RecordSource
+from models import FieldSource, LedgerRecord, Page, PageState, RecordSource
 from models.base import utcnow
 
 
@@ -56,8 +56,11 @@ def commit_page(session: Session, page: Page, *, actor: str, user_id: int | None
                  vaccinated_on=parse_date(values["vaccination_date"]),
                  lot_number=values["lot_number"], clinic_code=values.get("clinic_code", ""))
     try:
-        record = record_dose(session, given, source=RecordSource.SCAN, actor=actor,
-                             user_id=user_id, page_id=page.id)
+        source = (RecordSource.CLINIC
+                  if any(f.source == FieldSource.CLINIC for f in page.fields)
+                  else RecordSource.SCAN)
+        record = record_dose(session, given, source=source, actor=actor, user_id=user_id,
+                             page_id=page.id)
     except RecordRefused as refused:
         raise CommitRefused(str(refused)) from refused
     page.move_to(PageState.CONFIRMED)

@@ -43,7 +43,7 @@ Shows = Callable[[str, str], bool]
 """shows(key, expected): whether field `key` on the page's image shows `expected`."""
 
 
-def _never(key: str, expected: str) -> bool:
+def never(key: str, expected: str) -> bool:
     return False
 TICKET_PARTS: dict[str, Callable[[Ticket], str]] = {
     "ticket_number": lambda t: t.ticket_number,
@@ -117,7 +117,7 @@ def _named_by_ticket(values: Mapping[str, str], resident: Resident,
 
 
 def confirmations(session: Session, values: Mapping[str, str], resident: Resident | None,
-                  shows: Shows = _never) -> dict[str, str]:
+                  shows: Shows = never) -> dict[str, str]:
     """For each field the records confirm, the value they hold."""
     confirmed: dict[str, str] = _clinic(session, values, shows)
     if resident is not None:

@@ -18,6 +18,7 @@ class Action(StrEnum):
     MY_NUMBER_SHOW = "resident.my_number.show"
     RECORD_CHANGE = "ledger.record.change"
     REPORT_VIEW = "report.view"
+    CLINIC_SUBMIT = "clinic.submit"
     TRANSFER_ANSWER = "transfer.answer"
     TRANSFER_REQUEST = "transfer.request"
     RESIDENT_IMPORT = "resident.import"
@@ -36,6 +37,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.MY_NUMBER_SHOW: frozenset(_STAFF),
     Action.RECORD_CHANGE: frozenset(_STAFF),
     Action.REPORT_VIEW: frozenset(_STAFF),
+    Action.CLINIC_SUBMIT: frozenset({Role.CLINIC}),
     Action.TRANSFER_ANSWER: frozenset({Role.PEER}),
     Action.TRANSFER_REQUEST: frozenset(_STAFF),
     Action.RESIDENT_IMPORT: frozenset(_STAFF),

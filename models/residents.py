@@ -68,3 +68,5 @@ class Clinic(Timestamped, Base):
     clinic_code: Mapped[str] = mapped_column(String(16), unique=True)
     name: Mapped[str] = mapped_column(String(128))
     doctors: Mapped[list[str]] = mapped_column(JSON, default=list)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), unique=True)
+    """The account the clinic submits digital forms with (`yoshin clinics token`)."""

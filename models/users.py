@@ -22,6 +22,8 @@ class Role(StrEnum):
     REVIEWER = "reviewer"
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
+    CLINIC = "clinic"
+    """A contracted clinic submitting digital forms with its API token."""
     PEER = "peer"
     """Another municipality's Yoshin, calling with its API token (see models.transfers)."""
 

@@ -13,9 +13,10 @@ from time import perf_counter
 
 import cv2
 import numpy as np
+from sqlalchemy.orm import Session
 
 from ledger.commit import CommitRefused, commit_page
-from ledger.confirmation import confirmations
+from ledger.confirmation import Shows, confirmations, never
 from ledger.doubt import doubtful_keys, refresh_problems
 from ledger.matching import find_candidates, unique_match
 from ledger.text import normalise
@@ -80,7 +81,6 @@ def _jpeg(image: np.ndarray) -> bytes:
 def store(page_id: int, reading: PageReading, timings: dict[str, float]) -> None:
     """Keep the reader's values and move the page on to review, or straight to the ledger.
     `timings` (seconds per stage) are kept on the page, with this step's own as `storage`."""
-    settings = get_settings()
     started = perf_counter()
     registered, _ = put(_jpeg(reading.registered))
     with session_scope() as session:
@@ -99,26 +99,37 @@ def store(page_id: int, reading: PageReading, timings: dict[str, float]) -> None
                 source=FieldSource.OCR, box=list(field.box),
             ))
         read = {key: field.value for key, field in reading.fields.items()}
-        resident = unique_match(find_candidates(session, read))
-        page.resident_id = resident.id if resident else None
         shows = lambda key, expected: confirms(reading, key, normalise(expected))  # noqa: E731
-        for key, value in confirmations(session, read, resident, shows).items():
-            page.fields.append(FieldValue(
-                key=key, position=list(reading.fields).index(key), value=value,
-                source=FieldSource.REGISTER, box=list(reading.fields[key].box),
-            ))
-        current = page.current_fields()
-        refresh_problems(session, current)
-        doubtful = doubtful_keys(current, settings.review_confidence)
+        decide(session, page, read, {key: list(f.box) for key, f in reading.fields.items()},
+               shows)
         page.timings = {**timings, "storage": perf_counter() - started}
-        if doubtful or resident is None:
-            why = [f"{len(doubtful)} doubtful fields"] if doubtful else []
-            why += [] if resident else ["no unique resident match"]
-            page.move_to(PageState.NEEDS_REVIEW, "; ".join(why))
-            return
-        page.move_to(PageState.READY)
-        if settings.auto_commit_ready:
-            try:
-                commit_page(session, page, actor=READER, user_id=None)
-            except CommitRefused as refused:
-                page.move_to(PageState.NEEDS_REVIEW, str(refused))
+
+
+def decide(session: Session, page: Page, values: dict[str, str],
+           boxes: dict[str, list[int]] | None = None, shows: Shows = never) -> None:
+    """Match the page to a resident, add what the city's records confirm, mark each value's
+    problems, and send the page to a person or, when nothing is doubtful and the resident is
+    unique, into the ledger. Scanned pages and clinic submissions take this one path."""
+    settings = get_settings()
+    order = list(values)
+    resident = unique_match(find_candidates(session, values))
+    page.resident_id = resident.id if resident else None
+    for key, value in confirmations(session, values, resident, shows).items():
+        page.fields.append(FieldValue(
+            key=key, position=order.index(key), value=value, source=FieldSource.REGISTER,
+            box=(boxes or {}).get(key),
+        ))
+    current = page.current_fields()
+    refresh_problems(session, current)
+    doubtful = doubtful_keys(current, settings.review_confidence)
+    if doubtful or resident is None:
+        why = [f"{len(doubtful)} doubtful fields"] if doubtful else []
+        why += [] if resident else ["no unique resident match"]
+        page.move_to(PageState.NEEDS_REVIEW, "; ".join(why))
+        return
+    page.move_to(PageState.READY)
+    if settings.auto_commit_ready:
+        try:
+            commit_page(session, page, actor=READER, user_id=None)
+        except CommitRefused as refused:
+            page.move_to(PageState.NEEDS_REVIEW, str(refused))

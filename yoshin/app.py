@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from intake.api import router as intake_router
+from intake.clinic_api import router as clinic_router
 from intake.transfer_bulk import router as bulk_router
 from ledger.api import router as ledger_router
 from ledger.records_api import router as records_router
@@ -42,7 +43,8 @@ def create_app() -> FastAPI:
         session_cookie="yoshin_session", same_site="strict", max_age=12 * 3600,
     )
     for router in (session_router, intake_router, review_router, ledger_router, records_router,
-                   reports_router, transfer_router, bulk_router, screens_router):
+                   reports_router, transfer_router, bulk_router, clinic_router,
+                   screens_router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_exception_handler(RequestValidationError, _invalid_request)

@@ -248,6 +248,20 @@ def bench(
         json_out.write_text(json.dumps(result.as_dict(), indent=2) + "\n")
 
 
+@clinics_app.command("token")
+def clinics_token(code: Annotated[str, typer.Argument(help="医療機関コード")]) -> None:
+    """Issue the API token a clinic submits digital forms with (shown once)."""
+    from ledger.clinic_accounts import ClinicUnknown, issue_token
+
+    try:
+        with session_scope() as session:
+            token = issue_token(session, code, actor="cli")
+    except ClinicUnknown as unknown:
+        console.print(f"[red]{unknown}[/red]")
+        raise typer.Exit(1) from unknown
+    print(f"token for clinic {code} (shown once): {token}")
+
+
 @app.command("transfer-bench")
 def transfer_bench(
     residents: Annotated[int, typer.Option(min=100)] = 20_000,

@@ -1,0 +1,41 @@
+"""API accounts of contracted clinics: one per clinic, of role `clinic`, whose token the
+clinic's system submits digital forms with. A submission is always in the name of the
+clinic the token belongs to."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import ApiToken, Clinic, Role, User, audit
+from models.base import utcnow
+from models.users import hash_token, new_token
+
+
+class ClinicUnknown(Exception):
+    pass
+
+
+def issue_token(session: Session, clinic_code: str, *, actor: str) -> str:
+    """A new token for the clinic (earlier ones are revoked); shown once, kept hashed."""
+    clinic = session.scalar(select(Clinic).where(Clinic.clinic_code == clinic_code))
+    if clinic is None:
+        raise ClinicUnknown(f"no contracted clinic {clinic_code}; import the clinics first")
+    user = session.get(User, clinic.user_id) if clinic.user_id else None
+    if user is None:
+        user = User(username=f"clinic-{clinic_code}", display_name=clinic.name,
+                    role=Role.CLINIC)
+        session.add(user)
+        session.flush()
+        clinic.user_id = user.id
+    for old in user.tokens:
+        old.revoked_at = old.revoked_at or utcnow()
+    token = new_token()
+    session.add(ApiToken(user=user, name=f"clinic {clinic_code}", token_hash=hash_token(token)))
+    audit.record(session, actor=actor, action="clinic.token.issue",
+                 subject=f"clinic:{clinic_code}")
+    return token
+
+
+def clinic_of(session: Session, user: User) -> Clinic | None:
+    return session.scalar(select(Clinic).where(Clinic.user_id == user.id))
