@@ -4,16 +4,19 @@ authenticated user, from a session cookie (screens) or a bearer token (scripts, 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import UTC, timedelta
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from models.access import Action, allowed
 from models.base import utcnow
 from models.db import new_session
 from models.users import ApiToken, User, hash_token
+
+TOUCH_EVERY = timedelta(minutes=1)
 
 
 def get_db() -> Iterator[Session]:
@@ -37,8 +40,23 @@ def _user_from_token(db: Session, header: str) -> User | None:
     row = db.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token.strip())))
     if row is None or row.revoked_at is not None:
         return None
-    row.last_used_at = utcnow()
+    _touch(db, row)
     return row.user
+
+
+def _touch(db: Session, row: ApiToken) -> None:
+    """Note when a token was last used, to the minute. A peer or clinic sends many requests
+    with one token at once; writing its row on each would make every request wait for the
+    others' row lock (and, waiting in the dependency, hold the threads the lock's holder
+    needs to finish). So the row is written at most once a minute, and skipped when another
+    request is writing it already."""
+    now = utcnow()
+    last = row.last_used_at
+    if last is not None and (last if last.tzinfo else last.replace(tzinfo=UTC)) > now - TOUCH_EVERY:
+        return
+    free = select(ApiToken.id).where(ApiToken.id == row.id).with_for_update(skip_locked=True)
+    db.execute(update(ApiToken).where(ApiToken.id.in_(free)).values(last_used_at=now)
+               .execution_options(synchronize_session=False))
 
 
 def current_user(request: Request, db: DbSession) -> User:
