@@ -51,15 +51,16 @@ def _where() -> str:
 
 
 @app.command()
-def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve the API (and, later, the screens)."""
+def serve(host: str = "127.0.0.1", port: int = 8000,
+          workers: Annotated[int, typer.Option(min=1, help="server processes")] = 1) -> None:
+    """Serve the screens and the API."""
     import uvicorn
 
     from models.migrate import upgrade
-    from yoshin.app import create_app
 
     upgrade()
-    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+    uvicorn.run("yoshin.app:create_app", factory=True, host=host, port=port,
+                workers=workers, log_level="info")
 
 
 @app.command()

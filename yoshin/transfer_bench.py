@@ -39,6 +39,7 @@ from yoshin.worker_process import start_worker, stop_worker
 PEER = "131016"
 TOKEN = "ysn_transfer-bench-" + "z" * 24
 SMALL_BULK = 10_000
+SERVER_PROCESSES = 2
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,8 @@ def run(residents: int, queries: int, rate: float, seconds: float, console: Cons
             ours = _register(residents, rng)
             asked = [rng.choice(ours) if i % 2 else _number(rng) for i in range(queries)]
             port = 18000 + rng.randrange(1000)
-            api = subprocess.Popen([sys.executable, "-m", "yoshin", "serve", "--port", str(port)],
+            api = subprocess.Popen([sys.executable, "-m", "yoshin", "serve", "--port", str(port),
+                                    "--workers", str(SERVER_PROCESSES)],
                                    env=env, stdout=(root / "api.log").open("wb"),
                                    stderr=subprocess.STDOUT)
             worker = start_worker(env, root / "worker.log", 1, wait_ready=True)
