@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import BinaryIO
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from ledger.validation import SEASONAL, VACCINES
@@ -151,6 +151,8 @@ def _due_statement(vaccine: str, on: date) -> Select:
         .outerjoin(latest, latest.c.resident_id == Resident.id)
         .outerjoin(last, and_(last.resident_id == Resident.id, last.vaccine == vaccine,
                               last.dose_number == latest.c.dose))
+        .where(or_(Resident.moved_out_on.is_(None), Resident.moved_out_on > on),
+               or_(Resident.died_on.is_(None), Resident.died_on > on))
     )
     if vaccine in SEASONAL:
         this_season = exists().where(
@@ -176,9 +178,8 @@ def due_list(session: Session, vaccine: str, on: date) -> Iterator[DueRow]:
     Non-seasonal: due for dose n+1 once the latest standing dose n is INTERVALS[vaccine] old,
     overdue once it is more than twice that; a resident with no dose of the vaccine is not
     listed. Seasonal: due when SEASONAL_AGE or older on `on` and without a dose of the
-    current 年度. Moving out (転出) and death are not in the ledger yet, so residents who left
-    or died are still listed and must be taken off by hand. ValueError for an unknown
-    vaccine."""
+    current 年度. Residents who moved out (転出) or died on or before `on` are not listed.
+    ValueError for an unknown vaccine."""
     rows = session.execute(_due_statement(vaccine, on)).yield_per(_BATCH)
     return (DueRow(*row, status=_status(vaccine, on, row.vaccinated_on)) for row in rows)
 

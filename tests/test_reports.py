@@ -354,3 +354,15 @@ def test_a_reviewer_may_not_see_reports(town: Town) -> None:
         assert session.scalars(select(AuditEvent).where(
             AuditEvent.actor.startswith("reviewer-"),
             AuditEvent.action.startswith("report."))).first() is None
+
+
+def test_residents_who_moved_out_or_died_are_not_reminded(town: Town) -> None:
+    with session_scope() as session:
+        w = _Writer(session, town)
+        for key, moved, died in (("m1", date(2016, 5, 1), None), ("m2", None, date(2016, 1, 2)),
+                                 ("m3", date(2016, 7, 1), None)):
+            w.resident(key, date(1960, 1, 1))
+            w.dose(key, "pfizer", 1, DUE_ON - timedelta(days=100))
+            resident = session.get(Resident, w.ids[key])
+            resident.moved_out_on, resident.died_on = moved, died
+    assert [row.atena_number for row in _due(town, "pfizer", DUE_ON, "m")] == [town.atena["m3"]]
