@@ -7,9 +7,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import ApiToken, Clinic, Role, User, audit
-from models.base import utcnow
-from models.users import hash_token, new_token
+from models import Clinic, Role, User, audit
+from models.users import replace_tokens
 
 
 class ClinicUnknown(Exception):
@@ -28,10 +27,7 @@ def issue_token(session: Session, clinic_code: str, *, actor: str) -> str:
         session.add(user)
         session.flush()
         clinic.user_id = user.id
-    for old in user.tokens:
-        old.revoked_at = old.revoked_at or utcnow()
-    token = new_token()
-    session.add(ApiToken(user=user, name=f"clinic {clinic_code}", token_hash=hash_token(token)))
+    token = replace_tokens(user, f"clinic {clinic_code}")
     audit.record(session, actor=actor, action="clinic.token.issue",
                  subject=f"clinic:{clinic_code}")
     return token

@@ -14,10 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger.identifiers import is_valid_local_government_code
-from models import ApiToken, Peer, Role, User, audit
-from models.base import utcnow
+from models import Peer, Role, User, audit
 from models.keys import derived_key
-from models.users import hash_token, new_token
+from models.users import replace_tokens
 
 _NONCE = 12
 _PURPOSE = b"peer-token"
@@ -58,10 +57,7 @@ def add_peer(session: Session, *, code: str, url: str, name: str = "",
     peer.user.active = True
     if outbound is not None:
         peer.outbound_token_encrypted = _encrypt(outbound)
-    token = inbound or new_token()
-    for old in peer.user.tokens:
-        old.revoked_at = old.revoked_at or utcnow()
-    session.add(ApiToken(user=peer.user, name=f"peer {code}", token_hash=hash_token(token)))
+    token = replace_tokens(peer.user, f"peer {code}", inbound)
     audit.record(session, actor=actor, action="peer.configure", subject=f"peer:{code}",
                  detail={"url": peer.url})
     return token

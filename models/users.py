@@ -12,7 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, Timestamped
+from models.base import Base, Timestamped, utcnow
 
 _hasher = PasswordHasher()
 
@@ -73,3 +73,13 @@ def hash_token(token: str) -> str:
 
 def new_token() -> str:
     return "ysn_" + secrets.token_urlsafe(32)
+
+
+def replace_tokens(user: User, name: str, token: str | None = None) -> str:
+    """Give the account one working token (a new one unless given), revoking the others:
+    the token a clinic or another municipality holds is the only key its system has."""
+    for old in user.tokens:
+        old.revoked_at = old.revoked_at or utcnow()
+    token = token or new_token()
+    user.tokens.append(ApiToken(name=name, token_hash=hash_token(token)))
+    return token
