@@ -15,12 +15,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, HTTPException, UploadFile, status
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
-from sqlalchemy import select
 
 from models import BulkQuery, Peer, User, audit
 from models.access import Action
 from models.deps import DbSession, require
 from models.settings import get_settings
+from models.transfers import peer_of
 from workers.dispatch import answer_bulk_after_commit
 
 router = APIRouter(prefix="/api/transfer/bulk", tags=["transfer"])
@@ -60,7 +60,7 @@ def _count_numbers(path: Path) -> int:
 
 
 def _peer(db: DbSession, caller: User, code: str) -> Peer:
-    peer = db.scalar(select(Peer).where(Peer.user_id == caller.id))
+    peer = peer_of(db, caller)
     if peer is None or peer.code != code:
         raise HTTPException(403, "the requester_code does not belong to the caller's token")
     return peer
@@ -95,7 +95,7 @@ def submit(db: DbSession, caller: PeerCaller,
 
 def _own(db: DbSession, caller: User, bulk_id: int) -> BulkQuery:
     bulk = db.get(BulkQuery, bulk_id)
-    peer = db.scalar(select(Peer).where(Peer.user_id == caller.id))
+    peer = peer_of(db, caller)
     if bulk is None or peer is None or bulk.peer_code != peer.code:
         raise HTTPException(404, f"no bulk query {bulk_id} of yours")
     return bulk

@@ -63,10 +63,6 @@ def add_peer(session: Session, *, code: str, url: str, name: str = "",
     return token
 
 
-def peer_of(session: Session, user: User) -> Peer | None:
-    return session.scalar(select(Peer).where(Peer.user_id == user.id))
-
-
 def peer_by_code(session: Session, code: str) -> Peer:
     peer = session.scalar(select(Peer).where(Peer.code == code))
     if peer is None:

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from ledger import my_number
-from ledger.peers import PeerRefused, peer_by_code, peer_of
+from ledger.peers import PeerRefused, peer_by_code
 from ledger.transfers import (
     TransferAnswer,
     TransferFailed,
@@ -22,6 +22,7 @@ from ledger.transfers import (
 from models import Provision, Resident, User
 from models.access import Action
 from models.deps import DbSession, require
+from models.transfers import peer_of
 
 router = APIRouter(prefix="/api", tags=["transfer"])
 PeerCaller = Annotated[User, Depends(require(Action.TRANSFER_ANSWER))]

@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import Base, Timestamped, utcnow
 from models.users import User
@@ -29,6 +29,11 @@ class Peer(Timestamped, Base):
     outbound_token_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     user: Mapped[User] = relationship()
+
+
+def peer_of(session: Session, user: User) -> Peer | None:
+    """The municipality a peer account speaks for; None for any other account."""
+    return session.scalar(select(Peer).where(Peer.user_id == user.id))
 
 
 class Provision(Base):
