@@ -154,3 +154,27 @@ def test_audit_chain_detects_change_and_gap(inprocess_db: Path) -> None:
         session.execute(text("DELETE FROM audit_events WHERE id = :id"), {"id": last_ids[1]})
         assert [p.event_id for p in audit.verify(session)[1]] == [last_ids[0]]
         session.rollback()
+
+
+def test_reimport_records_moving_out_and_death(inprocess_db: Path, tmp_path: Path) -> None:
+    header = "atena_number,my_number,name,name_kana,birth_date,sex,address"
+    atena = f"MV{secrets.token_hex(4)}"
+    first = tmp_path / "first.csv"
+    first.write_text(f"{header}\n{atena},,転出 予定,テンシュツ ヨテイ,1950-01-01,F,松戸市\n",
+                     encoding="utf-8")
+    later = tmp_path / "later.csv"
+    later.write_text(f"{header},moved_out_on,died_on\n"
+                     f"{atena},,転出 予定,テンシュツ ヨテイ,1950-01-01,F,松戸市,2025-03-31,\n",
+                     encoding="utf-8")
+    with session_scope() as session:
+        assert import_residents(session, read_rows(first, RESIDENTS), actor="test").created == 1
+    with session_scope() as session:
+        assert import_residents(session, read_rows(later, RESIDENTS), actor="test").updated == 1
+        resident = session.scalar(select(Resident).where(Resident.atena_number == atena))
+        assert (str(resident.moved_out_on), resident.died_on) == ("2025-03-31", None)
+    bad = tmp_path / "bad.csv"
+    bad.write_text(f"{header},moved_out_on,died_on\n"
+                   f"{atena},,転出 予定,テンシュツ ヨテイ,1950-01-01,F,松戸市,,someday\n",
+                   encoding="utf-8")
+    with pytest.raises(ImportRefused, match="line 2: died_on"):
+        read_rows(bad, RESIDENTS)
