@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, UploadFile, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 
@@ -76,16 +78,21 @@ EVENT_LIMIT = 4 * 3600
 """A watch ends after this many seconds; the browser's EventSource reconnects by itself."""
 
 
-def _progress_events(batch_id: int) -> Iterator[str]:
-    """Server-sent events of the batch's progress until every page has been read."""
+def _progress(batch_id: int) -> BatchOut | None:
+    with session_scope() as session:
+        batch = session.get(Batch, batch_id)
+        return batch_out(batch) if batch is not None else None
+
+
+async def _progress_events(batch_id: int) -> AsyncIterator[str]:
+    """Server-sent events of the batch's progress until every page has been read. Waiting
+    between looks holds no request thread, so many open batch screens cost nothing."""
     last = ""
     started = time.monotonic()
     while time.monotonic() - started < EVENT_LIMIT:
-        with session_scope() as session:
-            batch = session.get(Batch, batch_id)
-            if batch is None:
-                return
-            progress = batch_out(batch)
+        progress = await run_in_threadpool(_progress, batch_id)
+        if progress is None:
+            return
         data = progress.model_dump_json()
         if data != last:
             yield f"event: progress\ndata: {data}\n\n"
@@ -93,7 +100,7 @@ def _progress_events(batch_id: int) -> Iterator[str]:
         if progress.read == progress.total:
             yield "event: done\ndata: {}\n\n"
             return
-        time.sleep(EVENT_INTERVAL)
+        await asyncio.sleep(EVENT_INTERVAL)
 
 
 @router.get("/batches/{batch_id}/events", response_class=StreamingResponse,
