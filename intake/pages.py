@@ -106,9 +106,14 @@ def inspect(filename: str, data: bytes, settings: Settings) -> Inspected:
     return Inspected(filename, media_type, count)
 
 
+PNG_COMPRESSION = 1
+"""zlib level of stored page images: level 1 encodes a 300 dpi page in about half the time
+of the default 6 (0.10 s against 0.18 s) for 15 % more bytes, and uploads wait for it."""
+
+
 def _png(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
-    image.convert("L").save(buffer, format="PNG")
+    image.convert("L").save(buffer, format="PNG", compress_level=PNG_COMPRESSION)
     return buffer.getvalue()
 
 
