@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, Field
 
+from ledger.api import RecordOut
 from ledger.records import RecordRefused, correct_record, history, void_record
 from models import LedgerRecord, User, audit
 from models.access import Action
@@ -39,20 +40,8 @@ class VersionOut(BaseModel):
     at: datetime
 
 
-class RecordDetail(BaseModel):
-    id: int
+class RecordDetail(RecordOut):
     resident_id: int
-    vaccine: str
-    dose_number: int
-    vaccinated_on: date
-    lot_number: str
-    clinic_code: str
-    source: str
-    origin: str
-    page_id: int | None
-    version: int
-    voided: bool
-    void_reason: str
     history: list[VersionOut]
 
 
