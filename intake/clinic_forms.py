@@ -12,8 +12,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 QUESTION_KEYS = tuple(f"q{n}" for n in range(1, 13))
-CVX = {"208": "pfizer", "207": "moderna", "141": "influenza", "150": "influenza",
-       "158": "influenza", "161": "influenza"}
+CVX = {"208": "pfizer", "207": "moderna", "88": "influenza", "141": "influenza",
+       "150": "influenza", "158": "influenza", "161": "influenza"}
 """CDC CVX codes of the vaccines the ledger knows; 第一三共 (daiichi) has none."""
 YOSHIN_VACCINE_SYSTEM = "https://yoshin.example/fhir/vaccine"
 """Our own code system for a vaccine without a CVX code: the code is the ledger's name."""

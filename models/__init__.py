@@ -2,6 +2,7 @@
 
 from models.audit import AuditEvent
 from models.base import Base
+from models.certificates import Certificate, SigningKey
 from models.documents import Batch, Document, FieldSource, FieldValue, Page
 from models.page_state import PageState
 from models.records import LedgerRecord, RecordAction, RecordSource, RecordVersion
@@ -10,7 +11,8 @@ from models.transfers import BulkQuery, Peer, Provision
 from models.users import ApiToken, Role, User
 
 __all__ = [
-    "ApiToken", "AuditEvent", "Base", "Batch", "BulkQuery", "Clinic", "Document", "FieldSource",
-    "FieldValue", "LedgerRecord", "Lot", "Page", "PageState", "Peer", "Provision", "RecordAction",
-    "RecordSource", "RecordVersion", "Resident", "Role", "Ticket", "User",
+    "ApiToken", "AuditEvent", "Base", "Batch", "BulkQuery", "Certificate", "Clinic", "Document",
+    "FieldSource", "FieldValue", "LedgerRecord", "Lot", "Page", "PageState", "Peer", "Provision",
+    "RecordAction", "RecordSource", "RecordVersion", "Resident", "Role", "SigningKey", "Ticket",
+    "User",
 ]

@@ -21,6 +21,9 @@ class Action(StrEnum):
     CLINIC_SUBMIT = "clinic.submit"
     TRANSFER_ANSWER = "transfer.answer"
     TRANSFER_REQUEST = "transfer.request"
+    CERTIFICATE_ISSUE = "certificate.issue"
+    CERTIFICATE_REVOKE = "certificate.revoke"
+    FHIR_EXPORT = "resident.export.fhir"
     RESIDENT_IMPORT = "resident.import"
     USER_MANAGE = "user.manage"
 
@@ -40,6 +43,9 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.CLINIC_SUBMIT: frozenset({Role.CLINIC}),
     Action.TRANSFER_ANSWER: frozenset({Role.PEER}),
     Action.TRANSFER_REQUEST: frozenset(_STAFF),
+    Action.CERTIFICATE_ISSUE: frozenset({Role.REVIEWER, *_STAFF}),
+    Action.CERTIFICATE_REVOKE: frozenset(_STAFF),
+    Action.FHIR_EXPORT: frozenset(_STAFF),
     Action.RESIDENT_IMPORT: frozenset(_STAFF),
     Action.USER_MANAGE: frozenset(_STAFF),
 }

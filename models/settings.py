@@ -37,6 +37,15 @@ class Settings(BaseSettings):
     second_check: bool = True
     """A page whose identifying values a reviewer changed needs a supervisor's approval."""
 
+    # Certificates (SMART Health Cards)
+    issuer_url: str = "https://localhost:8000"
+    """The `iss` of every card: the public address that serves /.well-known/jwks.json."""
+    issuer_name_ja: str = "松戸市長"
+    issuer_name_en: str = "Mayor of Matsudo City"
+    trusted_issuers_file: Path | None = Field(
+        default=None, description='JSON {"issuer URL": {"keys": [...]}} of other issuers'
+    )
+
     # Worker behaviour
     worker_concurrency: int = 2
     task_max_attempts: int = 3

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,9 @@ from fastapi.testclient import TestClient
 from models import Role
 from tests.inprocess import client_as, make_user
 
-OPEN = {("/health", "GET"), ("/api/session", "POST")}
+OPEN = {("/health", "GET"), ("/api/session", "POST"), ("/.well-known/jwks.json", "GET"),
+        ("/.well-known/crl/{kid}.json", "GET")}
+"""The issuer's public keys and revocation lists are for any verifier, by the spec."""
 
 
 def _routes() -> list[tuple[str, str]]:
@@ -27,8 +30,7 @@ def _routes() -> list[tuple[str, str]]:
 def test_endpoint_refuses_anonymous(inprocess_db: Path, path: str, method: str) -> None:
     from yoshin.app import create_app
 
-    url = path.replace("{batch_id}", "1").replace("{page_id}", "1").replace(
-        "{resident_id}", "1")
+    url = re.sub(r"\{[a-z_]+\}", "1", path)
     answer = TestClient(create_app()).request(method, url)
     assert answer.status_code == 401, (method, url, answer.text)
 

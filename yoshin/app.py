@@ -12,6 +12,8 @@ from intake.api import router as intake_router
 from intake.clinic_api import router as clinic_router
 from intake.transfer_bulk import router as bulk_router
 from ledger.api import router as ledger_router
+from ledger.certificates_api import public as certificates_public
+from ledger.certificates_api import router as certificates_router
 from ledger.records_api import router as records_router
 from ledger.reports_api import router as reports_router
 from ledger.transfer_api import router as transfer_router
@@ -44,7 +46,7 @@ def create_app() -> FastAPI:
     )
     for router in (session_router, intake_router, review_router, ledger_router, records_router,
                    reports_router, transfer_router, bulk_router, clinic_router,
-                   screens_router):
+                   certificates_router, certificates_public, screens_router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_exception_handler(RequestValidationError, _invalid_request)

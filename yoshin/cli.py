@@ -16,6 +16,7 @@ from sqlalchemy import select
 from models import Role, User, audit
 from models.db import session_scope
 from models.settings import get_settings
+from yoshin.certificates_cli import certificates_app
 
 app = typer.Typer(help="Yoshin: scanned 予診票 to confirmed records in the vaccination ledger.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -28,9 +29,10 @@ clinics_app = typer.Typer(help="Contracted clinics (委託医療機関).", no_ar
 samples_app = typer.Typer(help="Sample forms with ground truth.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
 peers_app = typer.Typer(help="Municipalities exchanging records (転出入).", no_args_is_help=True)
-for sub, name in ((db_app, "db"), (users_app, "users"), (residents_app, "residents"),
-                  (tickets_app, "tickets"), (lots_app, "lots"), (clinics_app, "clinics"),
-                  (samples_app, "samples"), (audit_app, "audit"), (peers_app, "peers")):
+for sub, name in ((certificates_app, "certificates"), (db_app, "db"), (users_app, "users"),
+                  (residents_app, "residents"), (tickets_app, "tickets"), (lots_app, "lots"),
+                  (clinics_app, "clinics"), (samples_app, "samples"), (audit_app, "audit"),
+                  (peers_app, "peers")):
     app.add_typer(sub, name=name)
 console = Console()
 SMALL_BULK_MIN = 10_000

@@ -1,0 +1,84 @@
+"""One resident's immunizations as a FHIR R4 Bundle, for another system or for the person.
+
+Unlike a health card this is not minimised: it keeps ids, displays and the ledger's own
+vaccine code beside CVX, so a receiving system can match records back to this ledger. It
+carries no My Number and no address.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ledger.health_cards import CVX_SYSTEM
+from ledger.vaccines import vaccine
+from models import Clinic, LedgerRecord, Lot, Resident
+from models.settings import get_settings
+
+LEDGER_VACCINE_SYSTEM = "https://yoshin.example/fhir/vaccine"
+LEDGER_RECORD_SYSTEM = "https://yoshin.example/fhir/ledger-record"
+
+
+def _patient(resident: Resident) -> dict[str, Any]:
+    family, _, given = resident.name.replace("\u3000", " ").partition(" ")
+    kana_family, _, kana_given = resident.name_kana.replace("\u3000", " ").partition(" ")
+    return {
+        "resourceType": "Patient",
+        "id": f"resident-{resident.id}",
+        "name": [
+            {"use": "official", "text": resident.name, "family": family,
+             **({"given": [given.strip()]} if given.strip() else {})},
+            {"use": "usual", "text": resident.name_kana, "family": kana_family,
+             **({"given": [kana_given.strip()]} if kana_given.strip() else {})},
+        ],
+        "gender": {"M": "male", "F": "female"}.get(resident.sex, "unknown"),
+        "birthDate": resident.birth_date.isoformat(),
+    }
+
+
+def _immunization(session: Session, record: LedgerRecord, patient_id: str) -> dict[str, Any]:
+    known = vaccine(record.vaccine)
+    lot = session.scalar(select(Lot).where(Lot.lot_number == record.lot_number))
+    manufacturer = lot.manufacturer if lot is not None and lot.manufacturer else \
+        known.manufacturer_ja
+    resource: dict[str, Any] = {
+        "resourceType": "Immunization",
+        "id": f"record-{record.id}",
+        "identifier": [{"system": LEDGER_RECORD_SYSTEM,
+                        "value": f"{get_settings().municipality_code}-{record.id}"}],
+        "status": "completed",
+        "vaccineCode": {"coding": [
+            {"system": CVX_SYSTEM, "code": known.cvx, "display": known.name_en},
+            {"system": LEDGER_VACCINE_SYSTEM, "code": record.vaccine, "display": known.name_ja},
+        ]},
+        "patient": {"reference": f"Patient/{patient_id}"},
+        "occurrenceDateTime": record.vaccinated_on.isoformat(),
+        "primarySource": record.source != "transfer",
+        "lotNumber": record.lot_number,
+        "protocolApplied": [{"doseNumberPositiveInt": record.dose_number}],
+    }
+    if manufacturer:
+        resource["manufacturer"] = {"display": manufacturer}
+    if record.source == "transfer":
+        resource["reportOrigin"] = {"text": f"自治体コード {record.origin}"}
+    clinic = session.scalar(select(Clinic).where(Clinic.clinic_code == record.clinic_code))
+    if clinic is not None:
+        resource["performer"] = [{"actor": {"display": clinic.name}}]
+    return resource
+
+
+def resident_bundle(session: Session, resident: Resident) -> dict[str, Any]:
+    patient = _patient(resident)
+    records = session.scalars(
+        select(LedgerRecord).where(LedgerRecord.resident_id == resident.id,
+                                   LedgerRecord.voided_at.is_(None))
+        .order_by(LedgerRecord.vaccinated_on, LedgerRecord.id)).all()
+    base = get_settings().issuer_url.rstrip("/") + "/fhir"
+    entries = [{"fullUrl": f"{base}/Patient/{patient['id']}", "resource": patient}]
+    for record in records:
+        resource = _immunization(session, record, patient["id"])
+        entries.append({"fullUrl": f"{base}/Immunization/{resource['id']}",
+                        "resource": resource})
+    return {"resourceType": "Bundle", "type": "collection", "entry": entries}
