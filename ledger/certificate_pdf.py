@@ -175,11 +175,16 @@ def _header(content: CertificateContent, qr: segno.QRCode) -> Table:
     return table
 
 
+def _lines(*parts: str) -> str:
+    """One line per distinct part: a clinic known only by its Japanese name prints once."""
+    return "\n".join(dict.fromkeys(part for part in parts if part))
+
+
 def _dose_row(dose: DoseLine) -> list[Paragraph]:
     return [_p(str(dose.dose_number), "cell"), _p(dose.vaccinated_on.isoformat(), "cell"),
-            _p(f"{dose.vaccine_ja}\n{dose.vaccine_en}\n{dose.product}", "cell"),
-            _p(f"{dose.manufacturer_ja}\n{dose.manufacturer_en}", "cell"),
-            _p(dose.lot_number, "cell"), _p(f"{dose.place_ja}\n{dose.place_en}", "cell")]
+            _p(_lines(dose.vaccine_ja, dose.vaccine_en, dose.product), "cell"),
+            _p(_lines(dose.manufacturer_ja, dose.manufacturer_en), "cell"),
+            _p(dose.lot_number, "cell"), _p(_lines(dose.place_ja, dose.place_en), "cell")]
 
 
 def _doses_table(doses: tuple[DoseLine, ...]) -> Table:

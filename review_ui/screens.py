@@ -20,11 +20,13 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ledger.romaji import passport_romaji
 from ledger.second_check import changed_identifiers, machine_values
 from ledger.validation import VACCINES
 from models import (
     AuditEvent,
     Batch,
+    Certificate,
     FieldSource,
     LedgerRecord,
     Page,
@@ -287,8 +289,14 @@ def resident_screen(resident_id: int, request: Request, db: DbSession,
     audit.record(db, actor=user.username, action="resident.read", resident_id=resident_id,
                  subject="resident view")
     db.commit()
+    issued = db.scalars(select(Certificate).where(Certificate.resident_id == resident_id)
+                        .order_by(Certificate.id.desc())).all()
+    family, given = passport_romaji(resident.name_kana)
+    held = sorted({r.vaccine for r in records if not r.voided})
     return _render(request, "resident.html", user, resident=resident, records=records,
-                   corrections=corrections, history=history)
+                   corrections=corrections, history=history, certificates=issued,
+                   romaji=(family, given), held=held, vaccine_names=VACCINES,
+                   just_issued=request.query_params.get("issued", ""))
 
 
 @router.get("/reports")

@@ -9,6 +9,7 @@ import io
 import json
 import secrets
 import zlib
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -35,10 +36,23 @@ LONG_NAME = "勅使河原左衛門之介 龍之介太郎右衛門"
 LONG_KANA = "テシガワラサエモンノスケ リュウノスケタロウウエモン"
 
 
+@pytest.fixture(scope="module", autouse=True)
+def certificate_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A ledger of these tests' own: their residents and clinic stay out of the shared
+    in-process database other tests pick their first resident from."""
+    from models.migrate import upgrade
+    from yoshin.isolated import isolated_home
+
+    home = tmp_path_factory.mktemp("certificates-home")
+    with isolated_home(home):
+        upgrade()
+        yield home
+
+
 def _resident(doses: int = 4, name: str = LONG_NAME, kana: str = LONG_KANA) -> int:
     with session_scope() as session:
         if session.scalar(select(Clinic).where(Clinic.clinic_code == "7654321")) is None:
-            session.add(Clinic(clinic_code="7654321", name=LONG_CLINIC, doctors=[]))
+            session.add(Clinic(clinic_code="7654321", name=LONG_CLINIC, doctors=["常盤 一郎"]))
         resident = Resident(atena_number=f"C{secrets.token_hex(5)}", name=name, name_kana=kana,
                             birth_date=date(1948, 2, 29), sex="F")
         session.add(resident)
@@ -89,7 +103,7 @@ def _walk(value: Any, path: str = "") -> list[tuple[str, Any]]:
     return []
 
 
-def test_a_certificate_pdf_carries_a_verifiable_minimised_card(inprocess_db: Path) -> None:
+def test_a_certificate_pdf_carries_a_verifiable_minimised_card() -> None:
     resident_id = _resident(doses=4)
     clerk = client_as(Role.REVIEWER)
     answer = _issue(clerk, resident_id, passport_number="TK1234567", nationality="JAPAN")
@@ -149,7 +163,7 @@ def _pdf_text(pdf: bytes) -> str:
                    .pages)
 
 
-def test_four_doses_and_long_names_fit_one_qr_of_version_22_or_less(inprocess_db: Path) -> None:
+def test_four_doses_and_long_names_fit_one_qr_of_version_22_or_less() -> None:
     from ledger.health_cards import qr_code
 
     resident_id = _resident(doses=4)
@@ -161,7 +175,7 @@ def test_four_doses_and_long_names_fit_one_qr_of_version_22_or_less(inprocess_db
     assert qr_code(token).version <= 22
 
 
-def test_the_issuance_is_recorded_with_a_hash_of_its_content(inprocess_db: Path) -> None:
+def test_the_issuance_is_recorded_with_a_hash_of_its_content() -> None:
     from ledger.certificates import content_hash
     from models import AuditEvent
 
@@ -181,8 +195,7 @@ def test_the_issuance_is_recorded_with_a_hash_of_its_content(inprocess_db: Path)
         assert event.detail["sha256"] == row.content_sha256
 
 
-def test_cli_verifies_the_pdf_a_photo_of_it_and_the_card_file(inprocess_db: Path,
-                                                              tmp_path: Path) -> None:
+def test_cli_verifies_the_pdf_a_photo_of_it_and_the_card_file(tmp_path: Path) -> None:
     resident_id = _resident(doses=3, name="松戸 花子", kana="マツド ハナコ")
     clerk = client_as(Role.REVIEWER)
     answer = _issue(clerk, resident_id)
@@ -245,8 +258,7 @@ def test_the_published_example_verifies_and_fails_when_any_byte_changes(tmp_path
     assert result.exit_code == 1 and "NOT VALID" in result.output
 
 
-def test_revoking_puts_the_rid_on_the_list_and_verification_fails(inprocess_db: Path,
-                                                                  tmp_path: Path) -> None:
+def test_revoking_puts_the_rid_on_the_list_and_verification_fails(tmp_path: Path) -> None:
     resident_id = _resident(doses=2)
     clerk, supervisor = client_as(Role.REVIEWER), client_as(Role.SUPERVISOR)
     answer = _issue(clerk, resident_id)
@@ -281,8 +293,7 @@ def test_revoking_puts_the_rid_on_the_list_and_verification_fails(inprocess_db: 
     assert result.exit_code == 1 and "revoked" in result.output
 
 
-def test_reissue_makes_a_new_certificate_from_todays_ledger_and_revokes_the_old(
-        inprocess_db: Path) -> None:
+def test_reissue_makes_a_new_certificate_from_todays_ledger_and_revokes_the_old() -> None:
     resident_id = _resident(doses=3)
     clerk = client_as(Role.REVIEWER)
     old = _issue(clerk, resident_id, passport_number="TZ7654321").headers["x-certificate-id"]
@@ -304,8 +315,7 @@ def test_reissue_makes_a_new_certificate_from_todays_ledger_and_revokes_the_old(
         assert row.content["passport_number"] == "TZ7654321"
 
 
-def test_rotation_keeps_old_cards_valid_and_keys_are_encrypted_at_rest(inprocess_db: Path,
-                                                                       tmp_path: Path) -> None:
+def test_rotation_keeps_old_cards_valid_and_keys_are_encrypted_at_rest(tmp_path: Path) -> None:
     resident_id = _resident(doses=1)
     clerk = client_as(Role.REVIEWER)
     before = tmp_path / "before.pdf"
@@ -327,7 +337,7 @@ def test_rotation_keeps_old_cards_valid_and_keys_are_encrypted_at_rest(inprocess
     assert all("d" not in k for k in clerk.get("/.well-known/jwks.json").json()["keys"])
 
 
-def test_fhir_export_is_a_valid_r4_bundle_without_voided_doses(inprocess_db: Path) -> None:
+def test_fhir_export_is_a_valid_r4_bundle_without_voided_doses() -> None:
     resident_id = _resident(doses=5)
     supervisor = client_as(Role.SUPERVISOR)
     answer = supervisor.get(f"/api/residents/{resident_id}/fhir")
@@ -347,8 +357,8 @@ def test_fhir_export_is_a_valid_r4_bundle_without_voided_doses(inprocess_db: Pat
     (Role.REVIEWER, {"passport_number": "tk 12"}, 422),
     (Role.REVIEWER, {"vaccines": ["smallpox"]}, 422),
 ])
-def test_issuing_refuses_wrong_roles_and_bad_requests(inprocess_db: Path, role: Role,
-                                                      body: dict[str, Any], status: int) -> None:
+def test_issuing_refuses_wrong_roles_and_bad_requests(role: Role, body: dict[str, Any],
+                                                      status: int) -> None:
     resident_id = _resident(doses=1)
     answer = client_as(role).post(f"/api/residents/{resident_id}/certificates", json=body)
     assert answer.status_code == status
@@ -356,7 +366,7 @@ def test_issuing_refuses_wrong_roles_and_bad_requests(inprocess_db: Path, role: 
         assert "tk 12" not in answer.text
 
 
-def test_no_doses_and_unknown_residents_are_refused(inprocess_db: Path) -> None:
+def test_no_doses_and_unknown_residents_are_refused() -> None:
     clerk = client_as(Role.REVIEWER)
     empty = _resident(doses=0)
     answer = clerk.post(f"/api/residents/{empty}/certificates", json={})

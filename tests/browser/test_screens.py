@@ -178,3 +178,53 @@ def test_a_supervisor_reads_the_reports_on_screen_without_my_numbers(
     shot(page, "reports")
     reviewer = log_in(browser, site, "reviewer1", "/reports")
     expect(reviewer.locator("h1")).to_have_text("この画面を使う権限がありません")
+
+
+def test_a_supervisor_issues_downloads_and_revokes_a_certificate(
+        browser: Browser, site: Site, tmp_path) -> None:  # noqa: ANN001 - pytest's tmp_path
+    import json
+    import zlib
+
+    import numpy as np
+    import zxingcpp
+    from jwcrypto import jwk, jws
+    from pdf2image import convert_from_path
+
+    confirmed = next(p for p in site.truths if site.page_state(p)["state"] == "confirmed")
+    resident_id = site.page_state(confirmed)["resident_id"]
+    page = log_in(browser, site, "supervisor1", f"/residents/{resident_id}")
+    form = page.locator("#issue-certificate")
+    assert form.locator("input[name=family_name_romaji]").input_value().isupper()
+    form.locator("input[name=passport_number]").fill("TK1234567")
+    form.locator("input[name=nationality]").fill("JAPAN")
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
+    expect(page.locator("#flash")).to_contain_text("を発行しました")
+    row = page.locator("#certificate-list tr.issued")
+    expect(row).to_contain_text("有効")
+    shot(page, "certificates")
+    with page.expect_download() as download:
+        row.locator("a.download-pdf").click()
+    pdf = tmp_path / "certificate.pdf"
+    download.value.save_as(pdf)
+    image = np.asarray(convert_from_path(pdf, dpi=200)[0].convert("L"))
+    digits = zxingcpp.read_barcodes(image)[0].text.removeprefix("shc:/")
+    token = "".join(chr(int(digits[i:i + 2]) + 45) for i in range(0, len(digits), 2))
+    signed = jws.JWS()
+    signed.deserialize(token)
+    keys = jwk.JWKSet.from_json(site.api.get("/.well-known/jwks.json").text)
+    signed.verify(keys.get_key(signed.jose_header["kid"]), alg="ES256")
+    card = json.loads(zlib.decompress(signed.payload, -15))
+    truth = site.truths[confirmed]
+    immunization = card["vc"]["credentialSubject"]["fhirBundle"]["entry"][1]["resource"]
+    assert immunization["lotNumber"] == truth["lot_number"]
+    assert immunization["occurrenceDateTime"] == truth["vaccination_date"]
+
+    certificate_id = row.get_attribute("data-certificate")
+    row.locator("input[name=reason]").fill("紛失の届出")
+    with page.expect_navigation():
+        row.locator("button", has_text="失効").click()
+    expect(page.locator("#flash")).to_contain_text("失効させました")
+    revoked = page.locator(f"#certificate-list tr[data-certificate='{certificate_id}']")
+    expect(revoked).to_contain_text("失効（紛失の届出）")
+    expect(revoked.locator("a.download-pdf")).to_have_count(0)
