@@ -4,13 +4,14 @@ audited, and the My Number is only ever shown masked."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel
 from sqlalchemy import or_, select
 
 from ledger import my_number
+from ledger.disclosure import disclosure
 from models import LedgerRecord, Resident, User, audit
 from models.access import Action
 from models.deps import DbSession, require
@@ -18,6 +19,7 @@ from models.deps import DbSession, require
 router = APIRouter(prefix="/api/residents", tags=["ledger"])
 Viewer = Annotated[User, Depends(require(Action.RESIDENT_VIEW))]
 NumberViewer = Annotated[User, Depends(require(Action.MY_NUMBER_SHOW))]
+Discloser = Annotated[User, Depends(require(Action.DISCLOSURE_EXPORT))]
 
 
 class RecordOut(BaseModel):
@@ -105,3 +107,18 @@ def show_my_number(resident_id: int, db: DbSession, user: NumberViewer) -> MyNum
                  resident_id=resident_id, subject="resident view")
     db.commit()
     return MyNumberOut(my_number=my_number.decrypt(resident.my_number_encrypted))
+
+
+@router.get("/{resident_id}/disclosure")
+def disclose(resident_id: int, db: DbSession, user: Discloser) -> dict[str, Any]:
+    """開示請求: all data held about the person, as one JSON document (audited)."""
+    resident = db.get(Resident, resident_id)
+    if resident is None:
+        raise HTTPException(404, f"no resident {resident_id}")
+    document = disclosure(db, resident)
+    audit.record(db, actor=user.username, action="resident.disclosure",
+                 resident_id=resident_id, subject="disclosure export",
+                 detail={"records": len(document["ledger_records"]),
+                         "forms": len(document["forms"])})
+    db.commit()
+    return document

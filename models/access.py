@@ -24,6 +24,7 @@ class Action(StrEnum):
     CERTIFICATE_ISSUE = "certificate.issue"
     CERTIFICATE_REVOKE = "certificate.revoke"
     FHIR_EXPORT = "resident.export.fhir"
+    DISCLOSURE_EXPORT = "resident.export.disclosure"
     RESIDENT_IMPORT = "resident.import"
     USER_MANAGE = "user.manage"
 
@@ -46,6 +47,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.CERTIFICATE_ISSUE: frozenset({Role.REVIEWER, *_STAFF}),
     Action.CERTIFICATE_REVOKE: frozenset(_STAFF),
     Action.FHIR_EXPORT: frozenset(_STAFF),
+    Action.DISCLOSURE_EXPORT: frozenset(_STAFF),
     Action.RESIDENT_IMPORT: frozenset(_STAFF),
     Action.USER_MANAGE: frozenset(_STAFF),
 }

@@ -59,6 +59,12 @@ def _touch(db: Session, row: ApiToken) -> None:
                .execution_options(synchronize_session=False))
 
 
+def client_address(request: Request) -> str:
+    """The caller's address as the server saw it (behind a proxy, configure uvicorn's
+    --forwarded-allow-ips so this is the client, not the proxy)."""
+    return request.client.host if request.client else "unknown"
+
+
 def current_user(request: Request, db: DbSession) -> User:
     header = request.headers.get("authorization")
     if header:
@@ -88,4 +94,5 @@ def require(action: Action) -> Callable[[User], User]:
             )
         return user
 
+    check.action = action  # type: ignore[attr-defined] - read by the permission tests
     return check

@@ -27,6 +27,13 @@ class Settings(BaseSettings):
     )
     forms_dir: Path = FORMS_DIR
 
+    # Logging in
+    login_max_failures: int = 5
+    """Wrong passwords for one account within the window before it is refused for a while."""
+    login_window_seconds: int = 900
+    secure_cookies: bool = False
+    """Send the session cookie only over HTTPS; set it wherever the service is behind TLS."""
+
     # Reading and review
     review_confidence: float = 0.90
     auto_commit_ready: bool = True

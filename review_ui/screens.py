@@ -36,7 +36,8 @@ from models import (
     audit,
 )
 from models.access import Action, allowed
-from models.deps import DbSession
+from models.deps import DbSession, client_address
+from models.login import LoginRefused, authenticate
 from models.page_state import AWAITING_REVIEW
 from models.settings import get_settings
 from review_ui.labels import field_labels
@@ -88,6 +89,7 @@ def screen_user(action: Action):  # noqa: ANN201 - a FastAPI dependency
             raise ScreenForbidden(user, action)
         return user
 
+    check.action = action  # type: ignore[attr-defined] - read by the permission tests
     return check
 
 
@@ -130,17 +132,18 @@ def login_form(request: Request, next: str = "") -> HTMLResponse:
 @router.post("/login")
 def log_in(request: Request, db: DbSession, username: Annotated[str, Form()],
            password: Annotated[str, Form()], next: Annotated[str, Form()] = "") -> Response:
-    user = db.scalar(select(User).where(User.username == username))
-    if user is None or not user.active or not user.check_password(password):
-        audit.record(db, actor=username[:64], action="login.failed")
+    try:
+        user = authenticate(db, username, password, client_address(request))
+    except LoginRefused as refused:
         db.commit()
-        response = _render(request, "login.html", None, next=next,
-                           error="ユーザー名またはパスワードが違います。")
-        response.status_code = 401
+        throttled = refused.retry_after is not None
+        response = _render(request, "login.html", None, next=next, error=(
+            "ログインの失敗が続いたため、しばらくログインできません。" if throttled
+            else "ユーザー名またはパスワードが違います。"))
+        response.status_code = 429 if throttled else 401
         return response
     request.session.clear()
     request.session["user_id"] = user.id
-    audit.record(db, actor=user.username, action="login")
     db.commit()
     target = next if next.startswith("/") and not next.startswith("//") else _home_for(user)
     return RedirectResponse(target, status_code=303)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from models import Role
 from tests.inprocess import client_as, make_user
@@ -64,8 +65,69 @@ def test_login_session_and_logout(inprocess_db: Path) -> None:
     assert client.post("/api/session", json={"username": username, "password": "correct horse"}
                        ).status_code == 200
     assert client.get("/api/me").json()["role"] == "reviewer"
-    assert client.delete("/api/session").status_code == 204
+    assert client.delete("/api/session").status_code == 403  # no Origin: not from our pages
+    assert client.delete("/api/session", headers={"Origin": "https://evil.example"}
+                         ).status_code == 403
+    assert client.get("/api/me").status_code == 200
+    assert client.delete("/api/session", headers={"Origin": "http://testserver"}
+                         ).status_code == 204
     assert client.get("/api/me").status_code == 401
+
+
+def _user_with_password(role: Role, password: str) -> str:
+    from models import User
+    from models.db import session_scope
+
+    user_id, _ = make_user(role)
+    with session_scope() as session:
+        user = session.get(User, user_id)
+        user.set_password(password)
+        return user.username
+
+
+def test_cross_site_form_posts_with_the_session_are_refused(inprocess_db: Path) -> None:
+    from yoshin.app import create_app
+
+    username = _user_with_password(Role.SUPERVISOR, "correct horse")
+    client = TestClient(create_app(), follow_redirects=False)
+    assert client.post("/login", data={"username": username, "password": "correct horse"}
+                       ).status_code == 303
+    forged = client.post("/certificates/X/revoke", data={"reason": "forged"},
+                         headers={"Origin": "https://evil.example"})
+    assert forged.status_code == 403 and "cross-site" in forged.text
+    by_referer = client.post("/certificates/X/revoke", data={"reason": "ours"},
+                             headers={"Referer": "http://testserver/residents/1"})
+    assert by_referer.status_code == 303
+    token_client = client_as(Role.SUPERVISOR)
+    assert token_client.post("/api/certificates/X/revoke", json={"reason": "r"},
+                             headers={"Origin": "https://elsewhere.example"}).status_code == 404
+
+
+def test_repeated_wrong_passwords_lock_the_account_for_a_while(inprocess_db: Path) -> None:
+    from models import AuditEvent
+    from models.db import session_scope
+    from models.settings import get_settings
+    from yoshin.app import create_app
+
+    username = _user_with_password(Role.REVIEWER, "correct horse")
+    client = TestClient(create_app())
+    limit = get_settings().login_max_failures
+    for _ in range(limit):
+        assert client.post("/api/session", json={"username": username, "password": "guess"}
+                           ).status_code == 401
+    locked = client.post("/api/session", json={"username": username,
+                                               "password": "correct horse"})
+    assert locked.status_code == 429 and int(locked.headers["Retry-After"]) > 0
+    screen = client.post("/login", data={"username": username, "password": "correct horse"})
+    assert screen.status_code == 429 and "しばらくログインできません" in screen.text
+    other = _user_with_password(Role.REVIEWER, "battery staple")
+    assert client.post("/api/session", json={"username": other, "password": "battery staple"}
+                       ).status_code == 200
+    with session_scope() as session:
+        actions = session.scalars(select(AuditEvent.action).where(AuditEvent.actor == username)
+                                  ).all()
+    assert actions.count("login.failed") == limit and "login.throttled" in actions
+    assert "login" not in actions
 
 
 def test_disabled_user_is_refused_at_once(inprocess_db: Path) -> None:

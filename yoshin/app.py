@@ -18,6 +18,7 @@ from ledger.records_api import router as records_router
 from ledger.reports_api import router as reports_router
 from ledger.transfer_api import router as transfer_router
 from models.keys import derived_key
+from models.settings import get_settings
 from review_ui.api import router as review_router
 from review_ui.certificate_screens import router as certificate_screens_router
 from review_ui.screens import (
@@ -28,6 +29,7 @@ from review_ui.screens import (
     login_redirect,
 )
 from review_ui.screens import router as screens_router
+from yoshin.csrf import SESSION_COOKIE, SameOriginForCookies
 from yoshin.session_api import router as session_router
 
 
@@ -41,9 +43,11 @@ def _invalid_request(request: Request, error: RequestValidationError) -> JSONRes
 
 def create_app() -> FastAPI:
     app = FastAPI(title="Yoshin", summary="予診票 intake, review and the vaccination ledger")
+    app.add_middleware(SameOriginForCookies)
     app.add_middleware(
         SessionMiddleware, secret_key=derived_key("session-cookie").hex(),
-        session_cookie="yoshin_session", same_site="strict", max_age=12 * 3600,
+        session_cookie=SESSION_COOKIE, same_site="strict", max_age=12 * 3600,
+        https_only=get_settings().secure_cookies,
     )
     for router in (session_router, intake_router, review_router, ledger_router, records_router,
                    reports_router, transfer_router, bulk_router, clinic_router,

@@ -320,6 +320,34 @@ def audit_verify() -> None:
         raise typer.Exit(1)
 
 
+@audit_app.command("export")
+def audit_export(
+    out: Annotated[Path, typer.Argument(help="JSON Lines file to write")],
+    since: Annotated[str, typer.Option(help="first day, YYYY-MM-DD")],
+    until: Annotated[str, typer.Option(help="day after the last, YYYY-MM-DD")],
+) -> None:
+    """Export a period's audit entries with their chain hashes (the yearly self-check)."""
+    import json
+    from datetime import UTC, date, datetime
+
+    from models.audit import export
+
+    try:
+        start, end = (datetime.combine(date.fromisoformat(day), datetime.min.time(), UTC)
+                      for day in (since, until))
+    except ValueError:
+        console.print("[red]--since and --until are dates, YYYY-MM-DD[/red]")
+        raise typer.Exit(2) from None
+    count = 0
+    with session_scope() as session, out.open("w", encoding="utf-8") as handle:
+        for entry in export(session, start, end):
+            handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
+            count += 1
+        audit.record(session, actor="cli", action="audit.export",
+                     subject=f"{since}..{until}", detail={"entries": count})
+    console.print(f"{count} audit entries from {since} to before {until} written to {out}")
+
+
 @app.command()
 def demo(
     serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True,

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel
-from sqlalchemy import select
 
-from models import User, audit
-from models.deps import CurrentUser, DbSession
+from models import audit
+from models.deps import CurrentUser, DbSession, client_address
+from models.login import LoginRefused, authenticate
 
 router = APIRouter(prefix="/api", tags=["session"])
 
@@ -26,14 +26,16 @@ class Me(BaseModel):
 
 @router.post("/session")
 def log_in(body: Credentials, request: Request, db: DbSession) -> Me:
-    user = db.scalar(select(User).where(User.username == body.username))
-    if user is None or not user.active or not user.check_password(body.password):
-        audit.record(db, actor=body.username[:64], action="login.failed")
+    try:
+        user = authenticate(db, body.username, body.password, client_address(request))
+    except LoginRefused as refused:
         db.commit()
-        raise HTTPException(401, "wrong user name or password")
+        if refused.retry_after is not None:
+            raise HTTPException(429, str(refused),
+                                headers={"Retry-After": str(refused.retry_after)}) from None
+        raise HTTPException(401, str(refused)) from None
     request.session.clear()
     request.session["user_id"] = user.id
-    audit.record(db, actor=user.username, action="login")
     db.commit()
     return Me(username=user.username, display_name=user.display_name, role=user.role)
 

@@ -1,0 +1,86 @@
+"""A resident's disclosure request (開示請求) and the audit export for the yearly self-check."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from ledger import my_number
+from ledger.records import Dose, correct_record, record_dose
+from models import AuditEvent, Resident, Role
+from models.db import session_scope
+from tests.inprocess import client_as
+from yoshin.cli import app
+
+NUMBER = "123456789018"
+
+
+def _resident_with_history() -> int:
+    with session_scope() as session:
+        resident = Resident(atena_number=f"D{secrets.token_hex(5)}", name="開示 請子",
+                            name_kana="カイジ セイコ", birth_date=date(1980, 3, 3), sex="F",
+                            my_number_hash=my_number.lookup_hash(NUMBER + secrets.token_hex(2)),
+                            my_number_encrypted=my_number.encrypt(NUMBER))
+        session.add(resident)
+        session.flush()
+        record = record_dose(session, Dose(resident.id, "moderna", 1, date(2022, 6, 1),
+                                           "3005236"), source="scan", actor="test", user_id=None)
+        correct_record(session, record, {"lot_number": "000091A"}, reason="シール違い",
+                       actor="test", user_id=None)
+        return resident.id
+
+
+def test_disclosure_holds_everything_about_the_person_but_the_number(inprocess_db: Path) -> None:
+    resident_id = _resident_with_history()
+    supervisor = client_as(Role.SUPERVISOR)
+    supervisor.get(f"/api/residents/{resident_id}")
+    answer = supervisor.get(f"/api/residents/{resident_id}/disclosure")
+    assert answer.status_code == 200
+    document = answer.json()
+    assert document["resident"]["name"] == "開示 請子"
+    assert document["resident"]["my_number"] == "held (not written out)"
+    [record] = document["ledger_records"]
+    assert record["lot_number"] == "000091A"
+    assert [(v["action"], v["state"]["lot_number"]) for v in record["versions"]] == \
+        [("create", "3005236"), ("correct", "000091A")]
+    assert {"resident.read"} <= {e["action"] for e in document["access_log"]}
+    assert NUMBER not in answer.text and not re.search(r"\b\d{12}\b", answer.text)
+    with session_scope() as session:
+        assert session.scalar(select(AuditEvent).where(
+            AuditEvent.resident_id == resident_id,
+            AuditEvent.action == "resident.disclosure")) is not None
+    assert client_as(Role.REVIEWER).get(
+        f"/api/residents/{resident_id}/disclosure").status_code == 403
+
+
+def test_audit_export_carries_a_chain_anyone_can_recompute(inprocess_db: Path,
+                                                           tmp_path: Path) -> None:
+    _resident_with_history()
+    out = tmp_path / "audit.jsonl"
+    result = CliRunner().invoke(app, ["audit", "export", str(out), "--since", "2000-01-01",
+                                      "--until", "2100-01-01"])
+    assert result.exit_code == 0, result.output
+    entries = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(entries) > 3
+    for before, entry in zip(entries, entries[1:], strict=False):
+        assert entry["prev_hash"] == before["hash"]
+    for entry in entries:
+        body = json.dumps([entry["prev_hash"], entry["at"], entry["actor"], entry["action"],
+                           entry["resident_id"], entry["subject"], entry["detail"]],
+                          ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        assert hashlib.sha256(body.encode()).hexdigest() == entry["hash"]
+    assert NUMBER not in out.read_text()
+    with session_scope() as session:
+        assert session.scalar(select(AuditEvent).where(AuditEvent.action == "audit.export")
+                              .order_by(AuditEvent.id.desc()).limit(1)).detail["entries"] \
+            == len(entries)
+    bad = CliRunner().invoke(app, ["audit", "export", str(out), "--since", "yesterday",
+                                   "--until", "2100-01-01"])
+    assert bad.exit_code == 2
