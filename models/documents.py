@@ -77,6 +77,8 @@ class Page(Timestamped, Base):
     decided_at: Mapped[datetime | None]
     read_at: Mapped[datetime | None]
     timings: Mapped[dict[str, float] | None] = mapped_column(JSON)
+    image_purged_at: Mapped[datetime | None]
+    """When the retention period removed the page's images; its values stay."""
 
     batch: Mapped[Batch] = relationship(back_populates="pages")
     document: Mapped[Document] = relationship()

@@ -53,6 +53,16 @@ class Settings(BaseSettings):
         default=None, description='JSON {"issuer URL": {"keys": [...]}} of other issuers'
     )
 
+    # Retention and housekeeping (run by `yoshin worker --beat`)
+    retention_image_days: int = 365
+    """Scanned images (and uploaded files) of decided pages are deleted after this long; the
+    values read from them and the ledger records stay."""
+    retention_transfer_days: int = 30
+    """Bulk transfer query results are deleted this long after they were answered."""
+    reconcile_after_seconds: int = 600
+    """A page queued or being read this long without progress is sent to the queue again."""
+    reconcile_every_seconds: float = 60.0
+
     # Worker behaviour
     worker_concurrency: int = 2
     task_max_attempts: int = 3

@@ -21,6 +21,9 @@ class ImageMissing(Exception):
 
 
 def _load(page: Page) -> np.ndarray:
+    if page.image_purged_at is not None:
+        raise ImageMissing(f"the images of page {page.id} were deleted after the retention "
+                           "period; its values are kept")
     path = blob_path(page.registered_sha256 or page.image_sha256)
     image = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE) if path.exists() else None
     if image is None:

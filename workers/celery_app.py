@@ -5,9 +5,9 @@ process, only without a server to install."""
 from __future__ import annotations
 
 from celery import Celery
+from celery.schedules import crontab
 
 from models.settings import Settings, get_settings
-
 
 def _embedded_transport(settings: Settings) -> dict[str, object]:
     messages = settings.embedded_queue_dir / "messages"
@@ -35,6 +35,12 @@ def make_celery(settings: Settings) -> Celery:
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
         task_default_queue="yoshin",
+        beat_schedule={
+            "reconcile": {"task": "yoshin.reconcile", "schedule": settings.reconcile_every_seconds},
+            "purge-expired": {"task": "yoshin.purge_expired",
+                              "schedule": crontab(hour=3, minute=0)},
+        },
+        timezone="Asia/Tokyo",
     )
     if settings.broker_url is None:
         app.conf.broker_transport_options = _embedded_transport(settings)

@@ -17,6 +17,8 @@ from models.db import session_scope
 
 log = logging.getLogger(__name__)
 _PENDING = "yoshin.pending_page_reads"
+UNQUEUED_PREFIX = "could not be queued"
+"""How a page the broker refused is marked; the reconciler queues such pages again."""
 
 
 def read_after_commit(session: Session, page_ids: list[int]) -> None:
@@ -49,7 +51,7 @@ def send_reads(page_ids: list[int]) -> None:
             session.execute(
                 update(Page).where(Page.id.in_(unsent), Page.state == PageState.QUEUED)
                 .values(state=PageState.FAILED,
-                        state_reason=f"could not be queued for reading: {error}")
+                        state_reason=f"{UNQUEUED_PREFIX} for reading: {error}")
             )
 
 

@@ -23,3 +23,19 @@ def answer_bulk(bulk_id: int) -> None:
     from ledger.transfers import answer_bulk as answer
 
     answer(bulk_id)
+
+
+@celery_app.task(name="yoshin.reconcile")
+def reconcile() -> None:
+    """Requeue pages that stopped moving (run every minute by beat)."""
+    from workers.reconcile import reconcile as run
+
+    run()
+
+
+@celery_app.task(name="yoshin.purge_expired")
+def purge_expired() -> None:
+    """Delete what has outlived its retention period (run daily by beat)."""
+    from workers.retention import purge_expired as run
+
+    run()

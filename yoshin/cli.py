@@ -66,13 +66,42 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
 
 
 @app.command()
-def worker(concurrency: Annotated[int | None, typer.Option(min=1)] = None) -> None:
+def worker(concurrency: Annotated[int | None, typer.Option(min=1)] = None,
+           beat: Annotated[bool, typer.Option(
+               help="also run the schedule: the reconciler each minute, retention daily "
+                    "(in exactly one worker)")] = False) -> None:
     """Run a worker that reads queued pages."""
     from workers.celery_app import celery_app
 
-    count = concurrency or get_settings().worker_concurrency
-    celery_app.worker_main(["worker", "--loglevel=INFO", f"--concurrency={count}",
-                            "--without-gossip", "--without-mingle", "--without-heartbeat"])
+    settings = get_settings()
+    count = concurrency or settings.worker_concurrency
+    args = ["worker", "--loglevel=INFO", f"--concurrency={count}", "--without-gossip",
+            "--without-mingle", "--without-heartbeat"]
+    if beat:
+        settings.resolved_home.mkdir(parents=True, exist_ok=True)
+        args += ["--beat", f"--schedule={settings.resolved_home / 'beat-schedule'}"]
+    celery_app.worker_main(args)
+
+
+@app.command()
+def reconcile() -> None:
+    """Requeue pages that stopped moving, once (the worker's --beat does it every minute)."""
+    from workers.reconcile import reconcile as run
+
+    found = run()
+    console.print(f"requeued {found.stuck_reading} pages whose reading stopped, "
+                  f"{found.stuck_queued} waiting queued pages, {found.unqueued} the queue "
+                  "refused")
+
+
+@app.command()
+def purge() -> None:
+    """Delete what has outlived its retention period, once (--beat does it daily)."""
+    from workers.retention import purge_expired
+
+    done = purge_expired()
+    console.print(f"deleted the images of {done.pages} pages ({done.files} files) and "
+                  f"{done.bulk_results} bulk transfer results")
 
 
 def _create_user(username: str, role: Role, password: str | None, display_name: str = ""

@@ -1,0 +1,64 @@
+"""The reconciler: pages that stopped moving are sent to the queue again.
+
+A message can be lost between the database and the broker: the API may die after committing
+a batch but before queuing its pages, a broker restart may drop what it held, and a worker
+killed outright leaves its unacknowledged page invisible until the broker's timeout. The
+database knows which pages wait; this compares it with time. Sending a page twice is safe:
+a worker claims a page only while it is queued or being read, and the attempt count ends a
+page that keeps killing workers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+
+from models import Page, PageState, audit
+from models.base import utcnow
+from models.db import session_scope
+from models.settings import get_settings
+from workers.dispatch import UNQUEUED_PREFIX, send_reads
+
+
+@dataclass(frozen=True)
+class Reconciled:
+    stuck_reading: int
+    stuck_queued: int
+    unqueued: int
+
+
+def reconcile(now: datetime | None = None) -> Reconciled:
+    """Requeue what stopped: pages being read with no progress, queued pages while no worker
+    is busy (a long backlog being worked through is left alone), pages the broker refused.
+    Each requeued page's clock restarts, so it is not sent again on the next run."""
+    now = now or utcnow()
+    cutoff = now - timedelta(seconds=get_settings().reconcile_after_seconds)
+    with session_scope() as session:
+        stale = (Page.updated_at < cutoff)
+        reading = list(session.scalars(select(Page).where(
+            Page.state == PageState.READING, stale).with_for_update(skip_locked=True)))
+        busy = session.scalar(select(func.count()).select_from(Page).where(
+            Page.state == PageState.READING, Page.updated_at >= cutoff))
+        queued = [] if busy else list(session.scalars(select(Page).where(
+            Page.state == PageState.QUEUED, stale).with_for_update(skip_locked=True)))
+        unqueued = list(session.scalars(select(Page).where(
+            Page.state == PageState.FAILED, Page.state_reason.startswith(UNQUEUED_PREFIX))
+            .with_for_update(skip_locked=True)))
+        for page in reading:
+            page.move_to(PageState.QUEUED, "queued again: its reading stopped (worker lost?)")
+        for page in unqueued:
+            page.move_to(PageState.QUEUED, "queued again once the queue took messages")
+        for page in [*reading, *queued, *unqueued]:
+            page.updated_at = now
+        found = Reconciled(len(reading), len(queued), len(unqueued))
+        if reading or queued or unqueued:
+            audit.record(session, actor="system", action="pages.reconcile",
+                         detail={"stuck_reading": found.stuck_reading,
+                                 "stuck_queued": found.stuck_queued,
+                                 "unqueued": found.unqueued})
+        page_ids = [page.id for page in [*reading, *queued, *unqueued]]
+    if page_ids:
+        send_reads(page_ids)
+    return found

@@ -1,0 +1,91 @@
+"""The retention periods, enforced: scanned images of decided pages and bulk transfer
+results are deleted once their period has passed, and each deletion run is audited.
+
+What a page said (its values, who confirmed them) and the ledger stay; only the pictures go.
+Rows are marked in the database first and the files removed after the commit, so a crash
+between the two leaves an unreferenced file, never a row pointing at nothing unexplained.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models import BulkQuery, Document, Page, audit
+from models.base import utcnow
+from models.db import session_scope
+from models.page_state import FINAL
+from models.settings import get_settings
+from models.storage import remove
+
+
+@dataclass(frozen=True)
+class Purged:
+    pages: int
+    files: int
+    bulk_results: int
+
+
+def _expired_pages(session: Session, cutoff: datetime) -> list[Page]:
+    decided = func.coalesce(Page.decided_at, Page.updated_at)
+    return list(session.scalars(select(Page).where(
+        Page.state.in_([str(s) for s in FINAL]), Page.image_purged_at.is_(None),
+        decided < cutoff).with_for_update(skip_locked=True)))
+
+
+def _unreferenced(session: Session, candidates: set[str]) -> set[str]:
+    """Of these hashes, those no page still keeping its images and no document uses."""
+    if not candidates:
+        return set()
+    kept = Page.image_purged_at.is_(None)
+    used = set(session.scalars(select(Page.image_sha256).where(
+        kept, Page.image_sha256.in_(candidates))))
+    used |= set(session.scalars(select(Page.registered_sha256).where(
+        kept, Page.registered_sha256.in_(candidates))))
+    return candidates - used
+
+
+def _expired_documents(session: Session, batch_ids: set[int]) -> set[str]:
+    """Uploaded files all of whose pages have lost their images."""
+    shas = set()
+    for document in session.scalars(select(Document).where(Document.batch_id.in_(batch_ids))):
+        open_pages = session.scalar(select(func.count()).select_from(Page).where(
+            Page.document_id == document.id, Page.image_purged_at.is_(None)))
+        if not open_pages:
+            shas.add(document.sha256)
+    return shas
+
+
+def purge_expired(now: datetime | None = None) -> Purged:
+    settings = get_settings()
+    now = now or utcnow()
+    files: set[str] = set()
+    bulk_files: list[Path] = []
+    with session_scope() as session:
+        pages = _expired_pages(session, now - timedelta(days=settings.retention_image_days))
+        for page in pages:
+            page.image_purged_at = now
+            files.update(sha for sha in (page.image_sha256, page.registered_sha256) if sha)
+        session.flush()
+        files = _unreferenced(session, files) | _expired_documents(
+            session, {page.batch_id for page in pages})
+        transfer_cutoff = now - timedelta(days=settings.retention_transfer_days)
+        for bulk in session.scalars(select(BulkQuery).where(
+                BulkQuery.finished_at < transfer_cutoff, BulkQuery.result_path != "")):
+            bulk_files.append(Path(bulk.result_path))
+            bulk.result_path = ""
+        if pages or bulk_files:
+            audit.record(session, actor="system", action="retention.purge",
+                         detail={"pages": len(pages), "files": len(files),
+                                 "bulk_results": len(bulk_files),
+                                 "image_days": settings.retention_image_days,
+                                 "transfer_days": settings.retention_transfer_days})
+    for sha in files:
+        remove(sha)
+    for path in bulk_files:
+        path.unlink(missing_ok=True)
+    return Purged(pages=len(pages), files=len(files), bulk_results=len(bulk_files))
