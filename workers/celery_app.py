@@ -9,6 +9,7 @@ from celery.schedules import crontab
 
 from models.settings import Settings, get_settings
 
+
 def _embedded_transport(settings: Settings) -> dict[str, object]:
     messages = settings.embedded_queue_dir / "messages"
     processed = settings.embedded_queue_dir / "processed"
