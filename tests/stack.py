@@ -103,8 +103,9 @@ class Stack:
 
         wait_for(healthy, 60, "the API to answer")
 
-    def start_worker(self, concurrency: int = 2) -> None:
-        self._start("worker", "worker", "--concurrency", str(concurrency))
+    def start_worker(self, concurrency: int = 2, beat: bool = False) -> None:
+        self._start("worker", "worker", "--concurrency", str(concurrency),
+                    *(["--beat"] if beat else []))
 
     def stop(self, name: str, sig: int = signal.SIGTERM) -> None:
         process = self.processes.pop(name, None)
