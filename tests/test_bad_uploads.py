@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 from pathlib import Path
 
 import pytest
@@ -43,7 +45,46 @@ def _counts() -> tuple[int, int, int, int]:
     return (*rows, files)
 
 
+def _bomb_png(side: int = 20_000) -> bytes:
+    """A valid PNG of side × side white pixels in a few hundred kilobytes: the header says
+    what decoding would cost before anything is decoded."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + \
+            struct.pack(">I", zlib.crc32(kind + body))
+
+    compressor = zlib.compressobj(9)
+    row = b"\x00" + b"\xff" * side
+    data = b"".join(compressor.compress(row) for _ in range(side)) + compressor.flush()
+    header = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + \
+        chunk(b"IEND", b"")
+
+
+def _pdf_of_pages(count: int) -> bytes:
+    writer = PdfWriter()
+    for _ in range(count):
+        writer.add_blank_page(width=595, height=842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def _tiff_unknown_compression() -> bytes:
+    """A TIFF whose compression tag names a scheme no reader here knows (JPEG 2000, 34712)."""
+    buffer = io.BytesIO()
+    Image.new("L", (1240, 1754), 255).save(buffer, format="TIFF", compression="raw")
+    data = bytearray(buffer.getvalue())
+    tag = struct.pack("<HHI", 259, 3, 1)  # Compression, SHORT, count 1
+    at = data.find(tag)
+    assert at > 0
+    data[at + 8:at + 10] = struct.pack("<H", 34712)
+    return bytes(data)
+
+
 BAD = {
+    "thousand-page pdf": ("many.pdf", lambda: _pdf_of_pages(1000), 413, "1000 pages"),
+    "20000 x 20000 png (decompression bomb)": ("bomb.png", _bomb_png, 413, "too large"),
+    "tiff of unknown compression": ("odd.tif", _tiff_unknown_compression, 400, "damaged"),
     "empty": ("empty.pdf", lambda: b"", 400, "empty"),
     "truncated": ("cut.pdf", lambda: BLANK_FORM.read_bytes()[:-4000], 400, "truncated"),
     "encrypted": ("locked.pdf", _encrypted_pdf, 400, "encrypted"),
@@ -87,3 +128,30 @@ def test_duplicate_upload_is_refused(inprocess_db: Path, sample_set) -> None:  #
     assert again.status_code == 409
     assert f"already uploaded in batch {first.json()['id']}" in again.json()["detail"]
     assert _counts() == before
+
+
+@pytest.mark.parametrize("compression", ["group4", "tiff_lzw", "packbits", "tiff_adobe_deflate"])
+def test_tiffs_in_the_compressions_scanners_write_are_accepted(inprocess_db: Path, sample_set,
+                                                                compression: str) -> None:  # noqa: ANN001
+    page = Image.open(sample_set.pages[2])
+    buffer = io.BytesIO()
+    page.convert("1" if compression == "group4" else "L").save(
+        buffer, format="TIFF", compression=compression)
+    answer = client_as(Role.SCANNER).post(
+        "/api/batches", files={"files": (f"scan-{compression}.tif", buffer.getvalue(),
+                                         "image/tiff")})
+    assert answer.status_code == 201, answer.text
+    assert [p["state"] for p in answer.json()["pages"]] == ["queued"]
+
+
+def test_a_file_is_known_by_its_content_not_its_name(inprocess_db: Path, sample_set) -> None:  # noqa: ANN001
+    page = Image.open(sample_set.pages[3]).convert("L")
+    buffer = io.BytesIO()
+    page.save(buffer, format="JPEG", quality=90)
+    answer = client_as(Role.SCANNER).post(
+        "/api/batches", files={"files": ("scan.pdf", buffer.getvalue(), "application/pdf")})
+    assert answer.status_code == 201, answer.text
+    with session_scope() as session:
+        document = session.scalar(select(Document).where(
+            Document.batch_id == answer.json()["id"]))
+        assert (document.filename, document.media_type) == ("scan.pdf", "image/jpeg")
