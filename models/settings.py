@@ -25,6 +25,10 @@ class Settings(BaseSettings):
     secret_key_file: Path | None = Field(
         default=None, description="32-byte key file for sessions and My Number; made if missing"
     )
+    my_number_key_file: Path | None = Field(
+        default=None, description="32-byte key that encrypts My Numbers; derived when unset")
+    my_number_old_key_files: list[Path] = Field(
+        default_factory=list, description="earlier My Number keys, until `my-number rekey`")
     forms_dir: Path = FORMS_DIR
 
     # Logging in

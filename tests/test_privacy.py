@@ -84,3 +84,51 @@ def test_audit_export_carries_a_chain_anyone_can_recompute(inprocess_db: Path,
     bad = CliRunner().invoke(app, ["audit", "export", str(out), "--since", "yesterday",
                                    "--until", "2100-01-01"])
     assert bad.exit_code == 2
+
+
+def test_the_my_number_key_rotates_and_old_rows_are_rekeyed(tmp_path: Path,
+                                                            monkeypatch) -> None:  # noqa: ANN001
+    import os
+
+    from ledger.my_number import KeyMissing, decrypt, under_current_key
+    from models.migrate import upgrade
+    from models.settings import get_settings
+    from yoshin.isolated import isolated_home
+
+    first, second = tmp_path / "key-1", tmp_path / "key-2"
+    first.write_bytes(os.urandom(32))
+    second.write_bytes(os.urandom(32))
+    with isolated_home(tmp_path / "home"):
+        upgrade()
+        legacy = my_number.encrypt(NUMBER)  # under the key derived from the secret key file
+        monkeypatch.setenv("YOSHIN_MY_NUMBER_KEY_FILE", str(first))
+        get_settings.cache_clear()
+        ids = [_resident_with_history() for _ in range(3)]
+        with session_scope() as session:
+            session.get(Resident, ids[0]).my_number_encrypted = legacy
+
+        monkeypatch.setenv("YOSHIN_MY_NUMBER_KEY_FILE", str(second))
+        monkeypatch.setenv("YOSHIN_MY_NUMBER_OLD_KEY_FILES", json.dumps([str(first)]))
+        get_settings.cache_clear()
+        supervisor = client_as(Role.SUPERVISOR)
+        shown = supervisor.post(f"/api/residents/{ids[1]}/my-number")
+        assert shown.status_code == 200 and shown.json()["my_number"] == NUMBER
+        result = CliRunner().invoke(app, ["my-number", "rekey"])
+        assert result.exit_code == 0 and "3 My Numbers re-encrypted" in result.output
+
+        monkeypatch.delenv("YOSHIN_MY_NUMBER_OLD_KEY_FILES")
+        get_settings.cache_clear()
+        with session_scope() as session:
+            blobs = [session.get(Resident, i).my_number_encrypted for i in ids]
+        assert all(under_current_key(blob) for blob in blobs)
+        assert [decrypt(blob) for blob in blobs] == [NUMBER] * 3
+        assert all(NUMBER.encode() not in blob for blob in blobs)
+        monkeypatch.setenv("YOSHIN_MY_NUMBER_KEY_FILE", str(tmp_path / "key-3"))
+        (tmp_path / "key-3").write_bytes(os.urandom(32))
+        get_settings.cache_clear()
+        try:
+            decrypt(blobs[0])
+            raise AssertionError("decrypted without its key")
+        except KeyMissing:
+            pass
+    get_settings.cache_clear()

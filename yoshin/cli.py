@@ -29,10 +29,11 @@ clinics_app = typer.Typer(help="Contracted clinics (委託医療機関).", no_ar
 samples_app = typer.Typer(help="Sample forms with ground truth.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
 peers_app = typer.Typer(help="Municipalities exchanging records (転出入).", no_args_is_help=True)
+my_number_app = typer.Typer(help="個人番号 at rest.", no_args_is_help=True)
 for sub, name in ((certificates_app, "certificates"), (db_app, "db"), (users_app, "users"),
                   (residents_app, "residents"), (tickets_app, "tickets"), (lots_app, "lots"),
                   (clinics_app, "clinics"), (samples_app, "samples"), (audit_app, "audit"),
-                  (peers_app, "peers")):
+                  (peers_app, "peers"), (my_number_app, "my-number")):
     app.add_typer(sub, name=name)
 console = Console()
 SMALL_BULK_MIN = 10_000
@@ -347,6 +348,18 @@ def audit_verify() -> None:
     console.print(f"{count} entries checked, {len(problems)} problems")
     if problems:
         raise typer.Exit(1)
+
+
+@my_number_app.command("rekey")
+def my_number_rekey() -> None:
+    """Re-encrypt every stored My Number under YOSHIN_MY_NUMBER_KEY_FILE (after a rotation:
+    set the new key file, list the old one in YOSHIN_MY_NUMBER_OLD_KEY_FILES, run this, then
+    remove the old key)."""
+    from ledger.my_number import rekey
+
+    with session_scope() as session:
+        moved = rekey(session, actor="cli")
+    console.print(f"{moved} My Numbers re-encrypted under the current key")
 
 
 @audit_app.command("export")
