@@ -1,0 +1,58 @@
+"""Runs after every other test (pytest takes the files in name order): every file the test
+run wrote — the servers' and workers' logs, the installations' homes and SQLite databases,
+exports, bulk results, stored uploads — is searched for any My Number the run used.
+
+The numbers come from the register extracts the tests fed in and the literals in the tests'
+own source; those inputs are the only files allowed to hold them.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import pytest
+
+from ledger.identifiers import is_valid_my_number
+from tests.conftest import ARTIFACTS
+
+TESTS = Path(__file__).resolve().parent
+SAMPLE_SETS = TESTS.parent / "samples" / "sets"
+PICTURES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".pdf", ".svg"}
+"""Pictures hold no text to leak; the PDFs are the tests' certificates (no number printed)."""
+
+
+def _is_input(path: Path) -> bool:
+    return path.name.startswith("residents") and path.suffix == ".csv"
+
+
+def _numbers_used(base: Path) -> set[str]:
+    numbers: set[str] = set()
+    for extract in [*base.rglob("residents*.csv"), *SAMPLE_SETS.rglob("residents*.csv")]:
+        with extract.open(encoding="utf-8-sig") as handle:
+            numbers.update(row["my_number"] for row in csv.DictReader(handle)
+                           if row.get("my_number"))
+    for source in TESTS.rglob("*.py"):
+        numbers.update(n for n in re.findall(r"(?<!\d)\d{12}(?!\d)", source.read_text())
+                       if is_valid_my_number(n))
+    return numbers
+
+
+def test_no_my_number_in_any_log_export_or_database(
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    base = tmp_path_factory.getbasetemp()
+    numbers = _numbers_used(base)
+    assert len(numbers) >= 10, "the run used no My Numbers to look for"
+    pattern = re.compile("|".join(sorted(numbers)).encode())
+    searched, leaks = 0, []
+    for root in (base, ARTIFACTS):
+        for path in root.rglob("*"):
+            if not path.is_file() or path.suffix.lower() in PICTURES or _is_input(path):
+                continue
+            searched += 1
+            found = pattern.search(path.read_bytes())
+            if found:
+                leaks.append(f"{path}: a My Number ending {found.group()[-4:].decode()}")
+    assert searched > 0
+    assert leaks == []
