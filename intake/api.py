@@ -7,7 +7,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, UploadFile, status
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, UploadFile, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from sqlalchemy import select
@@ -59,8 +59,9 @@ def upload_batch(db: DbSession, user: Uploader,
 
 
 @router.get("/batches")
-def list_batches(db: DbSession, _: BatchViewer, limit: int = 50) -> list[BatchOut]:
-    batches = db.scalars(select(Batch).order_by(Batch.id.desc()).limit(min(limit, 200))).all()
+def list_batches(db: DbSession, _: BatchViewer,
+                 limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[BatchOut]:
+    batches = db.scalars(select(Batch).order_by(Batch.id.desc()).limit(limit)).all()
     return [batch_out(b) for b in batches]
 
 

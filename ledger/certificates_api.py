@@ -118,12 +118,19 @@ def issue_certificate(resident_id: int, body: CertificateRequest, db: DbSession,
 def list_certificates(resident_id: int, db: DbSession, user: Issuer) -> list[CertificateOut]:
     rows = db.scalars(select(Certificate).where(Certificate.resident_id == resident_id)
                       .order_by(Certificate.id)).all()
+    audit.record(db, actor=user.username, action="certificate.list", resident_id=resident_id,
+                 subject="certificates")
+    db.commit()
     return [_out(db, row) for row in rows]
 
 
 @router.get("/api/certificates/{certificate_id}")
 def get_certificate(certificate_id: str, db: DbSession, user: Issuer) -> CertificateOut:
-    return _out(db, _certificate(db, certificate_id))
+    certificate = _certificate(db, certificate_id)
+    audit.record(db, actor=user.username, action="certificate.read",
+                 resident_id=certificate.resident_id, subject=certificate_id)
+    db.commit()
+    return _out(db, certificate)
 
 
 @router.get("/api/certificates/{certificate_id}/{form}", response_class=Response,

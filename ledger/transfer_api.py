@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -19,7 +19,7 @@ from ledger.transfers import (
     ask_peer,
     import_answer,
 )
-from models import Provision, Resident, User
+from models import Provision, Resident, User, audit
 from models.access import Action
 from models.deps import DbSession, require
 from models.transfers import peer_of
@@ -99,7 +99,11 @@ def request_transfer(resident_id: int, body: TransferRequest, db: DbSession, use
 
 
 @router.get("/transfer/provisions")
-def provisions(db: DbSession, _: Staff, limit: int = 100) -> list[ProvisionOut]:
-    """The provision record (情報提供等記録), newest first."""
-    rows = db.scalars(select(Provision).order_by(Provision.id.desc()).limit(min(limit, 1000)))
+def provisions(db: DbSession, user: Staff,
+               limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[ProvisionOut]:
+    """The provision record (情報提供等記録), newest first; reading it is audited too."""
+    rows = db.scalars(select(Provision).order_by(Provision.id.desc()).limit(limit)).all()
+    audit.record(db, actor=user.username, action="transfer.provisions.read",
+                 subject="provision record", detail={"rows": len(rows)})
+    db.commit()
     return [ProvisionOut.model_validate(p, from_attributes=True) for p in rows]

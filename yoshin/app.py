@@ -6,6 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError
 from starlette.middleware.sessions import SessionMiddleware
 
 from intake.api import router as intake_router
@@ -41,6 +42,12 @@ def _invalid_request(request: Request, error: RequestValidationError) -> JSONRes
     return JSONResponse({"detail": problems}, status_code=422)
 
 
+def _out_of_range(request: Request, error: DataError) -> JSONResponse:
+    """A value the database cannot hold (an id beyond 32 bits, say) is the caller's error;
+    SQLite would have taken it, PostgreSQL refuses it. Nothing of the value is echoed."""
+    return JSONResponse({"detail": "a value in the request is out of range"}, status_code=422)
+
+
 def create_app() -> FastAPI:
     app = FastAPI(title="Yoshin", summary="予診票 intake, review and the vaccination ledger")
     app.add_middleware(SameOriginForCookies)
@@ -56,6 +63,7 @@ def create_app() -> FastAPI:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(DataError, _out_of_range)
     app.add_exception_handler(LoginRequired, login_redirect)
     app.add_exception_handler(ScreenForbidden, forbidden_page)
 
