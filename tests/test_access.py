@@ -141,3 +141,51 @@ def test_disabled_user_is_refused_at_once(inprocess_db: Path) -> None:
     with session_scope() as session:
         session.get(User, user_id).active = False
     assert client.get("/api/me").status_code == 401
+
+
+def test_disabling_ends_a_screen_session_at_once(inprocess_db: Path) -> None:
+    from models import User
+    from models.db import session_scope
+    from yoshin.app import create_app
+
+    username = _user_with_password(Role.REVIEWER, "correct horse")
+    client = TestClient(create_app(), follow_redirects=False)
+    assert client.post("/login", data={"username": username, "password": "correct horse"}
+                       ).status_code == 303
+    assert client.get("/review").status_code == 200
+    with session_scope() as session:
+        session.scalar(select(User).where(User.username == username)).active = False
+    answer = client.get("/review")
+    assert answer.status_code == 303 and answer.headers["location"].startswith("/login")
+
+
+def test_secrets_are_stored_as_hashes_and_cookies_are_locked_down(inprocess_db: Path,
+                                                                   monkeypatch) -> None:  # noqa: ANN001
+    import hashlib
+
+    from models import ApiToken, User
+    from models.db import session_scope
+    from models.settings import get_settings
+    from yoshin.app import create_app
+
+    username = _user_with_password(Role.REVIEWER, "correct horse")
+    user_id, token = make_user(Role.SCANNER)
+    with session_scope() as session:
+        stored = session.scalar(select(User).where(User.username == username)).password_hash
+        hashes = session.scalars(select(ApiToken.token_hash).where(ApiToken.user_id == user_id)
+                                 ).all()
+    assert stored.startswith("$argon2id$") and "correct horse" not in stored
+    assert hashes == [hashlib.sha256(token.encode()).hexdigest()] or \
+        (len(hashes) == 1 and token not in hashes[0])
+
+    monkeypatch.setenv("YOSHIN_SECURE_COOKIES", "true")
+    get_settings.cache_clear()
+    try:
+        answer = TestClient(create_app(), base_url="https://testserver").post(
+            "/api/session", json={"username": username, "password": "correct horse"})
+    finally:
+        monkeypatch.delenv("YOSHIN_SECURE_COOKIES")
+        get_settings.cache_clear()
+    cookie = answer.headers["set-cookie"].lower()
+    assert answer.status_code == 200
+    assert "httponly" in cookie and "samesite=strict" in cookie and "secure" in cookie

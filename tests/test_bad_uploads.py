@@ -82,6 +82,8 @@ def _tiff_unknown_compression() -> bytes:
 
 
 BAD = {
+    "malformed pdf": ("bad.pdf", lambda: b"%PDF-1.7\n1 0 obj <</Type /Catalog /Pages 9 0 R"
+                      b">> endobj\n" + b"\x00garbage" * 200 + b"\n%%EOF\n", 400, "bad.pdf"),
     "thousand-page pdf": ("many.pdf", lambda: _pdf_of_pages(1000), 413, "1000 pages"),
     "20000 x 20000 png (decompression bomb)": ("bomb.png", _bomb_png, 413, "too large"),
     "tiff of unknown compression": ("odd.tif", _tiff_unknown_compression, 400, "damaged"),

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from models import AuditEvent, Batch, BulkQuery, Document, Page, PageState, Role
+from models import AuditEvent, Batch, BulkQuery, Document, Page, PageState, Role, audit
 from models.base import utcnow
 from models.db import session_scope
 from models.storage import blob_path, put
@@ -58,6 +58,8 @@ def test_images_past_their_period_are_deleted_and_values_kept(inprocess_db: Path
         session.flush()
         bulk_id = bulk.id
 
+    with session_scope() as session:
+        old_entry_id = audit.record(session, actor="test", action="probe.old").id
     done = purge_expired()
     assert done.pages >= 1 and done.bulk_results >= 1
     assert not blob_path(old_image).exists()
@@ -74,6 +76,9 @@ def test_images_past_their_period_are_deleted_and_values_kept(inprocess_db: Path
     assert answer.status_code in (404, 410) and "retention" in answer.text
     again = purge_expired()
     assert again.pages == 0 and again.bulk_results == 0
+    purge_expired(utcnow() + timedelta(days=800))  # beyond every retention period
+    with session_scope() as session:  # the audit log is kept whatever the periods
+        assert session.get(AuditEvent, old_entry_id) is not None
 
 
 def test_the_reconciler_requeues_pages_that_stopped_and_leaves_busy_queues(
