@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models import LedgerRecord, RecordAction, RecordVersion, audit
@@ -88,7 +89,6 @@ def record_dose(session: Session, dose: Dose, *, source: str, actor: str,
     if record is None:
         record = LedgerRecord(resident_id=dose.resident_id, vaccine=dose.vaccine,
                               dose_number=dose.dose_number, created_by_id=user_id, version=1)
-        session.add(record)
     else:
         action = RecordAction.RERECORD
         record.version += 1
@@ -96,8 +96,22 @@ def record_dose(session: Session, dose: Dose, *, source: str, actor: str,
     record.vaccinated_on, record.lot_number = dose.vaccinated_on, dose.lot_number
     record.clinic_code, record.source, record.origin = dose.clinic_code, source, origin
     record.page_id = page_id if page_id is not None else record.page_id
+    if action == RecordAction.CREATE:
+        _insert(session, record)
     _keep(session, record, action, actor, user_id)
     return record
+
+
+def _insert(session: Session, record: LedgerRecord) -> None:
+    """Two people confirming the same dose at the same moment both pass the check above;
+    the unique key lets one in, and the other is refused like any duplicate."""
+    try:
+        with session.begin_nested():
+            session.add(record)
+    except IntegrityError:
+        held = existing(session, record.resident_id, record.vaccine, record.dose_number)
+        raise RecordRefused(duplicate_message(held) if held is not None else
+                            "this dose was recorded at the same moment; reload") from None
 
 
 def correct_record(session: Session, record: LedgerRecord, changes: Mapping[str, object],

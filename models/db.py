@@ -13,9 +13,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from models.settings import get_settings
 
 _engines: dict[tuple[int, str], Engine] = {}
-POOL_SIZE = 20
-"""Connections kept per process: about half of the API's 40 request threads, so a burst of
-requests waits briefly for a connection rather than timing out."""
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API types vary
@@ -39,7 +36,9 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _begin_immediate)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_SIZE)
+    settings = get_settings()
+    return create_engine(url, pool_pre_ping=True, pool_size=settings.db_pool_size,
+                         max_overflow=settings.db_max_overflow)
 
 
 def get_engine() -> Engine:

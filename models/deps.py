@@ -66,12 +66,16 @@ def client_address(request: Request) -> str:
 
 
 def current_user(request: Request, db: DbSession) -> User:
+    """The caller, or 401. The lookup's transaction ends here: FastAPI runs this and the
+    endpoint in separate thread-pool steps, and a request holding a pooled connection while
+    it waits for a free thread starves the threads that would release theirs."""
     header = request.headers.get("authorization")
     if header:
         user = _user_from_token(db, header)
     else:
         user_id = request.session.get("user_id") if "session" in request.scope else None
         user = db.get(User, user_id) if user_id else None
+    db.commit()  # hand the connection back: the request may wait for a thread next
     if user is None or not user.active:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,

@@ -21,6 +21,10 @@ class Settings(BaseSettings):
 
     home: Path = Path("./var")
     database_url: str | None = None
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
+    """Connections per process (pool plus overflow): keep processes × 20 below PostgreSQL's
+    max_connections (100 by default), counting each server process and worker child."""
     broker_url: str | None = None
     secret_key_file: Path | None = Field(
         default=None, description="32-byte key file for sessions and My Number; made if missing"

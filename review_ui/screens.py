@@ -82,6 +82,7 @@ def _session_user(request: Request, db: Session) -> User | None:
 def screen_user(action: Action):  # noqa: ANN201 - a FastAPI dependency
     def check(request: Request, db: DbSession) -> User:
         user = _session_user(request, db)
+        db.commit()  # as in models.deps.current_user: do not hold the connection meanwhile
         if user is None:
             request.session.clear()
             raise LoginRequired(request.url.path)

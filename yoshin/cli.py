@@ -313,6 +313,25 @@ def transfer_bench(
                  console)
 
 
+@app.command("load-test")
+def load_test(
+    database_url: Annotated[str, typer.Option(help="an empty PostgreSQL database")],
+    broker_url: Annotated[str, typer.Option(help="a Redis, e.g. redis://127.0.0.1:6379/6")],
+    seconds: Annotated[float, typer.Option(min=5)] = 60.0,
+    rate: Annotated[float, typer.Option(help="transfer queries per second")] = 100.0,
+    uploaders: Annotated[int, typer.Option(min=0)] = 20,
+    reviewers: Annotated[int, typer.Option(min=0)] = 20,
+) -> None:
+    """Uploaders, reviewers and transfer queries together against a real API and worker;
+    errors, throughput and p50/p99 per kind of request."""
+    from yoshin.load_test import print_result, run
+
+    result = run(seconds, rate, uploaders, reviewers, console, database_url, broker_url)
+    print_result(result, console)
+    if result.error_count:
+        raise typer.Exit(1)
+
+
 @peers_app.command("add")
 def peers_add(
     code: Annotated[str, typer.Argument(help="the peer's 自治体コード (6 digits)")],
