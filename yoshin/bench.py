@@ -27,7 +27,7 @@ from models.page_state import WORK_DONE
 from samples.generate import generate_set, load_truth
 from yoshin.city import ensure_user, load_city
 from yoshin.isolated import isolated_home
-from yoshin.worker_process import start_worker, stop_worker
+from yoshin.worker_process import start_worker, stop_process_group
 
 CHUNK = 25
 
@@ -134,7 +134,7 @@ def run_bench(pages: int, workers: int, quality: str, console: Console,
                 _wait(ids, console, timeout=max(600.0, 20.0 * len(ids)))
                 peaks = [_peak_rss_mb(pid) for pid in _descendants(worker.pid)]
             finally:
-                stop_worker(worker)
+                stop_process_group(worker)
             span, latencies, stages = _figures(ids)
     return BenchResult(
         backend="postgresql+redis" if database_url else "embedded", pages=len(ids),

@@ -421,7 +421,7 @@ def demo(
     from yoshin.city import load_city
     from yoshin.demo_summary import summarise
     from yoshin.progress import store_batch, watch
-    from yoshin.worker_process import start_worker, stop_worker
+    from yoshin.worker_process import start_worker, stop_process_group
 
     settings = get_settings()
     upgrade()
@@ -449,5 +449,5 @@ def demo(
             console.print("  the reviewer's queue holds the pages above that need a person")
             serve(port=port)
     finally:
-        stop_worker(worker_process)
+        stop_process_group(worker_process)
     print(f"demo: {total} pages, {records} records committed")

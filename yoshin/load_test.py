@@ -10,10 +10,8 @@ the p50/p99 latency, so that "no error under load" is a figure, not a hope.
 
 from __future__ import annotations
 
-import os
 import random
 import shutil
-import signal
 import socket
 import struct
 import subprocess
@@ -26,7 +24,6 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 from math import ceil
 from pathlib import Path
 from statistics import quantiles
@@ -34,11 +31,9 @@ from statistics import quantiles
 import httpx
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
-from ledger import my_number
-from ledger.peers import add_peer
-from models import ApiToken, LedgerRecord, Page, PageState, Resident, Role, User
+from models import ApiToken, Page, PageState, Role, User
 from models.base import utcnow
 from models.db import session_scope
 from models.migrate import upgrade
@@ -47,8 +42,8 @@ from models.users import hash_token, new_token
 from samples.generate import generate_set, load_truth
 from yoshin.city import load_city
 from yoshin.isolated import isolated_home
-from yoshin.transfer_bench import PEER, TOKEN, _number, _wait_for_api
-from yoshin.worker_process import start_worker, stop_worker
+from yoshin.transfer_bench import PEER, TOKEN, _number, _wait_for_api, write_register
+from yoshin.worker_process import start_worker, stop_process_group
 
 UPLOAD_EVERY = 4.0
 """Seconds between one uploader's pages (a scanner feeding one sheet at a time)."""
@@ -220,28 +215,6 @@ class _Copies:
         return _distinct(self.pages[copy % len(self.pages)], copy)
 
 
-def _register(count: int, rng: random.Random) -> list[str]:
-    """Residents with My Numbers and one dose each, for the transfer queries, written in bulk
-    (a fixture, without the audit entries an import writes); then the peer that asks."""
-    numbers = sorted({_number(rng) for _ in range(count)})
-    with session_scope() as session:
-        for start in range(0, len(numbers), 2000):
-            session.execute(insert(Resident), [
-                {"atena_number": f"L{start + i:09d}", "my_number_hash": my_number.lookup_hash(n),
-                 "my_number_encrypted": my_number.encrypt(n), "name": "負荷 試験",
-                 "name_kana": "フカ シケン", "birth_date": date(1950, 1, 1), "sex": "F",
-                 "address": "松戸市"} for i, n in enumerate(numbers[start:start + 2000])])
-        ids = session.scalars(select(Resident.id).where(Resident.atena_number.like("L%"))).all()
-        for start in range(0, len(ids), 2000):
-            session.execute(insert(LedgerRecord), [
-                {"resident_id": rid, "vaccine": "pfizer", "dose_number": 1,
-                 "vaccinated_on": date(2021, 6, 1) + timedelta(days=rid % 60),
-                 "lot_number": "FA5765", "clinic_code": "", "source": "scan", "version": 1}
-                for rid in ids[start:start + 2000]])
-        add_peer(session, code=PEER, url="http://127.0.0.1:9", inbound=TOKEN, actor="load-test")
-    return numbers
-
-
 def _accounts(prefix: str, role: Role, count: int) -> list[str]:
     """`count` personal accounts of the role, each with an API token."""
     tokens = [new_token() for _ in range(count)]
@@ -369,20 +342,6 @@ def _transfers(client: httpx.Client, asked: list[str], rate: float, start: float
         list(pool.map(one, range(int(rate * seconds))))
 
 
-def _stop_api(api: subprocess.Popen) -> None:
-    if api.poll() is None:
-        api.send_signal(signal.SIGTERM)
-        try:
-            api.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            pass
-    try:
-        os.killpg(api.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    api.wait(timeout=10)
-
-
 def _load(port: int, scanners: list[str], reviewers: list[str], copies: _Copies,
           asked: list[str], rate: float, seconds: float, tally: _Tally) -> float:
     """Every thread at once for `seconds`; returns the seconds until the last one ended."""
@@ -425,7 +384,7 @@ def run(seconds: float, rate: float, uploaders: int, reviewers: int, console: Co
             upgrade()
             console.print(f"loading the city and a register of {REGISTER:,} residents…")
             load_city(source, actor="load-test")
-            ours = _register(REGISTER, rng)
+            ours = write_register(REGISTER, rng, prefix="L", actor="load-test")
             asked = [rng.choice(ours) if i % 2 else _number(rng) for i in range(20_000)]
             preloader, *scanners = _accounts("load-scanner", Role.SCANNER, uploaders + 1)
             checkers = _accounts("load-reviewer", Role.REVIEWER, reviewers)
@@ -450,8 +409,8 @@ def run(seconds: float, rate: float, uploaders: int, reviewers: int, console: Co
                 ended_at = utcnow()
             finally:
                 if worker is not None:
-                    stop_worker(worker)
-                _stop_api(api)
+                    stop_process_group(worker)
+                stop_process_group(api)
                 for log, copy in ((api_log, LOG_COPY), (root / "worker.log", WORKER_LOG_COPY)):
                     if log.exists():
                         shutil.copyfile(log, copy)

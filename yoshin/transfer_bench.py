@@ -24,7 +24,7 @@ from statistics import median, quantiles
 
 import httpx
 from rich.console import Console
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from ledger import my_number
 from ledger.identifiers import my_number_check_digit
@@ -34,7 +34,7 @@ from models.db import session_scope
 from models.migrate import upgrade
 from yoshin.bench import _descendants, _peak_rss_mb
 from yoshin.isolated import isolated_home
-from yoshin.worker_process import start_worker, stop_worker
+from yoshin.worker_process import start_worker, stop_process_group
 
 PEER = "131016"
 TOKEN = "ysn_transfer-bench-" + "z" * 24
@@ -63,27 +63,30 @@ def _number(rng: random.Random) -> str:
     return body + str(my_number_check_digit(body))
 
 
-def _register(count: int, rng: random.Random) -> list[str]:
-    """Residents with one or two pfizer doses each, written in bulk (a fixture, so without
-    the per-row audit entries a real import writes)."""
-    numbers = list({_number(rng) for _ in range(count)})
+def write_register(count: int, rng: random.Random, prefix: str = "B", actor: str = "bench"
+                   ) -> list[str]:
+    """Residents with My Numbers and one pfizer dose each, written in bulk (a fixture, so
+    without the per-row audit entries a real import writes), and the peer that asks; their
+    宛名番号 start with `prefix`, apart from any register already there."""
+    numbers = sorted({_number(rng) for _ in range(count)})
     with session_scope() as session:
         for start in range(0, len(numbers), 2000):
             part = numbers[start:start + 2000]
             session.execute(insert(Resident), [
-                {"atena_number": f"B{start + i:09d}", "my_number_hash": my_number.lookup_hash(n),
+                {"atena_number": f"{prefix}{start + i:09d}",
+                 "my_number_hash": my_number.lookup_hash(n),
                  "my_number_encrypted": my_number.encrypt(n), "name": "負荷 試験",
                  "name_kana": "フカ シケン", "birth_date": date(1950, 1, 1), "sex": "F",
                  "address": "松戸市"} for i, n in enumerate(part)])
-        ids = [row[0] for row in session.execute(Resident.__table__.select()
-                                                 .with_only_columns(Resident.id))]
+        ids = session.scalars(select(Resident.id)
+                              .where(Resident.atena_number.like(f"{prefix}%"))).all()
         for start in range(0, len(ids), 2000):
             session.execute(insert(LedgerRecord), [
                 {"resident_id": rid, "vaccine": "pfizer", "dose_number": 1,
                  "vaccinated_on": date(2021, 6, 1) + timedelta(days=rid % 60),
                  "lot_number": "FA5765", "clinic_code": "", "source": "scan", "version": 1}
                 for rid in ids[start:start + 2000]])
-        add_peer(session, code=PEER, url="http://127.0.0.1:9", inbound=TOKEN, actor="bench")
+        add_peer(session, code=PEER, url="http://127.0.0.1:9", inbound=TOKEN, actor=actor)
     return numbers
 
 
@@ -132,7 +135,7 @@ def run(residents: int, queries: int, rate: float, seconds: float, console: Cons
         with isolated_home(root / "home", database_url, broker_url) as env:
             upgrade()
             console.print(f"writing a register of {residents} residents…")
-            ours = _register(residents, rng)
+            ours = write_register(residents, rng)
             asked = [rng.choice(ours) if i % 2 else _number(rng) for i in range(queries)]
             port = 18000 + rng.randrange(1000)
             api = subprocess.Popen([sys.executable, "-m", "yoshin", "serve", "--port", str(port),
@@ -150,7 +153,7 @@ def run(residents: int, queries: int, rate: float, seconds: float, console: Cons
                 console.print(f"single queries: {rate:.0f}/s for {seconds:.0f} s…")
                 latencies, errors = _steady(client, asked, rate, seconds)
             finally:
-                stop_worker(worker)
+                stop_process_group(worker)
                 api.terminate()
                 api.wait(timeout=30)
     cut = quantiles(latencies, n=100) if len(latencies) > 1 else latencies * 99

@@ -22,15 +22,16 @@ def start_worker(env: dict[str, str], log: Path, concurrency: int | None = None,
     deadline = time.monotonic() + 120
     while wait_ready and b" ready." not in log.read_bytes():
         if process.poll() is not None or time.monotonic() > deadline:
-            stop_worker(process)
+            stop_process_group(process)
             raise SystemExit(f"the worker did not start; see {log}")
         time.sleep(0.2)
     return process
 
 
-def stop_worker(process: subprocess.Popen, grace: float = 30) -> None:
-    """Warm shutdown first (the main process lets its pool finish the current page); then
-    whatever is left of the group is killed, so no orphaned pool process keeps reading."""
+def stop_process_group(process: subprocess.Popen, grace: float = 30) -> None:
+    """Warm shutdown first (a worker's main process lets its pool finish the current page,
+    a server's its requests); then whatever is left of the group is killed, so no orphaned
+    child keeps running. For any process started with `start_new_session=True`."""
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         try:
