@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session
 from ledger import health_cards, signing_keys
 from ledger.certificate_content import CertificateContent, DoseLine
 from ledger.romaji import passport_romaji
-from ledger.vaccines import CATALOG, vaccine
-from models import Certificate, Clinic, LedgerRecord, Lot, Resident, audit
+from ledger.vaccines import CATALOG, manufacturer_ja, vaccine
+from models import Certificate, Clinic, LedgerRecord, Resident, audit
 from models.base import utcnow
 from models.keys import derived_key
 from models.settings import get_settings
@@ -71,14 +71,12 @@ def _place(session: Session, record: LedgerRecord) -> tuple[str, str]:
 
 def _dose_line(session: Session, record: LedgerRecord) -> DoseLine:
     known = vaccine(record.vaccine)
-    lot = session.scalar(select(Lot).where(Lot.lot_number == record.lot_number))
-    manufacturer_ja = lot.manufacturer if lot is not None and lot.manufacturer else \
-        known.manufacturer_ja
     place_ja, place_en = _place(session, record)
     return DoseLine(
         dose_number=record.dose_number, vaccinated_on=record.vaccinated_on,
         vaccine=record.vaccine, vaccine_ja=known.name_ja, vaccine_en=known.name_en,
-        product=known.product, manufacturer_ja=manufacturer_ja,
+        product=known.product,
+        manufacturer_ja=manufacturer_ja(session, record.vaccine, record.lot_number),
         manufacturer_en=known.manufacturer_en, cvx=known.cvx, lot_number=record.lot_number,
         place_ja=place_ja, place_en=place_en,
     )

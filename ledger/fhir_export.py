@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger.health_cards import CVX_SYSTEM
-from ledger.vaccines import vaccine
-from models import Clinic, LedgerRecord, Lot, Resident
+from ledger.vaccines import manufacturer_ja, vaccine
+from models import Clinic, LedgerRecord, Resident
 from models.settings import get_settings
 
 LEDGER_VACCINE_SYSTEM = "https://yoshin.example/fhir/vaccine"
@@ -40,9 +40,7 @@ def _patient(resident: Resident) -> dict[str, Any]:
 
 def _immunization(session: Session, record: LedgerRecord, patient_id: str) -> dict[str, Any]:
     known = vaccine(record.vaccine)
-    lot = session.scalar(select(Lot).where(Lot.lot_number == record.lot_number))
-    manufacturer = lot.manufacturer if lot is not None and lot.manufacturer else \
-        known.manufacturer_ja
+    manufacturer = manufacturer_ja(session, record.vaccine, record.lot_number)
     resource: dict[str, Any] = {
         "resourceType": "Immunization",
         "id": f"record-{record.id}",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import zlib
+from functools import lru_cache
 from typing import Any
 
 import segno
@@ -122,7 +123,10 @@ def from_numeric(text: str) -> str:
     return "".join(chr(int(digits[i:i + 2]) + 45) for i in range(0, len(digits), 2))
 
 
+@lru_cache(maxsize=64)
 def qr_code(token: str) -> segno.QRCode:
+    """Encoding a version-22 code takes ~50 ms; issuing checks the size and the PDF then
+    draws the same code, so the encoding is kept for the next call with the same card."""
     numeric = to_numeric(token)
     try:
         code = segno.make_qr([(QR_PREFIX, segno.consts.MODE_BYTE),

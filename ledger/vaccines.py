@@ -9,6 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import Lot
+
 
 @dataclass(frozen=True)
 class Vaccine:
@@ -36,3 +41,11 @@ CATALOG: dict[str, Vaccine] = {
 def vaccine(name: str) -> Vaccine:
     """The catalog entry of a ledger vaccine name; an unknown name is a programming error."""
     return CATALOG[name]
+
+
+def manufacturer_ja(session: Session, name: str, lot_number: str) -> str:
+    """Who made the dose: the lot master knows for every lot it holds (several companies make
+    influenza vaccine); otherwise the catalog's maker of the vaccine."""
+    lot = session.scalar(select(Lot).where(Lot.lot_number == lot_number))
+    return lot.manufacturer if lot is not None and lot.manufacturer else \
+        vaccine(name).manufacturer_ja
