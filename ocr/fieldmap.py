@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Box = tuple[float, float, float, float]
 """x, y, w, h in mm from the top-left corner of the page."""
@@ -151,6 +151,9 @@ class FormSpec(BaseModel):
     notes: tuple[TextNote, ...] = ()
     frames: tuple[Frame, ...] = ()
     fields: tuple[FieldSpec, ...]
+    blank_pdf: Path | None = Field(default=None, exclude=True)
+    """The printable blank form beside the field map, set by `load_forms`: the reader compares
+    a page with it to tell what was printed from what was written (see ocr.template)."""
 
     @model_validator(mode="after")
     def _check_unique_keys(self) -> FormSpec:
@@ -182,5 +185,6 @@ def load_forms(directory: Path) -> dict[str, FormSpec]:
     forms: dict[str, FormSpec] = {}
     for path in sorted(directory.glob("*.json")):
         spec = FormSpec.model_validate_json(path.read_text(encoding="utf-8"))
-        forms[spec.form_id] = spec
+        pdf = path.with_suffix(".pdf")
+        forms[spec.form_id] = spec.model_copy(update={"blank_pdf": pdf if pdf.exists() else None})
     return forms
