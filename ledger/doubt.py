@@ -9,32 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from ledger.record_checks import record_problems
 from ledger.validation import validate
-from models import FieldSource, FieldValue, Lot, Ticket
+from models import FieldSource, FieldValue
 
 
-def _register_problems(session: Session, values: Mapping[str, str]) -> dict[str, str]:
-    """What only the city's own lists can refute: a ticket it never issued, a lot it never
-    received."""
-    problems: dict[str, str] = {}
-    ticket = values.get("ticket_number")
-    if ticket and not session.scalar(select(exists().where(Ticket.ticket_number == ticket))):
-        problems["ticket_number"] = "発行した接種券の番号ではありません"
-    lot, vaccine = values.get("lot_number"), values.get("vaccine")
-    if lot and session.scalar(select(exists().where(Lot.vaccine == vaccine))) and not (
-        session.scalar(select(exists().where(Lot.lot_number == lot, Lot.vaccine == vaccine)))
-    ):
-        problems["lot_number"] = "ロット台帳にないロット番号です"
-    return problems
-
-
-def refresh_problems(session: Session, fields: Mapping[str, FieldValue]) -> dict[str, str]:
-    """Validate the values that count now and write each one's problem onto its row."""
+def refresh_problems(session: Session, fields: Mapping[str, FieldValue], *,
+                     resident_id: int | None, page_id: int | None) -> dict[str, str]:
+    """Validate the values that count now, against the form's rules and the city's records
+    for the resident the page is matched to, and write each one's problem onto its row."""
     values = {key: field.value for key, field in fields.items()}
-    problems = _register_problems(session, values) | validate(values)
+    problems = record_problems(session, values, resident_id, page_id) | validate(values)
     for key, field in fields.items():
         field.problem = problems.get(key, "")
     return problems

@@ -135,7 +135,7 @@ def correct_fields(page_id: int, body: FieldCorrections, db: DbSession, user: Re
             page.fields.append(row)
         row.value = value.strip()
         row.created_by_id = user.id
-    refresh_problems(db, page.current_fields())
+    refresh_problems(db, page.current_fields(), resident_id=page.resident_id, page_id=page.id)
     audit.record(db, actor=user.username, action="page.fields.correct",
                  resident_id=page.resident_id, subject=f"page:{page.id}",
                  detail={"fields": sorted(body.values)})
@@ -161,6 +161,7 @@ def match_resident(page_id: int, body: ResidentChoice, db: DbSession, user: Revi
     if db.get(Resident, body.resident_id) is None:
         raise HTTPException(422, f"no resident {body.resident_id}")
     page.resident_id = body.resident_id
+    refresh_problems(db, page.current_fields(), resident_id=page.resident_id, page_id=page.id)
     audit.record(db, actor=user.username, action="page.resident.match",
                  resident_id=body.resident_id, subject=f"page:{page.id}")
     return _show(db, page, user, "page.read")

@@ -20,6 +20,10 @@ MATSUDO_CODE = with_local_government_check_digit("12207")
 COVID_SPAN = (date(2021, 2, 17), date(2023, 12, 28))
 INFLUENZA_SPAN = (date(2023, 10, 1), date(2024, 1, 31))
 DOSE_ML = {"pfizer": "0.3", "moderna": "0.5", "daiichi": "0.6"}
+FIRST_GIVEN = {"pfizer": date(2021, 2, 17), "moderna": date(2021, 5, 24),
+               "daiichi": date(2023, 12, 4)}
+"""A form names a product that was being given on its date (the ledger refuses others as
+misread: see ledger.vaccines)."""
 CHILD_DOSE_ML = "0.2"
 CHILD_AGE = 12
 DEFER_RATE = 0.05
@@ -116,7 +120,8 @@ def covid19_values(rng: random.Random, resident: Resident, ticket: Ticket) -> di
     birth = date.fromisoformat(resident.birth_date)
     earliest = max(COVID_SPAN[0], birth.replace(year=birth.year + 5) + timedelta(days=1))
     day = _day_between(rng, earliest, COVID_SPAN[1])
-    vaccine = rng.choice(sorted(DOSE_ML))
+    vaccine = rng.choice([name for name in sorted(DOSE_ML)
+                          if FIRST_GIVEN[name] <= date.fromisoformat(day)])
     dose_ml = CHILD_DOSE_ML if ticket.ticket_kind == "2" else DOSE_ML[vaccine]
     if ticket.ticket_kind == "2":
         vaccine = "pfizer"

@@ -120,7 +120,7 @@ def decide(session: Session, page: Page, values: dict[str, str],
             box=(boxes or {}).get(key),
         ))
     current = page.current_fields()
-    refresh_problems(session, current)
+    refresh_problems(session, current, resident_id=page.resident_id, page_id=page.id)
     doubtful = doubtful_keys(current, settings.review_confidence)
     if doubtful or resident is None:
         why = [f"{len(doubtful)} doubtful fields"] if doubtful else []

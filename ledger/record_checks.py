@@ -1,0 +1,109 @@
+"""What the city's records refute on a form, beyond the form's own rules (ledger.validation):
+a ticket the city never issued, a lot it never received, a clinic it has no contract with,
+a birth date or sex other than the matched resident's, a vaccination date before the
+vaccine was given in Japan or not after the person's earlier dose of the same disease.
+
+A reader's confident misreading of one digit makes a value that passes every rule of the
+form; these checks are the independent evidence that catches it, so a page carrying one
+goes to a person with the reason beside the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from ledger.vaccines import CATALOG
+from ledger.validation import parse_date
+from models import Clinic, LedgerRecord, Lot, Resident, Ticket
+
+
+def _listed(session: Session, column: object, value: str) -> bool:
+    return bool(session.scalar(select(exists().where(column == value))))
+
+
+def _lists(session: Session, values: Mapping[str, str]) -> dict[str, str]:
+    """The city's lists: issued tickets, the lot master, the contracted clinics. A list the
+    city never loaded refutes nothing."""
+    problems: dict[str, str] = {}
+    ticket = values.get("ticket_number")
+    if ticket and not _listed(session, Ticket.ticket_number, ticket):
+        problems["ticket_number"] = "発行した接種券の番号ではありません"
+    lot, vaccine = values.get("lot_number"), values.get("vaccine")
+    if lot and _listed(session, Lot.vaccine, vaccine or "") and not session.scalar(
+            select(exists().where(Lot.lot_number == lot, Lot.vaccine == vaccine))):
+        problems["lot_number"] = "ロット台帳にないロット番号です"
+    clinic = values.get("clinic_code")
+    if clinic and session.scalar(select(exists().select_from(Clinic))) and not _listed(
+            session, Clinic.clinic_code, clinic):
+        problems["clinic_code"] = "委託医療機関の一覧にないコードです"
+    return problems
+
+
+def _resident(resident: Resident, values: Mapping[str, str]) -> dict[str, str]:
+    """The register's birth date and sex of the resident the page is matched to."""
+    problems: dict[str, str] = {}
+    born = values.get("birth_date")
+    if born and parse_date(born) != resident.birth_date:
+        problems["birth_date"] = "住民記録の生年月日と異なります"
+    sex = values.get("sex")
+    if sex and resident.sex and sex != resident.sex:
+        problems["sex"] = "住民記録の性別と異なります"
+    return problems
+
+
+def _order(given: date, dose: int | None, product: str, record: LedgerRecord) -> str:
+    """Whether a dose given on `given` as dose `dose` fits beside an earlier record of the
+    same disease: not on its day, after every lower-numbered dose, before every higher one.
+    The same dose of the same product again is the commit's duplicate, reported there."""
+    if record.vaccine == product and (dose is None or record.dose_number == dose):
+        return ""
+    if record.vaccinated_on == given:
+        return "同じ病気の別の接種と同じ日付です"
+    if dose is not None and record.dose_number < dose and record.vaccinated_on > given:
+        return f"{record.dose_number}回目の接種日より前の日付です"
+    if dose is not None and dose < record.dose_number and given > record.vaccinated_on:
+        return f"{record.dose_number}回目の接種日より後の日付です"
+    return ""
+
+
+def _vaccination_date(session: Session, values: Mapping[str, str], resident_id: int | None,
+                      page_id: int | None) -> str:
+    given, vaccine = parse_date(values.get("vaccination_date", "")), CATALOG.get(
+        values.get("vaccine", ""))
+    if given is None or vaccine is None:
+        return ""
+    if given < vaccine.first_given:
+        return f"このワクチンの接種開始（{vaccine.first_given.isoformat()}）より前の日付です"
+    if resident_id is None:
+        return ""
+    dose_text = values.get("dose_number", "")
+    dose = int(dose_text) if dose_text.isdigit() else None
+    products = [name for name, known in CATALOG.items() if known.disease == vaccine.disease]
+    records = session.scalars(select(LedgerRecord).where(
+        LedgerRecord.resident_id == resident_id, LedgerRecord.vaccine.in_(products),
+        LedgerRecord.voided_at.is_(None))).all()
+    for record in records:
+        problem = "" if page_id is not None and record.page_id == page_id else \
+            _order(given, dose, values["vaccine"], record)
+        if problem:
+            return problem
+    return ""
+
+
+def record_problems(session: Session, values: Mapping[str, str], resident_id: int | None,
+                    page_id: int | None = None) -> dict[str, str]:
+    """Problems by field key that the city's records show; `resident_id` is the resident
+    the page is matched to (by the reader or a person), `page_id` the page itself, whose own
+    committed record is no earlier dose."""
+    problems = _lists(session, values)
+    resident = session.get(Resident, resident_id) if resident_id is not None else None
+    if resident is not None:
+        problems |= _resident(resident, values)
+    problem = _vaccination_date(session, values, resident_id, page_id)
+    if problem:
+        problems.setdefault("vaccination_date", problem)
+    return problems

@@ -1,0 +1,74 @@
+"""What the city's records refute on a form that passes its own rules: a clinic code outside
+the clinic master, a birth date or sex other than the matched resident's, a vaccination date
+before the vaccine was given in Japan or out of order with the person's earlier doses."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+
+from ledger.record_checks import record_problems
+from ledger.records import Dose, record_dose
+from models import Clinic, Resident, Ticket
+from models.db import session_scope
+from samples.sets import SETS_DIR
+from yoshin.city import load_city
+
+SET = SETS_DIR / "mixed-30"
+
+
+def _form(session, resident: Resident) -> dict[str, str]:  # noqa: ANN001
+    clinic = session.scalars(select(Clinic)).first()
+    return {"birth_date": resident.birth_date.isoformat(), "sex": resident.sex,
+            "clinic_code": clinic.clinic_code, "vaccine": "moderna", "dose_number": "3",
+            "vaccination_date": "2022-06-01"}
+
+
+def test_a_clean_form_has_no_problem_and_each_misreading_has_one(inprocess_db: Path) -> None:
+    load_city(SET, actor="test")
+    with session_scope() as session:
+        resident = session.get(Resident, session.scalars(select(Ticket)).first().resident_id)
+        form = _form(session, resident)
+        assert record_problems(session, form, resident.id) == {}
+
+        code = form["clinic_code"]
+        misread = code[:-1] + str((int(code[-1]) + 1) % 10)
+        assert "clinic_code" in record_problems(session, {**form, "clinic_code": misread},
+                                                resident.id)
+        older = (resident.birth_date - timedelta(days=1)).isoformat()
+        assert "birth_date" in record_problems(session, {**form, "birth_date": older},
+                                               resident.id)
+        assert "birth_date" not in record_problems(session, {**form, "birth_date": older}, None)
+        other = "F" if resident.sex == "M" else "M"
+        assert "sex" in record_problems(session, {**form, "sex": other}, resident.id)
+
+
+def test_a_vaccination_date_before_the_vaccine_was_given_is_refused(inprocess_db: Path) -> None:
+    with session_scope() as session:
+        # Spikevax was first given on 2021-05-24: the day before is a misread date.
+        early = {"vaccine": "moderna", "vaccination_date": "2021-05-23"}
+        assert "vaccination_date" in record_problems(session, early, None)
+        assert record_problems(session, {**early, "vaccination_date": "2021-05-24"}, None) == {}
+
+
+def test_a_dose_must_follow_the_earlier_doses_of_its_disease(inprocess_db: Path) -> None:
+    load_city(SET, actor="test")
+    with session_scope() as session:
+        resident = session.scalars(select(Resident).order_by(Resident.id.desc())).first()
+        record_dose(session, Dose(resident.id, "pfizer", 2, date(2022, 3, 1), "FA1234"),
+                    source="scan", actor="test", user_id=None)
+        session.flush()
+        form = {"vaccine": "moderna", "dose_number": "3"}
+
+        def problem(day: str, dose: str = "3") -> str:
+            found = record_problems(session, {**form, "vaccination_date": day,
+                                              "dose_number": dose}, resident.id)
+            return found.get("vaccination_date", "")
+
+        assert problem("2022-03-02") == ""
+        assert "2回目" in problem("2022-02-28")  # dose 3 before dose 2 (another product)
+        assert "同じ日付" in problem("2022-03-01")
+        assert "2回目" in problem("2022-03-05", dose="1")  # dose 1 after dose 2
+        session.rollback()
