@@ -61,3 +61,32 @@ def test_calibration_counts_the_readers_own_confidence() -> None:
     assert rows[(0.95, 0.99)]["fields"] == 1 and rows[(0.95, 0.99)]["accuracy"] == 0.0
     assert rows[(0.99, 1.0)]["fields"] == 2 and rows[(0.99, 1.0)]["accuracy"] == 1.0
     assert sum(row["fields"] for row in summary["calibration"]) == 4
+
+
+def test_pages_straight_to_the_ledger_and_the_errors_a_person_would_check_first() -> None:
+    committed_wrong = PageOutcome("p1", [
+        FieldOutcome("vaccination_date", "date", "2022-03-01", "2022-03-07", True,
+                     read="2022-03-07", confidence=0.97),
+        FieldOutcome("q1", "choice", "yes", "no", True, read="no", confidence=1.0),
+    ], needs_review=False, seconds=1.0, resident_right=True)
+    committed_other_person = PageOutcome("p2", [
+        FieldOutcome("lot_number", "text", "FA1234", "FA1234", True),
+    ], needs_review=False, seconds=1.0, resident_right=False)
+    reviewed = PageOutcome("p3", [
+        FieldOutcome("lot_number", "text", "FA1234", "FA1284", False),
+    ], needs_review=True, seconds=1.0)
+    failed = PageOutcome("p4", [], needs_review=True, seconds=1.0,
+                         failure="not a known form: no form QR code found")
+
+    summary = summarise([committed_wrong, committed_other_person, reviewed, failed])
+
+    assert summary["pages_straight_to_ledger"] == 2
+    assert summary["pages_straight_to_ledger_with_a_wrong_ledger_value"] == [
+        {"page": "p1", "wrong": ["vaccination_date"]}, {"page": "p2", "wrong": ["resident"]}]
+    assert summary["pages_registered"] == 3
+    assert summary["registration_failures"] == [
+        {"page": "p4", "reason": "not a known form: no form QR code found"}]
+    assert [(e["page"], e["field"], e["confidence"]) for e in summary["auto_accepted_errors"]] \
+        == [("p1", "vaccination_date", 0.97), ("p1", "q1", 1.0)]
+    choice = {row["low"]: row for row in summary["calibration_per_type"]["choice"]}
+    assert choice[0.99] == {"low": 0.99, "high": 1.0, "fields": 1, "accuracy": 0.0}

@@ -15,6 +15,10 @@ from rapidfuzz.distance import Levenshtein
 
 from ledger.text import normalise
 
+LEDGER_KEYS = frozenset({"vaccine", "dose_number", "vaccination_date", "lot_number",
+                         "clinic_code", "doctor_decision"})
+"""The fields a ledger record is made of (with the resident): a page committed without a
+person must have every one of them right."""
 CALIBRATION_EDGES = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0001)
 """Confidence bins of the calibration table; the last one holds exactly 1.0."""
 
@@ -47,10 +51,23 @@ class FieldOutcome:
 
 @dataclass(frozen=True)
 class PageOutcome:
+    """`needs_review` False means the page went to the ledger (or was ready to) with no
+    person; `resident_right` says whether the resident it was matched to is the one who
+    filled it in (None when unmatched); `failure` is the reason a page was not read."""
+
     name: str
     fields: list[FieldOutcome]
     needs_review: bool
     seconds: float
+    resident_right: bool | None = None
+    failure: str = ""
+
+    @property
+    def wrong_ledger_keys(self) -> list[str]:
+        """What would make the ledger record wrong: a wrong value of a field the record is
+        made of, or the dose given to another person."""
+        wrong = [f.key for f in self.fields if f.key in LEDGER_KEYS and not f.correct]
+        return wrong + (["resident"] if self.resident_right is False else [])
 
 
 def _share(part: int, whole: int) -> float:
@@ -80,6 +97,27 @@ def calibration(fields: list[FieldOutcome]) -> list[dict[str, float | int]]:
     return rows
 
 
+def _auto_accepted_errors(pages: list[PageOutcome]) -> list[dict[str, object]]:
+    """Every value let through without a person that is wrong: the list a person would
+    check first, and the reader's worst mistakes."""
+    return [{"page": page.name, "field": f.key, "type": f.type, "truth": f.truth,
+             "value": f.value, "read": f.read, "confidence": f.confidence}
+            for page in pages for f in page.fields if f.accepted and not f.correct]
+
+
+def _page_figures(pages: list[PageOutcome]) -> dict[str, object]:
+    straight = [page for page in pages if not page.needs_review]
+    wrong = [{"page": page.name, "wrong": page.wrong_ledger_keys} for page in straight
+             if page.wrong_ledger_keys]
+    failed = [page for page in pages if page.failure]
+    return {
+        "pages_registered": len(pages) - len(failed),
+        "registration_failures": [{"page": p.name, "reason": p.failure} for p in failed],
+        "pages_straight_to_ledger": len(straight),
+        "pages_straight_to_ledger_with_a_wrong_ledger_value": wrong,
+    }
+
+
 def summarise(pages: list[PageOutcome]) -> dict[str, object]:
     """The figures `yoshin eval` prints and writes with --json."""
     fields = [f for page in pages for f in page.fields]
@@ -98,4 +136,8 @@ def summarise(pages: list[PageOutcome]) -> dict[str, object]:
         "per_type": {kind: _field_figures(found) for kind, found in sorted(by_type.items())},
         "per_field": {key: _field_figures(found) for key, found in sorted(by_key.items())},
         "calibration": calibration(fields),
+        "calibration_per_type": {kind: calibration(found)
+                                 for kind, found in sorted(by_type.items())},
+        **_page_figures(pages),
+        "auto_accepted_errors": _auto_accepted_errors(pages),
     }

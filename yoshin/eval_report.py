@@ -5,6 +5,8 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+SHOWN = 20
+"""At most this many of each list are printed; the JSON holds them all."""
 PERCENT = ("field_accuracy", "cer", "auto_accepted_share", "auto_accepted_error_rate")
 
 
@@ -21,16 +23,44 @@ def print_report(summary: dict, console: Console) -> None:
         table.add_row(kind, *_cells(figures))
     table.add_row("all", *_cells(summary), style="bold")
     console.print(table)
-    curve = Table(title="calibration of the reader's confidence")
-    for column in ("confidence", "fields", "right"):
-        curve.add_column(column, justify="right")
-    for row in summary["calibration"]:
-        if row["fields"]:
-            curve.add_row(f"{row['low']:.2f}–{row['high']:.2f}", str(row["fields"]),
-                          f"{100 * row['accuracy']:.1f} %")
-    console.print(curve)
+    _print_reliability(summary, console)
+    _print_pages(summary, console)
     console.print(
         f"pages needing a person: {100 * summary['pages_needing_review_share']:.1f} %   "
         f"seconds per page: {summary['seconds_per_page']:.2f} mean, "
         f"{summary['median_seconds_per_page']:.2f} median"
     )
+
+
+def _print_reliability(summary: dict, console: Console) -> None:
+    """How often the reader was right at each confidence it gave, per field type: a value
+    called sure (0.90 and above) must be right."""
+    edges = [(row["low"], row["high"]) for row in summary["calibration"]]
+    curve = Table(title="reliability of the reader's confidence: right / fields")
+    curve.add_column("field type")
+    for low, high in edges:
+        curve.add_column(f"{low:.2f}–{high:.2f}", justify="right")
+    rows = {**summary["calibration_per_type"], "all": summary["calibration"]}
+    for kind, bins in rows.items():
+        curve.add_row(kind, *(f"{100 * b['accuracy']:.1f} % / {b['fields']}" if b["fields"]
+                              else "" for b in bins), style="bold" if kind == "all" else None)
+    console.print(curve)
+
+
+def _print_pages(summary: dict, console: Console) -> None:
+    """Pages that could not be placed on a form, pages that went to the ledger with a wrong
+    value, and the auto-accepted errors (values only in the JSON: they may be names)."""
+    console.print(f"pages registered: {summary['pages_registered']} / {summary['pages']}")
+    for failure in summary["registration_failures"][:SHOWN]:
+        console.print(f"  {failure['page']}: {failure['reason']}")
+    wrong = summary["pages_straight_to_ledger_with_a_wrong_ledger_value"]
+    console.print(f"pages straight to the ledger: {summary['pages_straight_to_ledger']}, "
+                  f"{len(wrong)} of them with a wrong ledger value")
+    for page in wrong[:SHOWN]:
+        console.print(f"  {page['page']}: {', '.join(page['wrong'])}")
+    errors = summary["auto_accepted_errors"]
+    console.print(f"auto-accepted errors: {len(errors)}" + (" (values in the --json file)"
+                                                            if errors else ""))
+    for error in errors[:SHOWN]:
+        console.print(f"  {error['page']} {error['field']} ({error['type']}), "
+                      f"confidence {error['confidence']}")

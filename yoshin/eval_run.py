@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from intake.batches import Upload, create_batch
 from ledger.doubt import doubtful_keys
-from models import FieldSource, Page, PageState, Role, User
+from ledger.text import normalise
+from models import FieldSource, Page, PageState, Resident, Role, User
 from models.db import session_scope
 from models.migrate import upgrade
 from models.settings import get_settings
@@ -56,7 +57,12 @@ def _outcome(page_id: int, name: str, truth: dict, seconds: float) -> PageOutcom
             for key, expected in truth["fields"].items()
         ]
         ready = page.state in (PageState.READY, PageState.CONFIRMED)
-    return PageOutcome(name, fields, not ready, seconds)
+        resident = session.get(Resident, page.resident_id) if page.resident_id else None
+        right = None if resident is None else (
+            normalise(resident.name) == normalise(truth["fields"].get("name", ""))
+            and resident.birth_date.isoformat() == truth["fields"].get("birth_date"))
+        failure = page.state_reason if page.state == PageState.FAILED else ""
+    return PageOutcome(name, fields, not ready, seconds, right, failure or "")
 
 
 def evaluate(directory: Path, console: Console) -> list[PageOutcome]:
