@@ -5,6 +5,9 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       tesseract-ocr tesseract-ocr-jpn poppler-utils fonts-ipafont-gothic fonts-ipafont-mincho \
       fonts-ocr-b fonts-seto fonts-klee fonts-kiloji \
+      fonts-yozvox-yozfont-standard-kana fonts-aoyagi-soseki fonts-kouzan-mouhitsu \
+      fonts-yusei-magic fonts-stick fonts-rocknroll fonts-motoya-l-maruberi fonts-komatuna \
+      fonts-ipaexfont-gothic fonts-takao-gothic fonts-vlgothic fonts-sawarabi-mincho \
  && rm -rf /var/lib/apt/lists/*
 
 RUN useradd --create-home --uid 1000 yoshin

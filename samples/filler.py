@@ -1,35 +1,45 @@
 """Fills a blank page raster the way a clinic's printer, a resident's pen and stickers would.
 
-Per page a writer is drawn: personal data either pre-printed (typed) or handwritten in one of
-the handwriting fonts, with per-character jitter of position, size and stroke; boxes marked
-with ticks, circles, crosses or filled in; the 接種券 and the lot number as pasted stickers,
-slightly rotated. A few fields are crossed out and rewritten, or overflow their box.
+Per page two writers are drawn, the resident and the clinic's staff, each with a hand
+(samples/hands.py), a pen (samples/inks.py) and a habit of marking boxes
+(samples/marks.py). Personal data is either pre-printed by the reception system (typed) or
+handwritten; the 接種券 and the lot number are pasted stickers, slightly rotated. A few
+fields are crossed out and rewritten, or overflow their box; a few answers are marked
+unlike the writer's habit, or first marked wrong, struck out and marked again. What was
+drawn is returned as the page's style for the truth JSON.
 """
 
 from __future__ import annotations
 
 import random
-from functools import cache
+from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont
+import cv2
+import numpy as np
+from PIL import Image, ImageDraw
 
-from ocr.fieldmap import Box, FieldSpec, FormSpec
+from ocr.fieldmap import Box, ChoiceOption, FieldSpec, FormSpec
 from ocr.geometry import box_to_px, mm_to_px
-from samples.fonts import HANDWRITING, IPA_GOTHIC, IPA_MINCHO, OCR_B, covers
+from samples.blank_form import OPTION_PT
+from samples.fonts import IPA_GOTHIC, IPA_MINCHO, OCR_B, PRINTED, covers, text_width_mm
+from samples.hands import Hand, Pen, draw_hand, font
+from samples.inks import STAFF_INKS, Ink, draw_ink, lay_down
+from samples.marks import CORRECTION_RATE, SLIP_RATE, UNUSUAL, USUAL, Marker, OptionArea, draw_habit
 
 TYPED_SHARE = 0.35
 """Share of pages whose personal data is printed by the clinic's reception system."""
 PERSONAL = ("name_kana", "name", "birth_date", "address", "phone", "insurer_number")
+STAFF = ("doctor_decision", "doctor_name", "vaccine", "lot_number", "dose_ml", "dose_number",
+         "place", "clinic_code", "vaccination_date", "vaccinator_name")
+"""Fields the clinic fills in, in the staff's hand and pen."""
 CROSSED_OUT_RATE = 0.02
 OVERFLOW_RATE = 0.03
 TEXT_JITTER_MM = 1.0
 TEXT_INDENT_MM = 2.0
-CHAR_JITTER_MM = 0.25
-DIGIT_JITTER_MM = 0.6
-SIZE_JITTER = 0.08
-TEXT_HEIGHT = 0.6
 DIGIT_HEIGHT_MM = 5.2
+PEN_MM = 0.5
+"""A ballpoint's line; inks scale it (felt pens are wider, pencils narrower)."""
 IDEOGRAPHIC_SPACE = "\u3000"
 STICKER_PAPER = 246
 STICKER_EDGE = 200
@@ -37,11 +47,39 @@ STICKER_EDGE = 200
 TICKET_MM = (80.0, 38.0)
 TICKET_LINE_FROM_TOP_MM = 32.0
 OCR_DIGIT_MM = 3.6
+OPTION_LABEL_MM = OPTION_PT * 25.4 / 72
+"""Height of an option's printed label (one em of the form's font)."""
 
 
-@cache
-def _font(path: Path, size_px: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(str(path), max(6, size_px))
+@dataclass
+class _Writer:
+    """One person with one pen, writing on their own coverage layer."""
+
+    name: str
+    hand: Hand
+    ink: Ink
+    level: int
+    habit: str
+    layer: Image.Image
+    pen: Pen
+    marker: Marker
+
+    def summary(self) -> dict[str, object]:
+        return {"hand": self.hand.summary(), "ink": self.ink.name, "ink_level": self.level,
+                "mark_habit": self.habit}
+
+
+def _writer(name: str, page: Image.Image, rng: random.Random, dpi: int,
+            inks: tuple[str, ...] | None) -> _Writer:
+    hand = draw_hand(rng)
+    ink, level = draw_ink(rng, inks)
+    layer = Image.new("L", page.size, 0)
+    px_per_mm = mm_to_px(1.0, dpi)
+    stroke = max(0, hand.stroke) + (1 if ink.width > 1.5 else 0)
+    pen_px = round(mm_to_px(PEN_MM, dpi) * ink.width * rng.uniform(0.8, 1.2))
+    return _Writer(name, hand, ink, level, draw_habit(rng), layer,
+                   Pen(layer, hand, rng, px_per_mm, stroke),
+                   Marker(ImageDraw.Draw(layer), rng, px_per_mm, pen_px))
 
 
 class _Filler:
@@ -51,11 +89,12 @@ class _Filler:
         self.rng = rng
         self.dpi = dpi
         self.typed = rng.random() < TYPED_SHARE
-        self.print_font = rng.choice((IPA_GOTHIC, IPA_MINCHO))
-        self.hand_font = rng.choice(HANDWRITING)
-        self.doctor_font = rng.choice(HANDWRITING)
-        self.stroke = rng.choice((0, 0, 1))
-        self.mark_style = rng.choice(("tick", "tick", "circle", "fill", "cross"))
+        self.print_font = rng.choice(PRINTED)
+        self.resident = _writer("resident", image, rng, dpi, None)
+        self.staff = _writer("staff", image, rng, dpi, STAFF_INKS)
+        self.marks: dict[str, str] = {}
+        self.corrections: dict[str, dict[str, str]] = {}
+        self.rewritten: list[str] = []
 
     def px(self, mm: float) -> float:
         return mm_to_px(mm, self.dpi)
@@ -63,93 +102,114 @@ class _Filler:
     def jitter(self, mm: float) -> float:
         return self.px(self.rng.uniform(-mm, mm))
 
-    def hand_for(self, text: str, doctor: bool = False) -> Path:
-        """The writer's font, or a printed one for characters it lacks (rare kanji)."""
-        font = self.doctor_font if doctor else self.hand_font
-        return font if covers(font, text) else IPA_MINCHO
+    def face_for(self, writer: _Writer, text: str) -> Path:
+        """The writer's face, or a printed one for characters it lacks (rare kanji)."""
+        return writer.hand.font if covers(writer.hand.font, text) else IPA_MINCHO
 
-    def write(self, x: float, middle: float, text: str, path: Path, size_px: float,
-              room: float | None, hand: bool) -> float:
-        """Text from `x` centred on `middle`, squeezed into `room` px; returns its end."""
-        font = _font(path, round(size_px))
-        if room is not None and self.draw.textlength(text, font=font) > room:
-            font = _font(path, int(font.size * room / self.draw.textlength(text, font=font)))
-        if not hand:
-            self.draw.text((x, middle), text, fill=0, font=font, anchor="lm")
-            return x + self.draw.textlength(text, font=font)
-        for char in text:
-            scale = 1 + self.rng.uniform(-SIZE_JITTER, SIZE_JITTER)
-            glyph = _font(path, round(font.size * scale))
-            self.draw.text((x, middle + self.jitter(CHAR_JITTER_MM)), char, fill=0, font=glyph,
-                           anchor="lm", stroke_width=self.stroke, stroke_fill=0)
-            x += self.draw.textlength(char, font=glyph) * self.rng.uniform(0.95, 1.08)
-        return x
+    def typed_text(self, x: float, middle: float, text: str, size_px: float,
+                   room: float | None) -> None:
+        face = font(self.print_font, round(size_px))
+        if room is not None and self.draw.textlength(text, font=face) > room:
+            face = font(self.print_font, int(face.size * room / self.draw.textlength(text,
+                                                                                    font=face)))
+        self.draw.text((x, middle), text, fill=0, font=face, anchor="lm")
 
-    def digits(self, box: Box, chars: int, text: str, hand: bool) -> None:
+    def digits(self, writer: _Writer | None, box: Box, chars: int, text: str) -> None:
+        """One digit per cell; `writer` None prints them. A hand writes larger or smaller
+        than the cell invites, off-centre, and now and then over the cell's line."""
         x, y, w, h = box_to_px(box, self.dpi)
         cell = w / chars
-        path = self.hand_font if hand else self.print_font
-        size = self.px(DIGIT_HEIGHT_MM * (1 + self.rng.uniform(-SIZE_JITTER, SIZE_JITTER)))
+        if writer is None:
+            size = self.px(DIGIT_HEIGHT_MM)
+            for index, char in enumerate(text[:chars]):
+                self.draw.text((x + (index + 0.5) * cell + self.jitter(0.15),
+                                y + h / 2 + self.jitter(0.15)), char, fill=0,
+                               font=font(self.print_font, round(size)), anchor="mm")
+            return
+        hand = writer.hand
+        size = self.px(DIGIT_HEIGHT_MM * hand.digit_scale)
         for index, char in enumerate(text[:chars]):
-            jitter = DIGIT_JITTER_MM if hand else 0.15
-            cx = x + (index + 0.5) * cell + self.jitter(jitter)
-            cy = y + h / 2 + self.jitter(jitter)
-            font = _font(path, round(size * (1 + (self.rng.uniform(-0.06, 0.06) if hand else 0))))
-            self.draw.text((cx, cy), char, fill=0, font=font, anchor="mm",
-                           stroke_width=self.stroke if hand else 0, stroke_fill=0)
+            glyph = size * (1 + self.rng.uniform(-0.06, 0.06))
+            advance = font(hand.font, round(glyph)).getlength(char)
+            cx = x + (index + 0.5) * cell + self.jitter(hand.digit_jitter_mm)
+            cy = y + h / 2 + self.jitter(hand.digit_jitter_mm)
+            if self.rng.random() < hand.sloppy:
+                cx, cy = self._over_the_line(cx, cy, cell, h, advance, glyph)
+            writer.pen.glyph(char, hand.font, glyph, cx - advance / 2, cy,
+                             self.rng.gauss(0.0, hand.wobble_deg))
 
-    def text(self, box: Box, text: str, hand: bool, doctor: bool = False,
-             wrong: str | None = None, overflow: bool = False) -> None:
-        """A text field; `wrong` is first written and struck through, `overflow` is not
-        squeezed into the box."""
+    def _over_the_line(self, cx: float, cy: float, cell: float, height: float,
+                       advance: float, glyph: float) -> tuple[float, float]:
+        """Push a digit so that its edge runs 0.3-1 mm over one of its cell's lines."""
+        over = self.px(self.rng.uniform(0.3, 1.0))
+        side = self.rng.choice(("left", "right", "top", "bottom"))
+        if side in ("left", "right"):
+            reach = cell / 2 - advance / 2 + over
+            return cx + (reach if side == "right" else -reach), cy
+        reach = height / 2 - glyph * 0.4 + over
+        return cx, cy + (reach if side == "bottom" else -reach)
+
+    def text(self, writer: _Writer | None, box: Box, text: str, wrong: str | None = None,
+             overflow: bool = False) -> None:
+        """A text field, typed when `writer` is None; `wrong` is first written and struck
+        through, `overflow` is not squeezed into the box."""
         x, y, w, h = box_to_px(box, self.dpi)
-        path = self.hand_for(text + (wrong or ""), doctor) if hand else self.print_font
         shown = text.replace(" ", IDEOGRAPHIC_SPACE)
-        size = self.px(box[3] * TEXT_HEIGHT) * (1.1 if overflow else 1.0)
+        if writer is None:
+            left = x + self.px(TEXT_INDENT_MM) + self.jitter(TEXT_JITTER_MM / 2)
+            self.typed_text(left, y + h / 2, shown, self.px(box[3] * 0.6),
+                            x + w - self.px(TEXT_INDENT_MM) - left)
+            return
+        path = self.face_for(writer, text + (wrong or ""))
+        size = self.px(box[3] * writer.hand.size) * (1.1 if overflow else 1.0)
         left = x + self.px(TEXT_INDENT_MM) + self.jitter(TEXT_JITTER_MM)
         middle = y + h / 2 + self.jitter(TEXT_JITTER_MM / 2)
         room = None if overflow else x + w - self.px(TEXT_INDENT_MM) - left
         if wrong is not None:
-            half = (x + w - left) * 0.4
-            end = self.write(left, middle, wrong.replace(" ", IDEOGRAPHIC_SPACE), path, size,
-                             half, hand)
+            end = writer.pen.line(wrong.replace(" ", IDEOGRAPHIC_SPACE), path, size, left,
+                                  middle, (x + w - left) * 0.4)
+            draw = ImageDraw.Draw(writer.layer)
             for offset in (-0.12, 0.12):
                 line_y = middle + offset * size
-                self.draw.line((left - 4, line_y, end + 4, line_y), fill=0,
-                               width=round(self.px(0.35)))
+                draw.line((left - 4, line_y, end + 4, line_y), fill=255,
+                          width=round(self.px(0.35)))
             left = end + self.px(2)
             room = x + w - self.px(1) - left
-        self.write(left, middle, shown, path, size, room, hand)
+        writer.pen.line(shown, path, size, left, middle, room)
 
-    def mark(self, box: Box) -> None:
-        """A box marked the page's way: tick, circle, cross or filled in."""
-        x, y, w, h = box_to_px(box, self.dpi)
-        dx, dy = self.jitter(0.4), self.jitter(0.4)
-        pen = round(self.px(0.5))
-        if self.mark_style == "tick":
-            shape = ((0.15, 0.55), (0.42, 0.85), (0.9, 0.1))
-            points = [(x + px * w + dx, y + py * h + dy) for px, py in shape]
-            self.draw.line(points, fill=0, width=pen, joint="curve")
-        elif self.mark_style == "circle":
-            inset = self.px(0.9)
-            self.draw.ellipse((x + inset + dx, y + inset + dy, x + w - inset + dx,
-                               y + h - inset + dy), outline=0, width=pen)
-        elif self.mark_style == "cross":
-            inset = self.px(1.0)
-            self.draw.line((x + inset + dx, y + inset + dy, x + w - inset, y + h - inset),
-                           fill=0, width=pen)
-            self.draw.line((x + w - inset + dx, y + inset, x + inset, y + h - inset + dy),
-                           fill=0, width=pen)
-        else:
-            inset = self.px(0.9)
-            self.draw.rectangle((x + inset + dx, y + inset + dy, x + w - inset + dx,
-                                 y + h - inset + dy), fill=0)
+    def area(self, box: Box, label: str | None) -> OptionArea:
+        """An option's box and, when it has one, its label printed 1 mm to its right."""
+        x, y, w, h = box
+        printed = None
+        if label:
+            middle = y + h / 2
+            printed = (x + w + 1.0, middle - OPTION_LABEL_MM / 2,
+                       text_width_mm(label, OPTION_PT), OPTION_LABEL_MM)
+        to_px = mm_to_px(1.0, self.dpi)
+        return OptionArea(tuple(v * to_px for v in box),
+                          tuple(v * to_px for v in printed) if printed else None)
 
-    def signature(self, box: Box, name: str) -> None:
+    def mark(self, writer: _Writer, field: FieldSpec, chosen: ChoiceOption | None) -> None:
+        """Mark the chosen option (or the check box), in the writer's habit or, now and
+        then, otherwise; a choice is sometimes first marked wrong and struck out."""
+        style = writer.habit
+        if self.rng.random() < SLIP_RATE:
+            style = self.rng.choice(UNUSUAL if style in USUAL else USUAL)
+        others = [option for option in field.options if option is not chosen]
+        if chosen is not None and others and self.rng.random() < CORRECTION_RATE:
+            first = self.rng.choice(others)
+            area = self.area(first.box, first.label)
+            drawn = writer.marker.mark(area, style)
+            how = writer.marker.strike(area)
+            self.corrections[field.key] = {"struck": first.value, "mark": drawn, "strike": how}
+        box, label = (chosen.box, chosen.label) if chosen else (field.box, None)
+        self.marks[field.key] = writer.marker.mark(self.area(box, label), style)
+
+    def signature(self, writer: _Writer, box: Box, name: str) -> None:
         x, y, w, h = box_to_px(box, self.dpi)
-        path = self.hand_for(name)
-        self.write(x + self.px(6) + self.jitter(3), y + h / 2 + self.jitter(1.0), name, path,
-                   self.px(box[3] * 0.62), w - self.px(10), hand=True)
+        writer.pen.line(name, self.face_for(writer, name), self.px(box[3] * 0.62),
+                        x + self.px(6) + self.jitter(3), y + h / 2 + self.jitter(1.0),
+                        w - self.px(10))
 
     def sticker(self, size_mm: tuple[float, float],
                 lines: list[tuple[str, Path, float, float, float]]) -> Image.Image:
@@ -160,7 +220,7 @@ class _Filler:
         draw.rectangle((0, 0, width - 1, height - 1), outline=STICKER_EDGE, width=2)
         for text, path, left, middle, size in lines:
             draw.text((self.px(left), self.px(middle)), text, fill=0,
-                      font=_font(path, round(self.px(size))), anchor="lm")
+                      font=font(path, round(self.px(size))), anchor="lm")
         return label
 
     def paste(self, label: Image.Image, centre: tuple[float, float], max_angle: float) -> None:
@@ -194,6 +254,24 @@ class _Filler:
         centre = (x + w / 2 + self.rng.uniform(-2, 2), y + h / 2 + self.rng.uniform(-0.8, 0.8))
         self.paste(label, (self.px(centre[0]), self.px(centre[1])), 2.0)
 
+    def finish(self) -> np.ndarray:
+        """The page with both writers' ink laid down on the printed page and stickers."""
+        page = np.asarray(self.image).copy()
+        for writer in (self.resident, self.staff):
+            coverage = np.asarray(writer.layer)
+            if writer.hand.stroke < 0:
+                thinner = cv2.erode(coverage, np.ones((2, 2), np.uint8))
+                if np.count_nonzero(thinner) > 0.5 * np.count_nonzero(coverage):
+                    coverage = thinner
+            page = lay_down(page, coverage, writer.ink, writer.level, self.rng.getrandbits(32))
+        return page
+
+    def style(self) -> dict[str, object]:
+        return {"typed": self.typed, "print_font": self.print_font.stem,
+                "resident": self.resident.summary(), "staff": self.staff.summary(),
+                "marks": self.marks, "corrections": self.corrections,
+                "rewritten": self.rewritten}
+
 
 def _misspelt(rng: random.Random, value: str) -> str:
     """A plausible first attempt: the value with one character changed or dropped."""
@@ -207,40 +285,41 @@ def _fill_field(filler: _Filler, field: FieldSpec, value: str, values: dict[str,
     if not value:
         return
     rng = filler.rng
-    personal = field.key in PERSONAL
-    hand = not (personal and filler.typed)
-    doctor = field.key in ("doctor_name", "vaccinator_name", "place")
+    writer = filler.staff if field.key in STAFF else filler.resident
+    hand = None if field.key in PERSONAL and filler.typed else writer
     if field.type == "ocr_line":
         filler.ticket(field.box, value, values)
     elif field.type == "digits":
-        filler.digits(field.box, field.chars or 0, value, hand)
+        filler.digits(hand, field.box, field.chars or 0, value)
     elif field.type == "date":
         digits = value.replace("-", "")
         start = 0
         for row in field.parts:
-            filler.digits(row.box, row.chars, digits[start:start + row.chars], hand)
+            filler.digits(hand, row.box, row.chars, digits[start:start + row.chars])
             start += row.chars
     elif field.key == "lot_number":
         filler.lot(field.box, value)
     elif field.type == "text":
         wrong = _misspelt(rng, value) if hand and rng.random() < CROSSED_OUT_RATE else None
-        overflow = wrong is None and hand and rng.random() < OVERFLOW_RATE
-        filler.text(field.box, value, hand, doctor, wrong, overflow)
+        overflow = wrong is None and hand is not None and rng.random() < OVERFLOW_RATE
+        if wrong is not None:
+            filler.rewritten.append(field.key)
+        filler.text(hand, field.box, value, wrong, overflow)
     elif field.type == "choice":
-        for option in field.options:
-            if option.value == value:
-                filler.mark(option.box)
+        chosen = next((option for option in field.options if option.value == value), None)
+        if chosen is not None:
+            filler.mark(writer, field, chosen)
     elif field.type == "presence" and value == "true":
-        filler.signature(field.box, values["name"])
+        filler.signature(writer, field.box, values["name"])
     elif field.type == "check" and value == "true":
-        filler.mark(field.box)
+        filler.mark(writer, field, None)
 
 
 def fill_page(blank: Image.Image, spec: FormSpec, values: dict[str, str], rng: random.Random,
-              dpi: int) -> Image.Image:
-    """A copy of `blank` (grayscale, at `dpi`) with `values` written into their fields."""
-    page = blank.copy()
-    filler = _Filler(page, rng, dpi)
+              dpi: int) -> tuple[np.ndarray, dict[str, object]]:
+    """A copy of `blank` (grayscale, at `dpi`) with `values` written into their fields, and
+    the style it was written in (writers, pens, marks, corrections)."""
+    filler = _Filler(blank.copy(), rng, dpi)
     for field in spec.fields:
         _fill_field(filler, field, values[field.key], values)
-    return page
+    return filler.finish(), filler.style()

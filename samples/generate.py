@@ -3,6 +3,11 @@
 `python -m samples.generate OUT_DIR --count 20 --seed 1 --quality office --form mixed` writes
 a set to OUT_DIR: page images with truth JSON beside them, batch.pdf, batch.tif,
 residents.csv, tickets.csv, lots.csv and clinics.csv.
+
+A page's truth JSON holds "form", "fields" (what the reader should read), "scan" (how the
+page was scanned or photographed) and "style": the writers' hands, pens and mark habits,
+each unusual mark and correction, and the damage done to the paper, so that figures can be
+broken down by them. Seeds in `samples.sets.RESERVED_SEEDS` are for measuring only.
 """
 
 from __future__ import annotations
@@ -28,10 +33,11 @@ from ocr.fieldmap import FormSpec, load_forms
 from samples.answers import Ticket, covid19_values, influenza_values, issue_ticket
 from samples.blank_form import FORMS_DIR
 from samples.clinics import CLINIC_ROWS, Clinic
+from samples.damage import damage_page
 from samples.filler import fill_page
 from samples.lots import LOTS, Lot
 from samples.people import Resident, make_residents
-from samples.scanner import QUALITIES, draw_params, encode, scan
+from samples.scanner import QUALITIES, draw_params, encode, scan, shifted_off_edge
 
 DPI = 300
 FORMS = ("covid19", "influenza")
@@ -108,17 +114,22 @@ def _write_batches(directory: Path, pages: list[Path]) -> tuple[Path, Path]:
 
 def _render(spec: FormSpec, values: dict[str, str], quality: str, rng: random.Random,
             noise: np.random.Generator) -> tuple[str, bytes, dict]:
-    filled = np.asarray(fill_page(_blank_raster(spec.form_id), spec, values, rng, DPI))
+    """One page's file and truth. People and paper draw from `rng`, the scanner from
+    `noise`: one seed at two qualities gives the same writing and damage, scanned apart."""
+    filled, style = fill_page(_blank_raster(spec.form_id), spec, values, rng, DPI)
+    page, damage = damage_page(filled, spec, values, rng, DPI)
     params = draw_params(noise, quality)
-    suffix, data = encode(scan(filled, params, noise, DPI), params)
+    if damage.shift_to is not None:
+        params = shifted_off_edge(params, damage.shift_to, noise)
+    suffix, data = encode(scan(page, params, noise, DPI, damage.sheet), params)
     truth = {"form": spec.form_id, "fields": {key: values[key] for key in spec.output_keys},
-             "scan": dataclasses.asdict(params)}
+             "scan": dataclasses.asdict(params), "style": {**style, "damage": damage.events}}
     return suffix, data, truth
 
 
 def write_set(out_dir: Path, qualities: Sequence[str], seed: int, form: str = "covid19",
               residents: int | None = None) -> GeneratedSet:
-    """One page per entry of `qualities` (clean, office or poor), of `form` (covid19,
+    """One page per entry of `qualities` (clean, office, poor or photo), of `form` (covid19,
     influenza or mixed), with everything `generate_set` describes."""
     if form not in (*FORMS, "mixed") or not set(qualities) <= set(QUALITIES):
         raise ValueError(f"unknown form {form!r} or quality in {sorted(set(qualities))}")

@@ -8,7 +8,11 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 APT_PACKAGES=(tesseract-ocr tesseract-ocr-jpn poppler-utils fonts-ipafont-gothic
-              fonts-ipafont-mincho fonts-ocr-b fonts-seto fonts-klee fonts-kiloji python3-venv)
+              fonts-ipafont-mincho fonts-ocr-b fonts-seto fonts-klee fonts-kiloji
+              fonts-yozvox-yozfont-standard-kana fonts-aoyagi-soseki fonts-kouzan-mouhitsu
+              fonts-yusei-magic fonts-stick fonts-rocknroll fonts-motoya-l-maruberi
+              fonts-komatuna fonts-ipaexfont-gothic fonts-takao-gothic fonts-vlgothic
+              fonts-sawarabi-mincho python3-venv)
 missing=()
 for package in "${APT_PACKAGES[@]}" "$@"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \

@@ -25,6 +25,7 @@ from models.db import session_scope
 from models.migrate import upgrade
 from models.page_state import WORK_DONE
 from samples.generate import generate_set, load_truth
+from samples.sets import RESERVED_SEEDS
 from yoshin.city import ensure_user, load_city
 from yoshin.isolated import isolated_home
 from yoshin.worker_process import start_worker, stop_process_group
@@ -119,8 +120,8 @@ def run_bench(pages: int, workers: int, quality: str, console: Console,
         root = Path(temporary)
         if source is None:
             console.print(f"generating {pages} {quality} pages…")
-            source = generate_set(root / "set", count=pages, seed=secrets.randbelow(10**6),
-                                  quality=quality).directory
+            seed = secrets.randbelow(RESERVED_SEEDS.start)
+            source = generate_set(root / "set", count=pages, seed=seed, quality=quality).directory
         files = [path for path, _ in load_truth(source)][:pages]
         with isolated_home(root / "home", database_url, broker_url) as env:
             upgrade()

@@ -205,9 +205,12 @@ def ingest(
 
 
 class Quality(StrEnum):
+    """How sample pages reach the reader: three scanners, or a phone's photo on a desk."""
+
     CLEAN = "clean"
     OFFICE = "office"
     POOR = "poor"
+    PHOTO = "photo"
 
 
 class SampleForm(StrEnum):
@@ -418,6 +421,7 @@ def demo(
     """The whole flow on this machine: sample residents and scans, read, ready to review."""
     from models.migrate import upgrade
     from samples.generate import generate_set
+    from samples.sets import RESERVED_SEEDS
     from yoshin.city import load_city
     from yoshin.demo_summary import summarise
     from yoshin.progress import store_batch, watch
@@ -430,7 +434,7 @@ def demo(
               for name in ("scanner", "reviewer", "supervisor", "admin")}
     for name, password in logins.items():
         _create_user(name, Role(name), password)
-    seed = secrets.randbelow(10**6)
+    seed = secrets.randbelow(RESERVED_SEEDS.start)
     made = generate_set(settings.resolved_home / "demo" / f"set-{seed}", count=pages, seed=seed,
                         quality="office")
     console.print(f"generated {len(made.pages)} sample forms (seed {seed}) in {made.directory}")
