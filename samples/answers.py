@@ -49,6 +49,15 @@ def issue_ticket(rng: random.Random, resident: Resident, taken: set[str]) -> Tic
                   str(rng.randint(1, 5)))
 
 
+def _birthday(birth: date, years: int) -> date:
+    """The day `years` after `birth`; one born on 29 February has it on the 28th in a
+    common year (年齢計算ニ関スル法律: an age is reached at the end of the day before)."""
+    try:
+        return birth.replace(year=birth.year + years)
+    except ValueError:
+        return birth.replace(year=birth.year + years, day=28)
+
+
 def _day_between(rng: random.Random, first: date, last: date) -> str:
     return (first + timedelta(days=rng.randint(0, max(0, (last - first).days)))).isoformat()
 
@@ -118,7 +127,7 @@ def _vaccination(rng: random.Random, vaccine: str, dose_ml: str, day: str) -> di
 def covid19_values(rng: random.Random, resident: Resident, ticket: Ticket) -> dict[str, str]:
     """Every covid19 v2 key (see FormSpec.output_keys) as the truth JSON gives it."""
     birth = date.fromisoformat(resident.birth_date)
-    earliest = max(COVID_SPAN[0], birth.replace(year=birth.year + 5) + timedelta(days=1))
+    earliest = max(COVID_SPAN[0], _birthday(birth, 5) + timedelta(days=1))
     day = _day_between(rng, earliest, COVID_SPAN[1])
     vaccine = rng.choice([name for name in sorted(DOSE_ML)
                           if FIRST_GIVEN[name] <= date.fromisoformat(day)])

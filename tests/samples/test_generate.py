@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import re
 from pathlib import Path
 
@@ -125,3 +126,17 @@ def test_csvs_are_consistent_with_the_forms(where: str, request: pytest.FixtureR
             assert lots[values["lot_number"]]["vaccine"] == values["vaccine"]
         if values["vaccination_date"]:
             assert values["vaccination_date"] > person["birth_date"]
+
+
+def test_a_child_born_on_29_february_gets_a_form() -> None:
+    import random
+
+    from samples.answers import covid19_values, issue_ticket
+    from samples.people import make_residents
+
+    rng = random.Random(5)
+    person = make_residents(rng, [(5, 10)], 0, set())[0]
+    leap = dataclasses.replace(person, birth_date="2016-02-29")
+    values = covid19_values(rng, leap, issue_ticket(rng, leap, set()))
+    assert values["birth_date"] == "2016-02-29"
+    assert values["vaccination_date"] == "" or values["vaccination_date"] >= "2021-03-01"
