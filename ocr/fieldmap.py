@@ -78,6 +78,17 @@ class TextNote(BaseModel):
     size: float
 
 
+class Printing(BaseModel):
+    """An earlier printing of a form whose fields lie where the current ones do and only its
+    QR differs (moved, and carrying the older version), so pages of it still in circulation
+    read with the current field map."""
+
+    model_config = ConfigDict(frozen=True)
+
+    version: int
+    qr: Box
+
+
 class FieldSpec(BaseModel):
     """One field as printed; only the attributes of its `type` are used."""
 
@@ -151,6 +162,7 @@ class FormSpec(BaseModel):
     notes: tuple[TextNote, ...] = ()
     frames: tuple[Frame, ...] = ()
     fields: tuple[FieldSpec, ...]
+    earlier: tuple[Printing, ...] = ()
     blank_pdf: Path | None = Field(default=None, exclude=True)
     """The printable blank form beside the field map, set by `load_forms`: the reader compares
     a page with it to tell what was printed from what was written (see ocr.template)."""
@@ -166,6 +178,17 @@ class FormSpec(BaseModel):
     def qr_payload(self) -> str:
         """What the form's QR code carries; `ocr.qrpayload.parse_qr_payload` reads it back."""
         return f"YOSHIN:{self.form_id}:{self.version}"
+
+    def printing(self, version: int) -> FormSpec | None:
+        """This form as printed in `version` (this one, or an earlier printing with its own QR
+        place), or None when the form was never printed in that version."""
+        if version == self.version:
+            return self
+        for earlier in self.earlier:
+            if earlier.version == version:
+                return self.model_copy(update={"version": version, "qr": earlier.qr,
+                                               "earlier": ()})
+        return None
 
     @property
     def output_keys(self) -> tuple[str, ...]:

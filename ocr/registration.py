@@ -1,38 +1,71 @@
-"""Places a scanned page onto its form: QR for identity and orientation, corner marks for fit.
+"""Places a scanned page onto its form.
 
-The QR gives a rough similarity transform even for upside-down or skewed pages; that tells
-where each corner mark should be, so marks are searched only in small windows and a stray
-dark blob elsewhere on the page cannot be mistaken for one.
+The fast path: the QR gives identity and a rough similarity transform even for upside-down
+or skewed pages; that tells where each corner mark should be, and the marks with the QR's
+corners fit the page, which must then reproduce the form's print (a sheet folded between
+its marks does not). When the QR cannot be read at a glance (a reception stamp over it, a
+page shifted past its quiet zone, a blurred photo), a mark is lost (a torn or cut corner)
+or the marks do not fit (a phone photo's perspective), the page is fitted by its printed
+content instead (ocr.features): a QR that was read still decides the form, and the marks
+that are left confirm the fit. A page that fits neither way fails with both reasons.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 import cv2
 import numpy as np
 
+from ocr.corner_marks import find_mark, mark_names, marks_px, missing_text
 from ocr.errors import RegistrationError
+from ocr.features import MIN_AGREEMENT, ContentFit, agreement, fit_by_content
 from ocr.fieldmap import FormSpec
 from ocr.geometry import mm_to_px
 from ocr.qrpayload import parse_qr_payload
 
-QR_ATTEMPTS = (("aruco", 0.5), ("plain", 0.5), ("aruco", 1.0), ("aruco", 1.5))
-"""Decoder and scale, cheapest first. Measured on 110 generated clean, office and poor pages:
-OpenCV's ArUco-based QR detector at half size decodes 90 (0.09 s), the plain one 70, together
-with the ArUco one at full size all 110 (the plain one at any size missed blurred 200 dpi
-JPEGs, an eighth of poor pages); enlarged is the last resort (0.8 s)."""
-SEARCH_MARGIN_MM = 8.0
-MARK_AREA_TOLERANCE = 0.45
-MARK_MIN_FILL = 0.8
-MARK_MIN_ASPECT = 0.7
+QUICK_QR_LONG_SIDE_PX = 1800
+"""The QR is first looked for on the page scaled to this long side (about 150 dpi: a 300 dpi
+scan at half size, a 200 dpi one at 0.7), by OpenCV's ArUco-based detector. Measured on 40
+generated pages each: it reads 39 clean, 39 office, 27 poor and 32 photo pages in 0.08 s
+(300 dpi) to 0.13 s; at a fixed half size only 18 poor pages (module 2.5 px), and OpenCV's
+plain detector at 1800 px only 7 poor and 3 photo pages. A page whose QR is not read here
+goes to its print (about 0.2 s, and 0.1-0.2 mm from the true fit), which is cheaper than
+reading the QR at full size (0.3-0.4 s) and then fitting by marks."""
+THOROUGH_QR_SCALES = (1.0, 1.5)
+"""The QR read harder, as delivered and enlarged, for a page whose print does not tell its
+form (35 of those 40 poor and photo pages read at full size)."""
+SEARCH_MARGIN_MM = 16.0
+"""Mark search window beyond the mark, around where the QR and the marks found so far put
+it. Marks are looked for nearest to the QR first, each one found sharpening the guess for
+the next (a similarity until three are found, then a homography): from the QR alone a
+photo's far corners were predicted 10-38 mm off. Of 40 generated phone photos the marks fit
+11 with 8 mm, 14 with 12 mm and 19 with 16 mm (the rest go to the print); a blob that is
+not a mark is turned away by its size and fill, and a wrong one by MAX_FIT_ERROR_MM."""
+ALL_INLIERS_PX = 1e6
+"""A RANSAC threshold no point exceeds: a least-squares fit of the few points there are."""
+CONTENT_MARGIN_MM = 5.0
+"""Mark search window beyond the mark around where a content fit puts it: that fit lies
+within 0.3 mm of the page, so a mark found farther off than MAX_MARK_OFF_MM tells of a fold."""
+TIGHT_MARGIN_MM = 2.0
+"""Window beyond a mark found, to take its centre from a window that holds little but the
+mark: the wide search window's threshold, swayed by what else it holds, moved centres by a
+pixel."""
+MAX_MARK_OFF_MM = 1.0
+"""Farthest a corner mark may lie from where a content fit puts it. A sheet folded so that
+its lower half sits 2 mm lower was fitted by its upper half's print (its cells reproduce
+0.82-0.84 of the form: box sides and columns hide a shift along them), but its lower marks
+lay 2 mm off."""
 MAX_FIT_ERROR_MM = 1.5
 BILEVEL_SMOOTHING_PX = 1.0
 """Gaussian sigma that turns a 1-bit (fax) scan's staircase edges back into gray ones before
 the warp. Measured on the 26 fax pages of two generated poor sets: text and digit fields read
 right 337 instead of 319 times out of 425, and the confident misreadings (a ticket line's 1
 as 4, 27 as 07, both confirmed by a second rendering) disappear."""
+
+Method = Literal["marks", "content"]
 
 
 @dataclass(frozen=True)
@@ -42,6 +75,12 @@ class Registration:
     spec: FormSpec
     image: np.ndarray
     fit_error_px: float
+    """RMS distance of the corner marks found from where the fit puts them (for a page fitted
+    by content with no mark left, of its matched print features)."""
+    homography: np.ndarray
+    """Scan pixels to form pixels at `dpi`."""
+    method: Method
+    """"marks" when the QR and all four marks fitted the page, "content" when its print did."""
 
 
 def to_gray(image: np.ndarray) -> np.ndarray:
@@ -64,29 +103,31 @@ def _smooth_if_bilevel(gray: np.ndarray) -> np.ndarray:
     return cv2.GaussianBlur(gray, (0, 0), BILEVEL_SMOOTHING_PX)
 
 
-def _find_qr(gray: np.ndarray) -> tuple[str, np.ndarray]:
+def _find_qr(gray: np.ndarray, scales: tuple[float, ...]) -> tuple[str, np.ndarray] | None:
     """Decoded text and the four symbol corners (in the symbol's own order) in image pixels."""
-    detectors = {"aruco": cv2.QRCodeDetectorAruco(), "plain": cv2.QRCodeDetector()}
-    for name, scale in QR_ATTEMPTS:
-        detector = detectors[name]
+    detector = cv2.QRCodeDetectorAruco()
+    for scale in scales:
         scaled = gray if scale == 1.0 else cv2.resize(
             gray, None, fx=scale, fy=scale,
             interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
         text, points, _ = detector.detectAndDecode(scaled)
         if text and points is not None:
             return text, points.reshape(4, 2).astype(np.float64) / scale
-    raise RegistrationError("not a known form: no form QR code found")
+    return None
 
 
-def _identify(text: str, forms: Mapping[str, FormSpec]) -> FormSpec:
+def _identify(text: str, forms: Mapping[str, FormSpec]) -> FormSpec | None:
+    """The printing of the form the QR names; None for a QR that is not a form code (a
+    sticker's), which then says nothing about the page."""
     parsed = parse_qr_payload(text)
     if parsed is None:
-        raise RegistrationError("not a known form: the QR code is not a Yoshin form code")
+        return None
     form_id, version = parsed
     spec = forms.get(form_id)
-    if spec is None or spec.version != version:
+    printing = None if spec is None else spec.printing(version)
+    if printing is None:
         raise RegistrationError(f"not a known form: form {form_id} version {version} is unknown")
-    return spec
+    return printing
 
 
 def _qr_corners_px(spec: FormSpec, dpi: int) -> np.ndarray:
@@ -94,73 +135,155 @@ def _qr_corners_px(spec: FormSpec, dpi: int) -> np.ndarray:
     return np.array([[x, y], [x + w, y], [x + w, y + h], [x, y + h]], dtype=np.float64)
 
 
-def _marks_px(spec: FormSpec, dpi: int) -> np.ndarray:
-    return np.array([[mm_to_px(m.x, dpi), mm_to_px(m.y, dpi)] for m in spec.marks])
+def _rms(points: np.ndarray, homography: np.ndarray, targets: np.ndarray) -> float:
+    mapped = cv2.perspectiveTransform(points[None].astype(np.float64), homography)[0]
+    return float(np.sqrt(np.mean(np.sum((mapped - targets) ** 2, axis=1))))
 
 
-def _find_mark(gray: np.ndarray, centre: np.ndarray, size_px: float, margin_px: float
-               ) -> np.ndarray | None:
-    """Centroid of the solid square nearest to `centre`, or None if there is none."""
-    half = size_px / 2 + margin_px
-    height, width = gray.shape
-    left, top = max(0, int(centre[0] - half)), max(0, int(centre[1] - half))
-    right, bottom = min(width, int(centre[0] + half)), min(height, int(centre[1] + half))
-    if right - left < size_px or bottom - top < size_px:
-        return None
-    window = gray[top:bottom, left:right]
-    _, ink = cv2.threshold(window, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
-    contours, _ = cv2.findContours(ink, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    expected = size_px * size_px
-    best: tuple[float, np.ndarray] | None = None
-    for contour in contours:
-        area = cv2.contourArea(contour)
-        if abs(area - expected) > MARK_AREA_TOLERANCE * expected:
-            continue
-        (_, (rect_w, rect_h), _) = cv2.minAreaRect(contour)
-        squarish = min(rect_w, rect_h) >= MARK_MIN_ASPECT * max(rect_w, rect_h)
-        if not squarish or area < MARK_MIN_FILL * rect_w * rect_h:
-            continue
-        moments = cv2.moments(contour)
-        found = np.array([moments["m10"] / moments["m00"] + left,
-                          moments["m01"] / moments["m00"] + top])
-        distance = float(np.linalg.norm(found - centre))
-        if best is None or distance < best[0]:
-            best = (distance, found)
-    return None if best is None else best[1]
-
-
-def register(image: np.ndarray, forms: Mapping[str, FormSpec], dpi: int) -> Registration:
-    """Identify the form and warp the page onto it; RegistrationError says why not."""
-    gray = _smooth_if_bilevel(to_gray(image))
-    text, qr_found = _find_qr(gray)
-    spec = _identify(text, forms)
+def _fit_by_marks(gray: np.ndarray, spec: FormSpec, qr_found: np.ndarray, dpi: int
+                  ) -> tuple[np.ndarray, float] | str:
+    """Homography and fit error from the QR and the four marks, or why they do not fit."""
     qr_canonical = _qr_corners_px(spec, dpi)
     qr_side = qr_canonical[1, 0] - qr_canonical[0, 0]
     scan_scale = float(np.linalg.norm(qr_found[1] - qr_found[0])) / qr_side
-    rough, _ = cv2.estimateAffinePartial2D(qr_canonical, qr_found)
-    if rough is None:
-        raise RegistrationError("not a known form: the QR code position is unreadable")
-    marks_canonical = _marks_px(spec, dpi)
-    predicted = cv2.transform(marks_canonical[None], rough)[0]
+    marks_canonical = marks_px(spec, dpi)
     size_px = mm_to_px(spec.marks[0].size, dpi) * scan_scale
     margin_px = mm_to_px(SEARCH_MARGIN_MM, dpi) * scan_scale
-    found = [_find_mark(gray, centre, size_px, margin_px) for centre in predicted]
-    missing = [str(index + 1) for index, point in enumerate(found) if point is None]
-    if missing:
-        raise RegistrationError(f"corner marks not found (mark {', '.join(missing)}): "
-                                "the page may be cut off or too dark")
+    tight_px = mm_to_px(TIGHT_MARGIN_MM, dpi) * scan_scale
+    found: list[np.ndarray | None] = [None] * len(marks_canonical)
+    qr_centre = qr_canonical.mean(axis=0)
+    for index in np.argsort(np.linalg.norm(marks_canonical - qr_centre, axis=1)):
+        known = [i for i, point in enumerate(found) if point is not None]
+        source = np.vstack([qr_canonical, marks_canonical[known]])
+        target = np.vstack([qr_found, *(found[i] for i in known)])
+        if len(known) >= 3:
+            model, _ = cv2.findHomography(source, target, 0)
+        else:
+            similarity, _ = cv2.estimateAffinePartial2D(source, target,
+                                                        ransacReprojThreshold=ALL_INLIERS_PX)
+            model = np.vstack([similarity, [0, 0, 1]])
+        centre = cv2.perspectiveTransform(marks_canonical[None, [index]], model)[0, 0]
+        point = find_mark(gray, centre, size_px, margin_px)
+        if point is not None:  # its centre again, from a window of little but the mark
+            point = find_mark(gray, point, size_px, tight_px)
+        found[index] = point
+    if any(point is None for point in found):
+        return f"corner marks not found ({missing_text(spec, found)})"
     marks_found = np.array(found)
-    source = np.vstack([marks_found, qr_found])
-    target = np.vstack([marks_canonical, qr_canonical])
-    homography, _ = cv2.findHomography(source, target, 0)
+    homography, _ = cv2.findHomography(np.vstack([marks_found, qr_found]),
+                                       np.vstack([marks_canonical, qr_canonical]), 0)
     if homography is None:
-        raise RegistrationError("corner marks found but the page could not be fitted")
-    mapped = cv2.perspectiveTransform(marks_found[None], homography)[0]
-    fit_error = float(np.sqrt(np.mean(np.sum((mapped - marks_canonical) ** 2, axis=1))))
+        return "corner marks found but they do not fit"
+    fit_error = _rms(marks_found, homography, marks_canonical)
     if fit_error > mm_to_px(MAX_FIT_ERROR_MM, dpi):
-        raise RegistrationError(f"the page does not fit the form (error {fit_error:.0f} px): "
-                                "it may be folded, cut off or a different form")
+        return f"the corner marks do not fit the form (error {fit_error:.0f} px)"
+    return homography, fit_error
+
+
+def _marks_check(gray: np.ndarray, fit: ContentFit, dpi: int) -> tuple[float, str] | None:
+    """RMS distance of the marks found near where the content fit puts them and the one
+    lying farthest off (its name, "" if all lie within MAX_MARK_OFF_MM); None if no mark is
+    left on the page."""
+    inverse = np.linalg.inv(fit.homography)
+    canonical = marks_px(fit.spec, dpi)
+    found = []
+    for name, mark, centre in zip(mark_names(fit.spec), fit.spec.marks, canonical, strict=True):
+        half = mm_to_px(mark.size, dpi) / 2
+        square = centre + np.array([[-half, -half], [half, -half], [half, half], [-half, half]])
+        corners = cv2.perspectiveTransform(square[None], inverse)[0].astype(np.float32)
+        size_px = float(np.sqrt(cv2.contourArea(corners)))
+        margin_px = mm_to_px(CONTENT_MARGIN_MM, dpi) * size_px / (2 * half)
+        point = find_mark(gray, corners.mean(axis=0), size_px, margin_px)
+        if point is not None:
+            found.append((name, point, centre))
+    if not found:
+        return None
+    mapped = cv2.perspectiveTransform(np.array([[p for _, p, _ in found]], np.float64),
+                                      fit.homography)[0]
+    off = np.linalg.norm(mapped - np.array([c for _, _, c in found]), axis=1)
+    worst = int(np.argmax(off))
+    name = found[worst][0] if off[worst] > mm_to_px(MAX_MARK_OFF_MM, dpi) else ""
+    return float(np.sqrt(np.mean(off ** 2))), name
+
+
+def _fields_off_scan(gray: np.ndarray, spec: FormSpec, homography: np.ndarray, dpi: int
+                     ) -> list[str]:
+    """Keys of the fields that lie, even in part, outside the scanned image: their ink is
+    lost, and read as blank they would look sure."""
+    inverse = np.linalg.inv(homography)
+    height, width = gray.shape
+    off = []
+    for field in spec.fields:
+        x, y, w, h = (mm_to_px(v, dpi) for v in field.box)
+        corners = np.array([[[x, y], [x + w, y], [x + w, y + h], [x, y + h]]])
+        scan = cv2.perspectiveTransform(corners, inverse)[0]
+        if scan.min() < 0 or np.any(scan[:, 0] > width - 1) or np.any(scan[:, 1] > height - 1):
+            off.append(field.key)
+    return off
+
+
+def _by_content(gray: np.ndarray, forms: Mapping[str, FormSpec], printing: FormSpec | None,
+                dpi: int) -> Registration:
+    """The page fitted by its print onto the QR's printing, or onto whichever form it shows
+    when no QR was read."""
+    candidates = list(forms.values()) if printing is None else [forms[printing.form_id]]
+    fit = fit_by_content(gray, candidates, dpi)
+    marks = _marks_check(gray, fit, dpi)
+    if marks is not None and marks[1]:
+        raise RegistrationError(f"the page does not fit form {fit.spec.form_id}: its {marks[1]} "
+                                "corner mark lies away from where its print puts it; it may be "
+                                "folded or crumpled")
+    off = _fields_off_scan(gray, fit.spec, fit.homography, dpi)
+    if off:
+        raise RegistrationError(f"the scan misses part of form {fit.spec.form_id} ({len(off)} "
+                                f"fields, {', '.join(off[:3])}{' …' if len(off) > 3 else ''}): "
+                                "scan the whole sheet again")
+    error_px = fit.residual_px if marks is None else marks[0]
+    return _warp(gray, printing or fit.spec, fit.homography, error_px, "content", dpi)
+
+
+def _read_qr(gray: np.ndarray, forms: Mapping[str, FormSpec], scales: tuple[float, ...]
+             ) -> tuple[FormSpec, np.ndarray] | None:
+    """The printing the page's QR names and the symbol's corners; None when no form QR is
+    read (a QR of something else counts as none)."""
+    found = _find_qr(gray, scales)
+    printing = None if found is None else _identify(found[0], forms)
+    return None if found is None or printing is None else (printing, found[1])
+
+
+def register(image: np.ndarray, forms: Mapping[str, FormSpec], dpi: int) -> Registration:
+    """Identify the form and warp the page onto it; RegistrationError says why not.
+
+    Cheapest first: a QR read at a glance, then its marks; a page whose QR is not read at a
+    glance goes to its print, and only when the print does not tell is the QR read harder
+    (see QUICK_QR_LONG_SIDE_PX)."""
+    gray = _smooth_if_bilevel(to_gray(image))
+    quick = min(1.0, QUICK_QR_LONG_SIDE_PX / max(gray.shape))
+    read = _read_qr(gray, forms, (quick,))
+    if read is None:
+        try:
+            return _by_content(gray, forms, None, dpi)
+        except RegistrationError as error:
+            thorough = tuple(scale for scale in THOROUGH_QR_SCALES if scale != quick)
+            read = _read_qr(gray, forms, thorough)
+            if read is None:
+                raise RegistrationError(f"no form QR code found, and {error}") from error
+    printing, qr_corners = read
+    by_marks = _fit_by_marks(gray, printing, qr_corners, dpi)
+    if not isinstance(by_marks, str):
+        share = agreement(gray, forms[printing.form_id], by_marks[0], dpi)
+        if share >= MIN_AGREEMENT:
+            return _warp(gray, printing, *by_marks, "marks", dpi)
+        by_marks = f"the corner marks fit but only {share:.0%} of the print does"
+    try:
+        return _by_content(gray, forms, printing, dpi)
+    except RegistrationError as error:
+        raise RegistrationError(f"{by_marks}, and {error}") from error
+
+
+def _warp(gray: np.ndarray, spec: FormSpec, homography: np.ndarray, fit_error: float,
+          method: Method, dpi: int) -> Registration:
     size = (round(mm_to_px(spec.page_mm[0], dpi)), round(mm_to_px(spec.page_mm[1], dpi)))
     registered = cv2.warpPerspective(gray, homography, size, flags=cv2.INTER_LINEAR,
                                      borderMode=cv2.BORDER_CONSTANT, borderValue=255)
-    return Registration(spec, registered, fit_error)
+    return Registration(spec, registered, fit_error, homography, method)

@@ -1,4 +1,5 @@
-"""The blank form: drawn from the field map, A4, with its QR and marks."""
+"""The blank form: drawn from the field map, A4, with its QR and marks; earlier printings
+(the QR nearer the edge) still read."""
 
 from __future__ import annotations
 
@@ -7,10 +8,18 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+import segno
 from pdf2image import convert_from_path
 
 from ocr import load_forms, read_page
+from ocr.geometry import mm_to_px
+from ocr.registration import register
 from samples.blank_form import build_blank_form
+
+QUIET_ZONE_MODULES = 4
+MIN_EDGE_MM = 10.0
+"""A sheet fed or laid up to this far off the scan area keeps the QR and its quiet zone
+(the first printing's QR began 6 mm from the top edge, its quiet zone 3 mm)."""
 
 
 def _qr_text(image: np.ndarray) -> str:
@@ -18,8 +27,8 @@ def _qr_text(image: np.ndarray) -> str:
     return text
 
 
-@pytest.mark.parametrize(("form_id", "payload"), [("covid19", "YOSHIN:covid19:2"),
-                                                  ("influenza", "YOSHIN:influenza:1")])
+@pytest.mark.parametrize(("form_id", "payload"), [("covid19", "YOSHIN:covid19:3"),
+                                                  ("influenza", "YOSHIN:influenza:2")])
 def test_the_blank_form_is_an_a4_page_with_its_qr(forms_dir: Path, tmp_path: Path, form_id: str,
                                                   payload: str) -> None:
     spec = load_forms(forms_dir)[form_id]
@@ -41,3 +50,41 @@ def test_the_committed_pdf_reads_as_an_empty_form(forms_dir: Path, form_id: str)
     assert reading.fit_error_px < 2
     assert {field.value for field in reading.fields.values()} <= {"", "false"}
     assert min(field.confidence for field in reading.fields.values()) > 0.9
+
+
+@pytest.mark.parametrize("form_id", ["covid19", "influenza"])
+def test_the_qr_lies_away_from_the_edge_with_a_clear_quiet_zone(forms_dir: Path,
+                                                                form_id: str) -> None:
+    spec = load_forms(forms_dir)[form_id]
+    x, y, w, h = spec.qr
+    width, height = spec.page_mm
+    assert min(x, y, width - x - w, height - y - h) >= MIN_EDGE_MM
+    page = np.asarray(convert_from_path(str(forms_dir / f"{form_id}.pdf"), dpi=300,
+                                        grayscale=True)[0])
+    zone = w / len(segno.make(spec.qr_payload, error="m", micro=False).matrix) * QUIET_ZONE_MODULES
+    around = [round(mm_to_px(v, 300)) for v in (x - zone, y - zone, x + w + zone, y + h + zone)]
+    inside = [round(mm_to_px(v, 300)) for v in (x, y, x + w, y + h)]
+    ring = page[around[1]:around[3], around[0]:around[2]].copy()
+    ring[inside[1] - around[1] - 2:inside[3] - around[1] + 2,
+         inside[0] - around[0] - 2:inside[2] - around[0] + 2] = 255
+    assert ring.min() > 200
+
+
+@pytest.mark.parametrize("form_id", ["covid19", "influenza"])
+def test_pages_of_the_earlier_printing_register_as_that_printing(
+        forms_dir: Path, tmp_path: Path, form_id: str) -> None:
+    forms = load_forms(forms_dir)
+    spec = forms[form_id]
+    assert spec.printing(spec.version) is spec
+    assert spec.printing(spec.version + 1) is None
+    earlier = spec.printing(spec.earlier[0].version)
+    assert earlier is not None and earlier.qr != spec.qr and earlier.fields == spec.fields
+    pdf = tmp_path / "earlier.pdf"
+    build_blank_form(earlier, pdf)
+    page = np.array(convert_from_path(str(pdf), dpi=300, grayscale=True)[0])
+    registration = register(page, forms, 300)
+    assert (registration.spec.form_id, registration.spec.version) == (form_id, earlier.version)
+    assert (registration.method, registration.spec.qr) == ("marks", earlier.qr)
+    page[:round(mm_to_px(40, 300)), :round(mm_to_px(40, 300))] = 255  # a torn corner
+    registration = register(page, forms, 300)
+    assert (registration.method, registration.spec.version) == ("content", earlier.version)
