@@ -1,24 +1,37 @@
-"""Turns Tesseract's character confidences into field confidences that flag wrong readings.
+"""Field confidences that flag wrong readings: a value is sure only on independent evidence.
 
-A field is only as sure as its least sure character, so the lowest symbol confidence ranks
-a reading. Measured on generated office and poor pages, that alone still lets a few confident
-misreadings through (7 read as 9, a handwritten 0 as 9), so a reading good enough to pass is
-read a second time from another rendering and passes only if both agree. A text field, slow
-to read, spends the second read only there: if it cannot pass anyway it goes to a person
-without it.
+Tesseract's renderings of one crop share its blind spots (a handwritten 9 read as 4 in every
+one of them, at 0.94-0.99), so one engine agreeing with itself proves nothing. A field is
+sure only when Tesseract and the second engine, PP-OCR (ocr.ppocr), give the same value
+once both are folded (ocr.variants) and each is sure enough of its least sure character.
+Where they disagree, a person sees the field whatever either engine's confidence. The value
+shown is PP-OCR's: on hands the readers were not tuned on it is right far more often (names
+92 % against 60 %, digit strips 100 % against 89 %).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from ocr.tesseract import Word
 
 ACCEPT = 0.90
 """The pipeline's default review threshold: a confirmed reading scores at least this."""
 UNCONFIRMED_CAP = 0.85
-"""Ceiling for a reading that was not confirmed, so that it never passes the threshold."""
-DISAGREED_CAP = 0.3
+"""Ceiling for a value that is not confirmed: the engines disagree, or one is unsure. Such a
+value is PP-OCR's, and its own lowest character probability is a fair measure of it:
+measured on 300 generated pages in hands the readers were not tuned on, PP-OCR's unconfirmed
+names and addresses were right in 95 % of fields at 0.85 and above, 78 % at 0.6-0.85 and
+45 % at 0.3-0.6."""
+
+
+@dataclass(frozen=True)
+class Floors:
+    """Lowest character confidence (0..1) of each engine with which an agreed value passes."""
+
+    tesseract: float
+    ppocr: float
 
 
 def lowest_symbol(words: Iterable[Word], ignore: str = "") -> float:
@@ -29,12 +42,21 @@ def lowest_symbol(words: Iterable[Word], ignore: str = "") -> float:
     return min(confidences, default=0.0) / 100
 
 
-def field_confidence(lowest: float, floor: float, agreed: bool | None) -> float:
-    """Field confidence from the lowest character confidence and the confirming read, which
-    is made only when `lowest` reaches `floor` (`agreed` None when there was none).
-    Confirmed readings map [floor, 1] onto [ACCEPT, 1]; all others stay below ACCEPT."""
-    if agreed is None or lowest < floor:
-        return UNCONFIRMED_CAP * lowest
-    if not agreed:
-        return DISAGREED_CAP * lowest
-    return ACCEPT + (1 - ACCEPT) * (lowest - floor) / (1 - floor)
+def unconfirmed(ppocr: float) -> float:
+    """Confidence of PP-OCR's value when it is not confirmed, from its least sure character:
+    always below ACCEPT. A reader that finds PP-OCR below its floor calls this directly and
+    saves Tesseract's reading, which could not make the value pass."""
+    return UNCONFIRMED_CAP * ppocr
+
+
+def cross_checked(agreed: bool, tesseract: float, ppocr: float, floors: Floors) -> float:
+    """Confidence of PP-OCR's value from whether Tesseract's reading agrees and both engines'
+    lowest character confidences.
+
+    Agreed values with both engines at or above their floors map onto [ACCEPT, 1] by the
+    engine nearer its floor; all others are unconfirmed, whatever Tesseract's confidence."""
+    if not agreed or tesseract < floors.tesseract or ppocr < floors.ppocr:
+        return unconfirmed(ppocr)
+    margin = min((tesseract - floors.tesseract) / (1 - floors.tesseract),
+                 (ppocr - floors.ppocr) / (1 - floors.ppocr))
+    return ACCEPT + (1 - ACCEPT) * margin

@@ -2,7 +2,8 @@
 
 The sticker is pasted by hand, so the line sits anywhere in its generous box and slightly
 rotated; the sticker's other printed lines may reach into the box. The line is taken as the
-tallest-inked horizontal band that holds the most ink, then read like a digit strip.
+tallest-inked horizontal band that holds the most ink, then read like a digit strip: PP-OCR's
+digits, sure when Tesseract's agree.
 """
 
 from __future__ import annotations
@@ -10,20 +11,25 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from ocr import ppocr
 from ocr.cleanup import crop, for_tesseract, ink_mask, scale_to_height, trim
-from ocr.confidence import field_confidence, lowest_symbol
+from ocr.confidence import Floors, cross_checked, lowest_symbol, unconfirmed
 from ocr.fieldmap import FieldSpec
 from ocr.geometry import box_to_px
 from ocr.tesseract import LINE_MODE, read_line
 
 DIGITS = "0123456789"
 LINE_HEIGHT_PX = 40
-CHECK_HEIGHT_PX = 30
 MIN_INK_PX = 60
-CONFIRM_FLOOR = 0.93
-"""Lowest digit confidence that can pass once a second rendering agrees (see ocr.confidence):
-right lines score 0.96 and more, a fax's 1 read as 4 scored 0.92 and was confirmed."""
+FLOORS = Floors(tesseract=0.5, ppocr=0.9)
+"""As for handwritten digit strips (ocr.digits.FLOORS): on 122 generated ticket lines both
+engines agreed on every one, PP-OCR at 0.999 and more, Tesseract at 0.97 and more."""
 WRONG_COUNT_FACTOR = 0.3
+TALL_MARK = 1.6
+"""Height, in median character heights, above which a mark is not a character of the line."""
+RUN_GAP = 1.0
+"""Widest gap, in band heights, between the digits of the line: OCR-B is evenly spaced at
+about half its height."""
 
 
 def _line_band(ink: np.ndarray) -> np.ndarray:
@@ -41,22 +47,47 @@ def _line_band(ink: np.ndarray) -> np.ndarray:
     return ink[best[0]:best[1]]
 
 
+def _without_tall_marks(ink: np.ndarray) -> np.ndarray:
+    """The ink without marks much taller than the characters (the sticker's edge, a stamp's
+    frame): they join the line's band to everything above and below it."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink)
+    heights = stats[1:count, cv2.CC_STAT_HEIGHT]
+    if not len(heights):
+        return ink
+    tall = np.flatnonzero(heights > TALL_MARK * np.median(heights)) + 1
+    return np.where(np.isin(labels, tall), 0, ink).astype(np.uint8)
+
+
+def _main_run(line: np.ndarray) -> np.ndarray:
+    """The widest stretch of the band whose inked columns are never further apart than
+    RUN_GAP band heights: the digits, without the sticker's edge or a speck beside them
+    (which both engines read as a 1 or lowers Tesseract's confidence to nothing)."""
+    columns = np.flatnonzero(np.count_nonzero(line, axis=0))
+    breaks = np.flatnonzero(np.diff(columns) > RUN_GAP * line.shape[0])
+    runs = np.split(columns, breaks + 1)
+    widest = max(runs, key=lambda run: run[-1] - run[0])
+    return trim(line[:, widest[0]:widest[-1] + 1])
+
+
 def _read(line: np.ndarray, height_px: int) -> tuple[str, float]:
-    """The digits of the line and the confidence of the least sure one."""
+    """Tesseract's digits of the line and the confidence of the least sure one."""
     words = read_line(for_tesseract(scale_to_height(line, height_px)), "eng", DIGITS,
                       psm=LINE_MODE)
     return "".join(ch for word in words for ch in word.text if ch in DIGITS), lowest_symbol(words)
 
 
 def read_ocr_line(gray: np.ndarray, field: FieldSpec, dpi: int) -> tuple[str, float]:
-    """The digits of the line; a count other than `chars` scores low, for a person to see."""
+    """PP-OCR's digits of the line, sure when Tesseract reads the same; a count other than
+    `chars` scores low, for a person to see."""
     ink = ink_mask(crop(gray, box_to_px(field.box, dpi)))
     ink = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
     if np.count_nonzero(ink) < MIN_INK_PX:
         return "", 0.95
-    line = trim(_line_band(ink))
+    line = _main_run(trim(_line_band(_without_tall_marks(ink))))
+    reading = ppocr.read_line(for_tesseract(line), DIGITS)
+    if len(reading.text) != field.chars:
+        return reading.text, unconfirmed(reading.lowest) * WRONG_COUNT_FACTOR
+    if reading.lowest < FLOORS.ppocr:
+        return reading.text, unconfirmed(reading.lowest)
     digits, lowest = _read(line, LINE_HEIGHT_PX)
-    if len(digits) != field.chars:
-        return digits, field_confidence(lowest, CONFIRM_FLOOR, None) * WRONG_COUNT_FACTOR
-    agreed = _read(line, CHECK_HEIGHT_PX)[0] == digits if lowest >= CONFIRM_FLOOR else None
-    return digits, field_confidence(lowest, CONFIRM_FLOOR, agreed)
+    return reading.text, cross_checked(digits == reading.text, lowest, reading.lowest, FLOORS)

@@ -1,23 +1,34 @@
-"""The confidence rules alone: only a confirmed, sure reading may reach the review threshold."""
+"""The confidence rules alone: only a value both engines agree on, each sure enough, may reach
+the review threshold."""
 
 from __future__ import annotations
 
 import pytest
 
-from ocr.confidence import ACCEPT, field_confidence
+from ocr.confidence import ACCEPT, Floors, cross_checked
 from ocr.digits import _as_iso_date
 
-
-@pytest.mark.parametrize("lowest", [0.0, 0.5, 0.9, 0.99, 1.0])
-def test_unconfirmed_or_disagreeing_readings_never_pass(lowest: float) -> None:
-    assert field_confidence(lowest, 0.85, agreed=None) < ACCEPT
-    assert field_confidence(lowest, 0.85, agreed=False) < ACCEPT
+FLOORS = Floors(tesseract=0.8, ppocr=0.6)
 
 
-def test_a_confirmed_reading_passes_only_from_the_floor_up() -> None:
-    assert field_confidence(0.84, 0.85, agreed=True) < ACCEPT
-    assert field_confidence(0.85, 0.85, agreed=True) == pytest.approx(ACCEPT)
-    assert field_confidence(1.0, 0.85, agreed=True) == pytest.approx(1.0)
+@pytest.mark.parametrize("tesseract", [0.0, 0.5, 0.9, 0.99, 1.0])
+@pytest.mark.parametrize("ppocr", [0.0, 0.5, 0.9, 0.99, 1.0])
+def test_a_disagreement_never_passes_however_sure_the_engines(tesseract: float,
+                                                              ppocr: float) -> None:
+    assert cross_checked(False, tesseract, ppocr, FLOORS) < ACCEPT
+
+
+def test_an_agreement_passes_only_with_both_engines_from_their_floors_up() -> None:
+    assert cross_checked(True, 0.79, 1.0, FLOORS) < ACCEPT
+    assert cross_checked(True, 1.0, 0.59, FLOORS) < ACCEPT
+    assert cross_checked(True, 0.8, 0.6, FLOORS) == pytest.approx(ACCEPT)
+    assert cross_checked(True, 1.0, 1.0, FLOORS) == pytest.approx(1.0)
+
+
+def test_the_engine_nearer_its_floor_sets_an_agreed_confidence() -> None:
+    assert cross_checked(True, 0.9, 1.0, FLOORS) == pytest.approx(cross_checked(True, 0.9, 0.8,
+                                                                                FLOORS))
+    assert cross_checked(True, 0.9, 0.7, FLOORS) < cross_checked(True, 0.9, 0.8, FLOORS)
 
 
 def test_only_real_dates_up_to_today_are_dates() -> None:
