@@ -1,55 +1,118 @@
-"""Reads marks from the share of ink inside a box: tick boxes (choice, check) and presence
-fields such as a signature, where only whether anything is written matters."""
+"""Reads mark fields from what is written on their options (ocr.optionmarks): choices and
+tick boxes (check), and presence fields such as a signature, where only whether anything is
+written matters.
+
+The confidence says what a person would say: sure of an answer only when exactly one option
+holds a live mark and nothing else in the field's area needs explaining, sure of a blank
+only when the whole area is clean. Two live marks, a withdrawn mark with nothing beside it,
+or ink that is no mark (a stray stroke, a stamp) leave the reading below the review
+threshold.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-from ocr.cleanup import crop, ink_mask
-from ocr.fieldmap import Box, FieldSpec
-from ocr.geometry import box_to_px, mm_to_px
+from ocr.fieldmap import FieldSpec, FormSpec
+from ocr.optionmarks import FieldEvidence, OptionEvidence, field_evidence
 
-INSET_MM = 0.7
-"""Skip the printed frame (0.5 mm) plus a little registration slack."""
-TICKED = 0.08
-"""Ink share that separates a tick (typically 0.2-0.6) from an empty box (about 0)."""
-AMBIGUOUS_CHOICE = 0.2
+MARK_BOX_SHARE = 0.06
+"""Share of a box's interior covered by writing from which it is marked: a tick in pen covers
+0.2-0.6, one in thin pencil 0.12-0.2, a dot where the pen rested under 0.03."""
+MARK_LABEL_SHARE = 0.05
+"""Writing over the label, in box interiors, from which it is marked (a tick over the label:
+0.15-0.3 once the label's print is taken away)."""
+MARK_AROUND = 0.5
+"""Share of directions around label or box from which writing encircles it: a closed circle
+1.0, a circle left open by a quarter 0.75, a tick beside it under 0.3."""
+AROUND_SPAN = 0.25
+"""Encircling this much beyond MARK_AROUND is a sure circle (one left open by a quarter)."""
+SURE = 0.99
+"""Confidence of a reading with nothing to doubt."""
+STRUCK_SURE = 0.93
+"""Confidence of the live mark beside a withdrawn one: above the review threshold (0.9), as a
+person reads it without hesitation, but below SURE because telling a strike from a heavy
+mark is the reading's weakest step."""
+DOUBT = 0.5
+"""Confidence of a reading a person must look at (unexplained ink, a withdrawal only)."""
+TWO_MARKS = 0.2
+UNEXPLAINED_MM2 = 0.6
+"""Unexplained writing below this (a dot, a speck beside a mark) lowers the confidence only
+in proportion; above it the field goes to a person."""
 WRITTEN = 0.01
-"""Ink share above which a presence box holds writing: a signature covers 3-15 % of its box,
-scanner noise and a stray speck well under 0.5 %."""
+"""Share of a presence box covered by writing from which it holds a signature: a signature
+covers 3-15 % of its box, a stray dot well under 0.5 %."""
 
 
-def ink_ratio(gray: np.ndarray, box_mm: Box, dpi: int) -> float:
-    """Share of ink pixels inside the box, its border excluded."""
-    inner = crop(gray, box_to_px(box_mm, dpi), -round(mm_to_px(INSET_MM, dpi)))
-    return float(np.count_nonzero(ink_mask(inner))) / max(inner.size, 1)
+def _strength(value: float, threshold: float) -> float:
+    """How clearly `value` passes `threshold`: 0.5 at it, 1.0 at twice it."""
+    return 0.5 + 0.5 * min(1.0, max(0.0, (value - threshold) / threshold))
 
 
-def _certainty(ratio: float, threshold: float = TICKED) -> float:
-    """0.5 at the threshold, 1.0 when the ratio is clearly on one side of it."""
-    return 0.5 + 0.5 * min(1.0, abs(ratio - threshold) / threshold)
+def _mark_certainty(option: OptionEvidence) -> float:
+    """How clearly the option's writing is a mark (0.5 at the edge of being one)."""
+    if not option.written_px:
+        return 0.0
+    found = [0.0]
+    if option.box_share >= MARK_BOX_SHARE:
+        found.append(_strength(option.box_share, MARK_BOX_SHARE))
+    if option.label_share >= MARK_LABEL_SHARE:
+        found.append(_strength(option.label_share, MARK_LABEL_SHARE))
+    if option.around >= MARK_AROUND:
+        found.append(0.5 + 0.5 * min(1.0, (option.around - MARK_AROUND) / AROUND_SPAN))
+    return max(found)
 
 
-def read_check(gray: np.ndarray, field: FieldSpec, dpi: int) -> tuple[str, float]:
-    """"true" when the box is ticked, else "false"."""
-    ratio = ink_ratio(gray, field.box, dpi)
-    return ("true" if ratio > TICKED else "false"), _certainty(ratio)
+def _is_live(option: OptionEvidence) -> bool:
+    return not option.struck and _mark_certainty(option) > 0.0
 
 
-def read_presence(gray: np.ndarray, field: FieldSpec, dpi: int) -> tuple[str, float]:
-    """"true" when anything is written in the box (a signature), else "false"."""
-    ratio = ink_ratio(gray, field.box, dpi)
-    return ("true" if ratio > WRITTEN else "false"), _certainty(ratio, WRITTEN)
+def _clean(evidence: FieldEvidence, own_px: int = 0) -> float:
+    """1.0 for an area without unexplained writing, falling to DOUBT as the writing of
+    stamps and blots plus `own_px` (writing on options that is no mark) reaches
+    UNEXPLAINED_MM2."""
+    mm2 = (evidence.unexplained_px + own_px) / evidence.px_per_mm2
+    return 1.0 - (1.0 - DOUBT) * min(1.0, mm2 / UNEXPLAINED_MM2)
 
 
-def read_choice(gray: np.ndarray, field: FieldSpec, dpi: int) -> tuple[str, float]:
-    """The ticked option's value, "" when none is ticked; two ticks give a low confidence."""
-    ratios = [ink_ratio(gray, option.box, dpi) for option in field.options]
-    confidence = min(_certainty(ratio) for ratio in ratios)
-    ticked = [index for index, ratio in enumerate(ratios) if ratio > TICKED]
-    if not ticked:
-        return "", confidence
-    best = max(ticked, key=lambda index: ratios[index])
-    if len(ticked) > 1:
-        return field.options[best].value, min(confidence, AMBIGUOUS_CHOICE)
-    return field.options[best].value, confidence
+def _marked(evidence: FieldEvidence) -> tuple[int | None, float]:
+    """Index of the marked option (None for none) and the confidence of that reading."""
+    live = [i for i, option in enumerate(evidence.options) if _is_live(option)]
+    struck = [i for i, option in enumerate(evidence.options) if option.struck]
+    stray = sum(option.written_px for option in evidence.options
+                if not option.struck and not _mark_certainty(option))
+    clean = _clean(evidence, stray)
+    if len(live) > 1:
+        best = max(live, key=lambda i: _mark_certainty(evidence.options[i]))
+        return best, TWO_MARKS
+    if not live:
+        return None, min(clean * SURE, DOUBT if struck else SURE)
+    certainty = _mark_certainty(evidence.options[live[0]])
+    ceiling = STRUCK_SURE if struck else SURE
+    return live[0], min(ceiling, clean * (certainty if certainty < 1.0 else SURE))
+
+
+def read_choice(gray: np.ndarray, field: FieldSpec, dpi: int, spec: FormSpec
+                ) -> tuple[str, float]:
+    """The marked option's value, "" when none is marked."""
+    index, confidence = _marked(field_evidence(gray, field, dpi, spec))
+    return ("" if index is None else field.options[index].value), confidence
+
+
+def read_check(gray: np.ndarray, field: FieldSpec, dpi: int, spec: FormSpec
+               ) -> tuple[str, float]:
+    """"true" when the box (or its label) is marked, else "false"."""
+    index, confidence = _marked(field_evidence(gray, field, dpi, spec))
+    return ("false" if index is None else "true"), confidence
+
+
+def read_presence(gray: np.ndarray, field: FieldSpec, dpi: int, spec: FormSpec
+                  ) -> tuple[str, float]:
+    """"true" when anything is written in the box (a signature), else "false"; sure of
+    "false" only when the box holds no writing at all."""
+    evidence = field_evidence(gray, field, dpi, spec)
+    option = evidence.options[0]
+    share = option.box_share
+    if share >= WRITTEN:
+        return "true", min(SURE, _strength(share, WRITTEN))
+    return "false", min(SURE, _clean(evidence, option.written_px))

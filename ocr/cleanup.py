@@ -5,16 +5,18 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-INK_LEVEL = 140
-"""Gray level below which a pixel is ink; scans are white paper with black print."""
+from ocr.ink import ink_mask as relative_ink
+
 PAD_PX = 16
 STRIKE_BAND = (0.2, 0.8)
 """Share of a line crop's height within which a long horizontal line strikes out writing."""
 
 
 def ink_mask(gray: np.ndarray) -> np.ndarray:
-    """255 where there is ink; a fixed level, as Otsu splits noise on an empty crop."""
-    return np.where(gray < INK_LEVEL, 255, 0).astype(np.uint8)
+    """255 where there is ink, found relative to the paper around it (ocr.ink), so that
+    pencil and light ballpoint count and a shadowed page's paper does not; black writing
+    is cut as at the former fixed level."""
+    return relative_ink(gray)
 
 
 def remove_lines(ink: np.ndarray, min_h_px: int, min_v_px: int) -> np.ndarray:

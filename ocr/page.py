@@ -27,11 +27,15 @@ READERS: dict[str, Reader] = {
     "digits": read_digits,
     "date": read_digits,
     "text": read_text,
+    "ocr_line": read_ocr_line,
+}
+MarkReader = Callable[[np.ndarray, FieldSpec, int, FormSpec], tuple[str, float]]
+MARK_READERS: dict[str, MarkReader] = {
     "choice": read_choice,
     "check": read_check,
-    "ocr_line": read_ocr_line,
     "presence": read_presence,
 }
+"""Marks are told from the print by the blank form, so these readers are given the form."""
 
 
 @cache
@@ -42,10 +46,14 @@ def _pool(pid: int) -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=READ_WORKERS, thread_name_prefix=f"ocr-read-{pid}")
 
 
-def read_field(registered: np.ndarray, field: FieldSpec, dpi: int) -> list[FieldReading]:
+def read_field(registered: np.ndarray, field: FieldSpec, dpi: int, spec: FormSpec
+               ) -> list[FieldReading]:
     """One field of a registered page, followed by the parts of its split (same box and
     confidence: a part is only as sure as the line it was cut from)."""
-    value, confidence = READERS[field.type](registered, field, dpi)
+    if field.type in MARK_READERS:
+        value, confidence = MARK_READERS[field.type](registered, field, dpi, spec)
+    else:
+        value, confidence = READERS[field.type](registered, field, dpi)
     confidence = round(max(0.0, min(1.0, confidence)), 3)
     box = box_to_px(field.box, dpi)
     parts = field.split_value(value).items()
@@ -59,8 +67,8 @@ def read_page(image: np.ndarray, forms: Mapping[str, FormSpec], dpi: int = 300) 
     registration = register(image, forms, dpi)
     registered = perf_counter()
     spec = registration.spec
-    readings = _pool(os.getpid()).map(lambda field: read_field(registration.image, field, dpi),
-                                      spec.fields)
+    readings = _pool(os.getpid()).map(
+        lambda field: read_field(registration.image, field, dpi, spec), spec.fields)
     fields = {reading.key: reading for group in readings for reading in group}
     timings = {"registration": registered - started, "recognition": perf_counter() - registered}
     return PageReading(spec.form_id, spec.version, fields, registration.image, dpi,

@@ -1,0 +1,347 @@
+"""Marks read as a person reads them, drawn on the real blank form at 200 and 300 dpi.
+
+Every mark is drawn where a person would put it (computed from the field map, not from the
+reader's own geometry) and read by the field readers that ocr.page uses. A value read with
+a confidence at or above the review threshold must be right; a page a person would hesitate
+over (two marks, a stamp, a stray stroke) must stay below it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import cv2
+import numpy as np
+import pytest
+
+from ocr import FormSpec
+from ocr.checkbox import read_check, read_choice, read_presence
+from ocr.fieldmap import Box
+from ocr.geometry import mm_to_px
+from ocr.optionmarks import option_cores
+from ocr.template import blank_page
+from samples.blank_form import OPTION_PT
+
+REVIEW = 0.90
+"""The pipeline's default YOSHIN_REVIEW_CONFIDENCE."""
+PEN = 0
+PENCIL = 170
+PT_MM = 25.4 / 72
+
+Rect = tuple[float, float, float, float]
+"""x, y, w, h in mm."""
+
+
+def label_rect(box: Box, label: str) -> Rect:
+    """Where blank_form prints an option's label: 1 mm right of the box, at OPTION_PT."""
+    em = OPTION_PT * PT_MM
+    width = sum(1.0 if ord(char) > 0x7F else 0.55 for char in label) * em
+    return box[0] + box[2] + 1.0, box[1] + box[3] / 2 - em * 0.45, width, em * 0.9
+
+
+def union(*rects: Rect) -> Rect:
+    left, top = min(r[0] for r in rects), min(r[1] for r in rects)
+    right = max(r[0] + r[2] for r in rects)
+    bottom = max(r[1] + r[3] for r in rects)
+    return left, top, right - left, bottom - top
+
+
+class Pen:
+    """Draws on a page raster in mm, anti-aliased, with one ink and stroke width."""
+
+    def __init__(self, page: np.ndarray, dpi: int, ink: int = PEN, width_mm: float = 0.5):
+        self.page, self.dpi, self.ink = page, dpi, ink
+        self.width = max(1, round(mm_to_px(width_mm, dpi)))
+
+    def point(self, x: float, y: float) -> tuple[int, int]:
+        return round(mm_to_px(x, self.dpi)), round(mm_to_px(y, self.dpi))
+
+    def polyline(self, points: list[tuple[float, float]]) -> None:
+        for start, end in zip(points, points[1:], strict=False):
+            cv2.line(self.page, self.point(*start), self.point(*end), self.ink, self.width,
+                     cv2.LINE_AA)
+
+    def tick(self, box: Box, overrun: float = 1.0) -> None:
+        x, y, w, h = box
+        bottom = (x + 0.42 * w, y + 0.85 * h)
+        top = (x + 0.9 * w, y + 0.1 * h)
+        end = (bottom[0] + (top[0] - bottom[0]) * overrun, bottom[1] + (top[1] - bottom[1])
+               * overrun)
+        self.polyline([(x + 0.15 * w, y + 0.55 * h), bottom, end])
+
+    def cross(self, box: Box) -> None:
+        x, y, w, h = box
+        self.polyline([(x + 1, y + 1), (x + w - 1, y + h - 1)])
+        self.polyline([(x + w - 1, y + 1), (x + 1, y + h - 1)])
+
+    def fill(self, box: Box) -> None:
+        x, y, w, h = box
+        cv2.rectangle(self.page, self.point(x + 0.9, y + 0.9), self.point(x + w - 0.9, y + h - 0.9),
+                      self.ink, -1)
+
+    def circle(self, rect: Rect, pad_mm: float = 1.2, gap_deg: int = 0) -> None:
+        x, y, w, h = rect
+        centre = self.point(x + w / 2, y + h / 2)
+        axes = (round(mm_to_px(w / 2 + pad_mm, self.dpi)), round(mm_to_px(h / 2 + pad_mm,
+                                                                            self.dpi)))
+        cv2.ellipse(self.page, centre, axes, -4, 20, 380 - gap_deg, self.ink, self.width,
+                    cv2.LINE_AA)
+
+    def double_line(self, rect: Rect) -> None:
+        x, y, w, h = rect
+        for offset in (0.3, 0.7):
+            self.polyline([(x - 1.0, y + offset * h + 0.2), (x + w + 1.0, y + offset * h - 0.2)])
+
+    def scribble(self, rect: Rect) -> None:
+        """Back and forth over `rect` and a little beyond, as one covers a mark to undo it."""
+        x, y, w, h = rect[0] - 0.8, rect[1] - 0.8, rect[2] + 1.6, rect[3] + 1.6
+        steps = max(8, round(w / 0.7))
+        self.polyline([(x + i * w / steps, y if i % 2 else y + h) for i in range(steps + 1)])
+
+    def hatch(self, rect: Rect) -> None:
+        x, y, w, h = rect[0] - 0.8, rect[1] - 0.8, rect[2] + 1.6, rect[3] + 1.6
+        for i in range(round(w / 0.8) + 1):
+            start = x - h * 0.3 + i * 0.8
+            self.polyline([(start, y + h), (start + h * 0.6, y)])
+
+
+def stamp(page: np.ndarray, dpi: int, centre: tuple[float, float], diameter_mm: float,
+          gray: int = 150) -> None:
+    """A reception stamp: a mid-gray disc (red ink darkens what it covers) with a rim."""
+    mask = np.zeros(page.shape, np.uint8)
+    point = (round(mm_to_px(centre[0], dpi)), round(mm_to_px(centre[1], dpi)))
+    radius = round(mm_to_px(diameter_mm / 2, dpi))
+    cv2.circle(mask, point, radius, 255, -1, cv2.LINE_AA)
+    shaded = page.astype(np.float32) * (gray / 255.0)
+    alpha = mask.astype(np.float32) / 255.0
+    page[:] = (page * (1 - alpha) + shaded * alpha).astype(np.uint8)
+    cv2.circle(page, point, radius, gray - 60, round(mm_to_px(0.8, dpi)), cv2.LINE_AA)
+
+
+def jpeg(page: np.ndarray, quality: int = 40) -> np.ndarray:
+    _, data = cv2.imencode(".jpg", page, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    return cv2.imdecode(data, cv2.IMREAD_GRAYSCALE)
+
+
+def noisy(page: np.ndarray, sigma: float = 9.0, paper: float = 0.92) -> np.ndarray:
+    """A fax-like poor scan: gray paper, blur and strong noise."""
+    rng = np.random.default_rng(7)
+    image = cv2.GaussianBlur(page.astype(np.float32) * paper, (0, 0), 0.9)
+    image += rng.normal(0.0, sigma, page.shape).astype(np.float32)
+    return np.clip(image, 0, 255).astype(np.uint8)
+
+
+def photo(page: np.ndarray) -> np.ndarray:
+    """A phone photo's uneven light: the page darkens to 60 % towards one corner."""
+    height, width = page.shape
+    ramp = np.linspace(1.0, 0.6, width, dtype=np.float32)[None, :] * np.linspace(
+        1.0, 0.85, height, dtype=np.float32)[:, None]
+    return np.clip(cv2.GaussianBlur(page.astype(np.float32), (0, 0), 0.7) * ramp, 0,
+                   255).astype(np.uint8)
+
+
+VARIANTS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "clean": lambda page: page, "jpeg": jpeg, "noisy": noisy, "photo": photo}
+DPIS = (200, 300)
+
+
+@pytest.fixture
+def covid(forms: dict[str, FormSpec]) -> FormSpec:
+    return forms["covid19"]
+
+
+def page_of(spec: FormSpec, dpi: int) -> np.ndarray:
+    return blank_page(spec, dpi).copy()
+
+
+def option_rects(spec: FormSpec, key: str, index: int) -> tuple[Box, Rect]:
+    option = spec.field(key).options[index]
+    return option.box, label_rect(option.box, option.label)
+
+
+def choice(spec: FormSpec, page: np.ndarray, key: str, dpi: int) -> tuple[str, float]:
+    return read_choice(page, spec.field(key), dpi, spec)
+
+
+@pytest.mark.parametrize("dpi", DPIS)
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_an_empty_form_is_a_sure_blank(covid: FormSpec, dpi: int, variant: str) -> None:
+    page = VARIANTS[variant](page_of(covid, dpi))
+    for field in covid.fields:
+        if field.type == "choice":
+            assert read_choice(page, field, dpi, covid) == ("", pytest.approx(0.99, abs=0.01))
+    assert read_check(page, covid.field("consent"), dpi, covid)[0] == "false"
+    assert read_check(page, covid.field("consent"), dpi, covid)[1] >= REVIEW
+    assert read_presence(page, covid.field("signature"), dpi, covid)[0] == "false"
+    assert read_presence(page, covid.field("signature"), dpi, covid)[1] >= REVIEW
+
+
+MARKS: dict[str, Callable[[Pen, Box, Rect], None]] = {
+    "tick": lambda pen, box, label: pen.tick(box),
+    "overrunning tick": lambda pen, box, label: pen.tick(box, overrun=1.9),
+    "cross": lambda pen, box, label: pen.cross(box),
+    "fill": lambda pen, box, label: pen.fill(box),
+    "circled label": lambda pen, box, label: pen.circle(label),
+    "open circle around label": lambda pen, box, label: pen.circle(label, gap_deg=70),
+    "circle around box and label": lambda pen, box, label: pen.circle(union(box, label), 1.0),
+    "circle in box": lambda pen, box, label: pen.circle(box, -0.9),
+    "tick over label": lambda pen, box, label: pen.tick((label[0], box[1], box[2], box[3])),
+}
+
+
+@pytest.mark.parametrize("dpi", DPIS)
+@pytest.mark.parametrize("mark", list(MARKS))
+@pytest.mark.parametrize(("key", "index", "value"), [("q3", 1, "no"), ("vaccine", 1, "moderna")])
+def test_a_mark_made_any_usual_way_is_read_surely(covid: FormSpec, dpi: int, mark: str,
+                                                  key: str, index: int, value: str) -> None:
+    page = page_of(covid, dpi)
+    box, label = option_rects(covid, key, index)
+    MARKS[mark](Pen(page, dpi), box, label)
+    for variant in ("clean", "jpeg"):
+        got, confidence = choice(covid, VARIANTS[variant](page), key, dpi)
+        assert (got, variant) == (value, variant)
+        assert confidence >= REVIEW, variant
+
+
+@pytest.mark.parametrize("dpi", DPIS)
+@pytest.mark.parametrize("variant", list(VARIANTS))
+@pytest.mark.parametrize("gray", [120, 150, PENCIL, 185])
+def test_a_pencil_mark_counts(covid: FormSpec, dpi: int, variant: str, gray: int) -> None:
+    page = page_of(covid, dpi)
+    box, label = option_rects(covid, "q5", 0)
+    Pen(page, dpi, gray, 0.3).tick(box)
+    box, label = option_rects(covid, "q6", 1)
+    Pen(page, dpi, gray, 0.3).circle(label)
+    page = VARIANTS[variant](page)
+    got_q5 = choice(covid, page, "q5", dpi)
+    got_q6 = choice(covid, page, "q6", dpi)
+    assert got_q5[0] == "yes" or got_q5[1] < REVIEW
+    assert got_q6[0] == "no" or got_q6[1] < REVIEW
+    if gray <= PENCIL:
+        assert got_q5[0] == "yes" and got_q5[1] >= REVIEW
+        assert got_q6[0] == "no" and got_q6[1] >= REVIEW
+
+
+def test_a_circle_is_the_answer_of_its_own_question_only(covid: FormSpec) -> None:
+    page = page_of(covid, 300)
+    box, label = option_rects(covid, "q7", 0)
+    Pen(page, 300).circle(union(box, label), 1.6)
+    assert choice(covid, page, "q7", 300)[0] == "yes"
+    for neighbour in ("q6", "q8"):
+        assert choice(covid, page, neighbour, 300) == ("", pytest.approx(0.99, abs=0.01))
+
+
+STRIKES: dict[str, Callable[[Pen, Rect], None]] = {
+    "double line": Pen.double_line, "scribble": Pen.scribble, "hatching": Pen.hatch}
+
+
+@pytest.mark.parametrize("dpi", DPIS)
+@pytest.mark.parametrize("strike", list(STRIKES))
+@pytest.mark.parametrize("first", ["tick", "circled label"])
+def test_a_struck_out_mark_is_withdrawn_and_the_other_is_the_answer(
+        covid: FormSpec, dpi: int, strike: str, first: str) -> None:
+    page = page_of(covid, dpi)
+    box, label = option_rects(covid, "q8", 0)
+    pen = Pen(page, dpi)
+    MARKS[first](pen, box, label)
+    STRIKES[strike](pen, box if first == "tick" else label)
+    box, label = option_rects(covid, "q8", 1)
+    pen.tick(box)
+    for variant in ("clean", "jpeg"):
+        got, confidence = choice(covid, VARIANTS[variant](page), "q8", dpi)
+        assert got == "no" or confidence < REVIEW
+    assert choice(covid, page, "q8", dpi)[0] == "no"
+
+
+@pytest.mark.parametrize("dpi", DPIS)
+def test_a_struck_out_mark_alone_is_no_sure_answer(covid: FormSpec, dpi: int) -> None:
+    page = page_of(covid, dpi)
+    box, label = option_rects(covid, "q9", 1)
+    pen = Pen(page, dpi)
+    pen.tick(box)
+    pen.double_line(box)
+    got, confidence = choice(covid, page, "q9", dpi)
+    assert got != "no" and confidence < REVIEW
+
+
+@pytest.mark.parametrize("dpi", DPIS)
+@pytest.mark.parametrize("variant", ["clean", "jpeg", "noisy"])
+def test_two_live_marks_are_doubtful(covid: FormSpec, dpi: int, variant: str) -> None:
+    page = page_of(covid, dpi)
+    pen = Pen(page, dpi)
+    pen.tick(option_rects(covid, "q10", 0)[0])
+    pen.circle(option_rects(covid, "q10", 1)[1])
+    assert choice(covid, VARIANTS[variant](page), "q10", dpi)[1] < REVIEW
+
+
+@pytest.mark.parametrize("dpi", DPIS)
+@pytest.mark.parametrize("diameter", [9.0, 16.0])
+@pytest.mark.parametrize("on_mark", [False, True])
+def test_a_stamp_over_the_area_is_doubtful(covid: FormSpec, dpi: int, diameter: float,
+                                           on_mark: bool) -> None:
+    page = page_of(covid, dpi)
+    box, label = option_rects(covid, "q11", 1)
+    if on_mark:
+        Pen(page, dpi).tick(box)
+    stamp(page, dpi, (box[0] + box[2], box[1] + box[3] / 2), diameter)
+    assert choice(covid, page, "q11", dpi)[1] < REVIEW
+
+
+@pytest.mark.parametrize("dpi", DPIS)
+def test_a_stray_stroke_is_doubtful(covid: FormSpec, dpi: int) -> None:
+    page = page_of(covid, dpi)
+    box, label = option_rects(covid, "q12", 0)
+    x = label[0] + label[2] + 1.5
+    Pen(page, dpi, 40, 0.4).polyline([(x, box[1] + 0.5), (x + 1.2, box[1] + 3.5)])
+    assert choice(covid, page, "q12", dpi)[1] < REVIEW
+
+
+@pytest.mark.parametrize("dpi", DPIS)
+@pytest.mark.parametrize("variant", ["clean", "jpeg", "photo"])
+@pytest.mark.parametrize("how", ["tick", "circled label", "pencil tick"])
+def test_consent_is_read_from_box_or_label(covid: FormSpec, dpi: int, variant: str,
+                                           how: str) -> None:
+    page = page_of(covid, dpi)
+    field = covid.field("consent")
+    pen = Pen(page, dpi, PENCIL, 0.3) if how == "pencil tick" else Pen(page, dpi)
+    if how == "circled label":
+        pen.circle((field.box[0] + field.box[2] + 1.0, field.box[1] + 1.0, 22.6, 3.0))
+    else:
+        pen.tick(field.box, overrun=1.3)
+    got, confidence = read_check(VARIANTS[variant](page), field, dpi, covid)
+    assert got == "true" and confidence >= REVIEW
+
+
+@pytest.mark.parametrize("dpi", DPIS)
+@pytest.mark.parametrize("gray", [PEN, PENCIL])
+def test_a_signature_in_pencil_is_present(covid: FormSpec, dpi: int, gray: int) -> None:
+    page = page_of(covid, dpi)
+    x, y, w, h = covid.field("signature").box
+    points = [(x + 8 + i * 1.5, y + (3 if i % 2 else 7)) for i in range(16)]
+    Pen(page, dpi, gray, 0.35).polyline(points)
+    got, confidence = read_presence(jpeg(page), covid.field("signature"), dpi, covid)
+    assert got == "true" and confidence >= REVIEW
+
+
+@pytest.mark.parametrize("dpi", DPIS)
+def test_a_dot_in_the_signature_box_is_no_sure_blank(covid: FormSpec, dpi: int) -> None:
+    page = page_of(covid, dpi)
+    x, y, w, h = covid.field("signature").box
+    Pen(page, dpi, 30, 0.6).polyline([(x + 30, y + 5), (x + 31.5, y + 5.6)])
+    got, confidence = read_presence(page, covid.field("signature"), dpi, covid)
+    assert got == "true" or confidence < REVIEW
+
+
+@pytest.mark.parametrize("form_id", ["covid19", "influenza"])
+@pytest.mark.parametrize("dpi", DPIS)
+def test_every_option_label_is_found_in_the_print(forms: dict[str, FormSpec], form_id: str,
+                                                  dpi: int) -> None:
+    spec = forms[form_id]
+    cores = {(core.key, core.index): core for core in option_cores(spec, dpi)}
+    for field in spec.fields:
+        for index, option in enumerate(field.options):
+            found = cores[(field.key, index)].label
+            x, y, w, h = label_rect(option.box, option.label)
+            assert found is not None, (field.key, option.label)
+            assert abs(found[0] - mm_to_px(x, dpi)) < mm_to_px(0.6, dpi), option.label
+            assert abs(found[2] - mm_to_px(w, dpi)) < 0.3 * mm_to_px(w, dpi), option.label
