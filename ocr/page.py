@@ -18,6 +18,7 @@ from ocr.ocrline import read_ocr_line
 from ocr.registration import register
 from ocr.results import FieldReading, PageReading
 from ocr.text import confirms_text, read_text
+from ocr.visibility import HIDDEN_CAP, field_visible
 
 READ_WORKERS = max(1, min(4, os.cpu_count() or 1))
 """Fields are read concurrently: Tesseract releases the GIL while it recognises."""
@@ -49,11 +50,14 @@ def _pool(pid: int) -> ThreadPoolExecutor:
 def read_field(registered: np.ndarray, field: FieldSpec, dpi: int, spec: FormSpec
                ) -> list[FieldReading]:
     """One field of a registered page, followed by the parts of its split (same box and
-    confidence: a part is only as sure as the line it was cut from)."""
+    confidence: a part is only as sure as the line it was cut from). A field that was not
+    scanned (torn off, cut away) is never sure, whatever it reads as."""
     if field.type in MARK_READERS:
         value, confidence = MARK_READERS[field.type](registered, field, dpi, spec)
     else:
         value, confidence = READERS[field.type](registered, field, dpi)
+    if not field_visible(registered, spec, field, dpi):
+        confidence = min(confidence, HIDDEN_CAP)
     confidence = round(max(0.0, min(1.0, confidence)), 3)
     box = box_to_px(field.box, dpi)
     parts = field.split_value(value).items()
