@@ -18,7 +18,8 @@ the field readers (ocr.checkbox) turn that into a value and an honest confidence
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 from functools import cache
 
 import cv2
@@ -220,10 +221,10 @@ def _aligned_origin(gray: np.ndarray, blank: np.ndarray, window: Rect, slack: in
     return x + dx - slack, y + dy - slack
 
 
-def _written(gray: np.ndarray, spec: FormSpec, window: Rect, boxes: list[Rect], dpi: int
+def _written(gray: np.ndarray, spec: FormSpec, window: Rect, frames: np.ndarray, dpi: int
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Writing in `window` (page pixels): ink relative to the paper, print taken away; the
-    ink of the `boxes`' frames where writing crosses them, which joins the two halves of a
+    ink of the boxes' `frames` where writing crosses them, which joins the two halves of a
     tick cut by a box line back into one stroke (only frames: joining across a label's
     strokes would join a strike over one option with the mark on the next); and the page
     itself, fitted onto the blank form."""
@@ -236,13 +237,19 @@ def _written(gray: np.ndarray, spec: FormSpec, window: Rect, boxes: list[Rect], 
     written = cv2.bitwise_and(ink, cv2.bitwise_not(printed))
     written = cv2.morphologyEx(written, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
     written = cv2.morphologyEx(written, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
-    frames = np.zeros_like(written)
-    thickness = round(mm_to_px(FRAME_MM, dpi))
-    for bx, by, bw, bh in boxes:
-        cv2.rectangle(frames, (bx - x, by - y), (bx - x + bw, by - y + bh), 255, thickness)
     reach = 2 * round(mm_to_px(BRIDGE_MM, dpi)) + 1
     near = cv2.dilate(written, np.ones((reach, reach), np.uint8))
     return written, cv2.bitwise_and(cv2.bitwise_and(near, ink), frames), page
+
+
+def _frames(boxes: list[Rect], window: Rect, dpi: int) -> np.ndarray:
+    """Where the boxes' printed frames may lie in `window`, with registration slack."""
+    x, y, w, h = window
+    frames = np.zeros((h, w), np.uint8)
+    thickness = round(mm_to_px(FRAME_MM, dpi))
+    for bx, by, bw, bh in boxes:
+        cv2.rectangle(frames, (bx - x, by - y), (bx - x + bw, by - y + bh), 255, thickness)
+    return frames
 
 
 def _overlap(a: Rect, b: Rect) -> bool:
@@ -305,14 +312,10 @@ def _share(mask: np.ndarray, rect: Rect, window: Rect) -> float:
     return float(np.count_nonzero(part)) / max(w * h, 1)
 
 
-def _around(mask: np.ndarray, rect: Rect, window: Rect) -> float:
-    """Share of the directions, seen from the middle of `rect`, in which `mask` has ink
-    outside `rect`: a circle around it covers them all, a tick beside it a few."""
-    return _around_points(*np.nonzero(mask), rect, window)
-
-
 def _around_points(rows: np.ndarray, columns: np.ndarray, rect: Rect, window: Rect) -> float:
-    """`_around` for ink given by its pixel coordinates (window pixels)."""
+    """Share of the directions, seen from the middle of `rect`, in which ink (given by its
+    pixels' coordinates in `window`) lies outside `rect`: a circle around it covers them
+    all, a tick beside it a few."""
     x, y, w, h = rect[0] - window[0], rect[1] - window[1], rect[2], rect[3]
     outside = (columns < x) | (columns >= x + w) | (rows < y) | (rows >= y + h)
     if not outside.any():
@@ -348,8 +351,8 @@ def _strike_lines(mask: np.ndarray, box: Rect, window: Rect, dpi: int) -> int:
     for degrees in LINE_ANGLES:
         joined = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, _line_kernel(gap, degrees))
         lines |= cv2.morphologyEx(joined, cv2.MORPH_OPEN, _line_kernel(length, degrees))
-    top = box[1] - window[1] + round(STRIKE_BAND[0] * box[3])
-    bottom = box[1] - window[1] + round(STRIKE_BAND[1] * box[3])
+    top = max(0, box[1] - window[1] + round(STRIKE_BAND[0] * box[3]))
+    bottom = max(0, box[1] - window[1] + round(STRIKE_BAND[1] * box[3]))
     band = (lines[top:bottom] > 0).astype(np.int8)
     runs = np.count_nonzero(np.diff(band, axis=0, prepend=0) == 1, axis=0)
     return max((count for count in (2, 1) if np.count_nonzero(runs >= count) >= length),
@@ -372,14 +375,19 @@ def _crossings(mask: np.ndarray) -> float:
 
 
 def _solid_px(pixels: np.ndarray, dpi: int) -> int:
+    """Pixels of a piece (not touching the window's edge) left by the SOLID_MM erosion;
+    nothing beyond `pixels` is the piece, so it is eroded as from empty paper."""
     size = max(3, round(mm_to_px(SOLID_MM, dpi)) | 1)
     mask = np.where(pixels, 255, 0).astype(np.uint8)
-    return int(np.count_nonzero(cv2.erode(mask, np.ones((size, size), np.uint8))))
+    return int(np.count_nonzero(cv2.erode(mask, np.ones((size, size), np.uint8),
+                                          borderType=cv2.BORDER_CONSTANT, borderValue=0)))
 
 
-def _touches_edge(pixels: np.ndarray) -> bool:
-    return bool(pixels[0].any() or pixels[-1].any() or pixels[:, 0].any()
-                or pixels[:, -1].any())
+def _touches_edge(pixels: np.ndarray, rect: Rect, shape: tuple[int, ...]) -> bool:
+    """Whether `pixels`, lying in `rect` of a window of `shape`, reach the window's edge."""
+    x, y, w, h = rect
+    return bool((y == 0 and pixels[0].any()) or (y + h == shape[0] and pixels[-1].any())
+                or (x == 0 and pixels[:, 0].any()) or (x + w == shape[1] and pixels[:, -1].any()))
 
 
 @dataclass(frozen=True)
@@ -405,81 +413,150 @@ class _Scene:
     def ours(self) -> int:
         return self.keys.index(self.near[self.mine[0]].key)
 
+    def part(self, rect: Rect) -> _Scene:
+        """The scene within `rect` (window pixels), so that a piece of writing is worked on
+        over its own extent instead of the whole window."""
+        x, y, w, h = rect
+        rows, columns = slice(y, y + h), slice(x, x + w)
+        return replace(self, window=(self.window[0] + x, self.window[1] + y, w, h),
+                       written=self.written[rows, columns], page=self.page[rows, columns],
+                       nearest=self.nearest[rows, columns], inside=self.inside[rows, columns],
+                       field_of=self.field_of[rows, columns], over=self.over[rows, columns])
 
-def _scene(gray: np.ndarray, field: FieldSpec, dpi: int, spec: FormSpec
-           ) -> tuple[_Scene, np.ndarray, np.ndarray]:
-    """The scene of `field`, its writing grouped into labelled pieces, and where the
-    writing is a stamp's."""
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where the options around one field lie in its window: the same on every page of a
+    form, so it is worked out once (see _layout) and only the writing per page."""
+
+    window: Rect
+    near: list[OptionCore]
+    mine: list[int]
+    keys: list[str]
+    nearest: np.ndarray
+    inside: np.ndarray
+    field_of: np.ndarray
+    over: np.ndarray
+    frames: np.ndarray
+
+
+@cache
+def _layout(spec: FormSpec, dpi: int, key: str, shape: tuple[int, int]) -> _Layout:
+    """The layout of field `key` on a registered page of `shape` (arrays read-only, as they
+    are shared by the pages and the reading threads)."""
     every = option_cores(spec, dpi)
-    window = _window(every, field.key, gray.shape, dpi)
+    window = _window(every, key, shape, dpi)
     near = [core for core in every if any(_overlap(r, window) for r in _core_rects(core))]
-    mine = [index for index, core in enumerate(near) if core.key == field.key]
-    written, bridges, page = _written(gray, spec, window, [core.box for core in near], dpi)
+    mine = [index for index, core in enumerate(near) if core.key == key]
     nearest, distance = _nearest(near, window)
     keys = sorted({core.key for core in near})
-    scene = _Scene(near, mine, window, written, page, nearest,
-                   distance <= mm_to_px(AREA_MARGIN_MM, dpi),
-                   np.array([keys.index(core.key) for core in near])[nearest], keys,
-                   _over_cores(near, window, written.shape), dpi)
+    arrays = (nearest, distance <= mm_to_px(AREA_MARGIN_MM, dpi),
+              np.array([keys.index(core.key) for core in near])[nearest],
+              _over_cores(near, window, nearest.shape),
+              _frames([core.box for core in near], window, dpi))
+    for array in arrays:
+        array.setflags(write=False)
+    return _Layout(window, near, mine, keys, *arrays)
+
+
+def _scene(gray: np.ndarray, field: FieldSpec, dpi: int, spec: FormSpec
+           ) -> tuple[_Scene, np.ndarray, np.ndarray, np.ndarray]:
+    """The scene of `field`, its writing grouped into labelled pieces, where the writing
+    is a stamp's, and each piece's bounding rectangle (window pixels)."""
+    layout = _layout(spec, dpi, field.key, gray.shape[:2])
+    written, bridges, page = _written(gray, spec, layout.window, layout.frames, dpi)
+    scene = _Scene(layout.near, layout.mine, layout.window, written, page, layout.nearest,
+                   layout.inside, layout.field_of, layout.keys, layout.over, dpi)
     group = np.ones((2 * round(mm_to_px(GROUP_MM, dpi)) + 1,) * 2, np.uint8)
     grouped = cv2.bitwise_or(cv2.morphologyEx(written, cv2.MORPH_CLOSE, group), bridges)
-    _, joined = cv2.connectedComponents(grouped)
-    labels = np.where(written > 0, joined, 0)
+    count, labels = cv2.connectedComponents(grouped)
+    labels[written == 0] = 0
     areas = np.bincount(labels.ravel())
-    pieces = (areas >= MIN_PIECE_MM2 * mm_to_px(1.0, dpi) ** 2)[labels] & (labels > 0)
-    return scene, labels, _stamped(pieces, dpi)
+    pieces = np.where(areas >= MIN_PIECE_MM2 * mm_to_px(1.0, dpi) ** 2, 255, 0).astype(np.uint8)
+    pieces[0] = 0
+    return scene, labels, _stamped(pieces[labels], dpi), _extents(labels, count, written)
 
 
-def _stamped(pieces: np.ndarray, dpi: int) -> np.ndarray:
-    """Where a stamp lies: the outline (convex hull) of writing (`pieces`, specks left out)
+def _extents(labels: np.ndarray, count: int, mask: np.ndarray) -> np.ndarray:
+    """Bounding rectangle (x, y, w, h) of each of `count` labels, `mask` (uint8) being
+    nonzero where `labels` are; from the labelled pixels alone (a label without pixels gets
+    an empty one): cheaper than OpenCV's component statistics, which work on every pixel of
+    the window."""
+    points = cv2.findNonZero(mask)
+    points = np.zeros((0, 2), np.int32) if points is None else points.reshape(-1, 2)
+    columns, rows = points[:, 0], points[:, 1]
+    owner = labels[rows, columns]
+    low = np.full((2, count), max(labels.shape), np.int64)
+    high = np.full((2, count), -1, np.int64)
+    for axis, values in enumerate((columns, rows)):
+        np.minimum.at(low[axis], owner, values)
+        np.maximum.at(high[axis], owner, values)
+    size = np.maximum(high - low + 1, 0)
+    return np.stack([low[0], low[1], size[0], size[1]], axis=1)
+
+
+def _stamped(written: np.ndarray, dpi: int) -> np.ndarray:
+    """Where a stamp lies: the outline (convex hull) of writing (255, specks left out)
     that, gathered with its neighbours within STAMP_GATHER_MM, spans more than STAMP_MM
     both ways (one way, where the window cuts it off). Everything inside is doubtful: the
     stamp's own broken-off bits (its text, arcs cut by print) and any mark it covers."""
-    gather = np.ones((2 * round(mm_to_px(STAMP_GATHER_MM, dpi)) + 1,) * 2, np.uint8)
-    written = np.where(pieces, 255, 0).astype(np.uint8)
-    count, groups, stats, _ = cv2.connectedComponentsWithStats(
-        cv2.morphologyEx(written, cv2.MORPH_CLOSE, gather))
+    reach = round(mm_to_px(STAMP_GATHER_MM, dpi))
+    gather = np.ones((2 * reach + 1,) * 2, np.uint8)
+    zone = np.zeros(written.shape, np.uint8)
+    height, width = written.shape
+    # gathered over the writing's extent only: a closing reaches no further than twice its
+    # kernel, so beyond that margin the window holds nothing to gather
+    x, y, w, h = _grow(cv2.boundingRect(written), 4 * reach + 2)
+    x0, y0 = max(0, x), max(0, y)
+    part = written[y0:min(height, y + h), x0:min(width, x + w)]
+    gathered = cv2.morphologyEx(part, cv2.MORPH_CLOSE, gather)
+    count, groups = cv2.connectedComponents(gathered)
+    extents = _extents(groups, count, gathered)
     least = mm_to_px(STAMP_MM, dpi)
-    zone = np.zeros(pieces.shape, np.uint8)
-    height, width = pieces.shape
     for group in range(1, count):
-        left, top, w, h = stats[group, :4]
+        left, top, w, h = extents[group]
+        left, top = left + x0, top + y0
         cut = left == 0 or top == 0 or left + w == width or top + h == height
         if (w > least and h > least) or (cut and max(w, h) > least):
             points = cv2.findNonZero(np.where(groups == group, 255, 0).astype(np.uint8))
-            cv2.fillPoly(zone, [cv2.convexHull(points)], 255)
+            cv2.fillPoly(zone, [cv2.convexHull(points) + (x0, y0)], 255)
     return zone > 0
 
 
 def field_evidence(gray: np.ndarray, field: FieldSpec, dpi: int, spec: FormSpec
                    ) -> FieldEvidence:
     """The marks written on `field` of a page registered onto `spec` at `dpi`."""
-    scene, labels, stamped = _scene(gray, field, dpi, spec)
+    scene, labels, stamped, extents = _scene(gray, field, dpi, spec)
     px_per_mm2 = mm_to_px(1.0, dpi) ** 2
     min_piece = MIN_PIECE_MM2 * px_per_mm2
     areas = np.bincount(labels.ravel())
     option_ink = [np.zeros(labels.shape, np.uint8) for _ in scene.mine]
     covered = [False for _ in scene.mine]
-    specks = (areas < min_piece)[labels] & (labels > 0)
-    unexplained = sum(int(np.count_nonzero(_inside(specks, _grow(
-        scene.near[index].box, -round(mm_to_px(BOX_INSET_MM, dpi))), scene.window)))
+    speck = areas < min_piece
+    speck[0] = False
+    unexplained = sum(int(np.count_nonzero(speck[_inside(labels, _grow(
+        scene.near[index].box, -round(mm_to_px(BOX_INSET_MM, dpi))), scene.window)]))
         for index in scene.mine) * TRACE_WEIGHT
     for piece in np.flatnonzero(areas[1:] >= min_piece) + 1:
-        pixels = labels == piece
-        ours = _our_part(scene, pixels)
+        x, y, w, h = extents[piece]
+        rows, columns = slice(y, y + h), slice(x, x + w)
+        part = scene.part((x, y, w, h))
+        ours = _our_part(part, labels[rows, columns] == piece)
         size = int(np.count_nonzero(ours))
         if size < min_piece:
             continue
-        runs_out = size - np.count_nonzero(ours & scene.inside) > 0.2 * size
-        solid = _solid_px(ours, dpi) > MAX_SOLID_MM2 * px_per_mm2
-        owners = _split_options(scene, ours)
-        dark = float(np.median(scene.page[ours])) < DARK_SOLID_LEVEL
-        if (runs_out or _touches_edge(ours) or (ours & stamped).any()
-                or (solid and (len(owners) > 1 or not dark))):
-            unexplained += size  # a stamp, a blot, writing that runs out of the area
+        runs_out = size - np.count_nonzero(ours & part.inside) > 0.2 * size
+        owners = _split_options(part, ours)
+        if (runs_out or _touches_edge(ours, (x, y, w, h), labels.shape)
+                or (ours & stamped[rows, columns]).any()):
+            unexplained += size  # a stamp, writing that runs out of the area
             continue
-        for position, part in owners.items():
-            option_ink[position][part] = 255
+        solid = _solid_px(ours, dpi) > MAX_SOLID_MM2 * px_per_mm2
+        if solid and (len(owners) > 1 or float(np.median(part.page[ours])) >= DARK_SOLID_LEVEL):
+            unexplained += size  # a blot, or a stamp's solid ink
+            continue
+        for position, pixels in owners.items():
+            option_ink[position][rows, columns][pixels] = 255
             covered[position] |= solid  # dark ink hatched solid over one option
     options = tuple(_option_evidence(ink, scene.near[index], scene.window, dpi, hatched)
                     for index, ink, hatched in zip(scene.mine, option_ink, covered, strict=True))
@@ -546,6 +623,19 @@ def _covers_box(ink: np.ndarray, box: Rect, window: Rect, dpi: int) -> bool:
     return sum(bool(np.count_nonzero(side)) for side in sides) >= 3
 
 
+def _around_ink(ink: np.ndarray, window: Rect, dpi: int) -> tuple[np.ndarray, Rect]:
+    """The part of `ink` (window pixels) around its writing and where that part lies on
+    the page: every measure of an option's writing is local, so it is taken over this part
+    alone. The farthest reach is a strike line's: its closing looks twice the gap's half
+    beyond the writing, its opening half a line length beyond that."""
+    gap_reach = math.ceil(round(mm_to_px(PRINT_GAP_MM, dpi)) / 2)
+    margin = 2 * gap_reach + math.ceil(round(mm_to_px(LINE_MM, dpi)) / 2) + 2
+    x, y, w, h = _grow(cv2.boundingRect(ink), margin)
+    x0, y0 = max(0, x), max(0, y)
+    x1, y1 = min(ink.shape[1], x + w), min(ink.shape[0], y + h)
+    return ink[y0:y1, x0:x1], (window[0] + x0, window[1] + y0, x1 - x0, y1 - y0)
+
+
 def _option_evidence(ink: np.ndarray, core: OptionCore, window: Rect, dpi: int,
                      hatched: bool) -> OptionEvidence:
     """What `ink` shows on option `core`; `hatched` when part of it is dark ink laid on
@@ -553,6 +643,8 @@ def _option_evidence(ink: np.ndarray, core: OptionCore, window: Rect, dpi: int,
     written_px = int(np.count_nonzero(ink))
     if not written_px:
         return OptionEvidence(0.0, 0.0, 0.0, False, 0)
+    covers = _covers_box(ink, core.box, window, dpi)
+    ink, window = _around_ink(ink, window, dpi)
     interior = _grow(core.box, -round(mm_to_px(BOX_INSET_MM, dpi)))
     size = max(1, round(mm_to_px(STROKE_MM, dpi)))
     wide = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size)))
@@ -564,8 +656,9 @@ def _option_evidence(ink: np.ndarray, core: OptionCore, window: Rect, dpi: int,
         label_share = _share(wide, label, window) * label[2] * label[3] / (
             interior[2] * interior[3])
         targets += [label, _rect_union([core.box, label])]
-    around = max(_around(ink, target, window) for target in targets)
+    rows, columns = np.nonzero(ink)
+    around = max(_around_points(rows, columns, target, window) for target in targets)
     struck = (hatched or _strike_lines(ink, core.box, window, dpi) >= 2
               or _crossings(ink) >= SCRIBBLE_CROSSINGS
-              or (box_share >= COVERED_SHARE and _covers_box(ink, core.box, window, dpi)))
+              or (box_share >= COVERED_SHARE and covers))
     return OptionEvidence(box_share, label_share, around, struck, written_px)

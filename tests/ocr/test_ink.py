@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from ocr.cleanup import ink_mask
-from ocr.ink import DARK_INK_LEVEL
+from ocr.ink import DARK_INK_LEVEL, MIN_CONTRAST, noise_level, paper_level
 
 SIZE = (120, 240)
 
@@ -55,3 +55,18 @@ def test_black_writing_is_cut_as_at_the_fixed_level() -> None:
     fixed = page < DARK_INK_LEVEL
     found = ink_mask(page) > 0
     assert np.count_nonzero(found ^ fixed) <= 0.03 * np.count_nonzero(fixed)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_noise_level_is_the_median_absolute_deviation(seed: int) -> None:
+    """The histogram medians give exactly the sorted medians' robust deviation (odd and even
+    counts, half-step medians), on paper with JPEG-like noise and writing."""
+    rng = np.random.default_rng(seed)
+    shape = (int(rng.integers(5, 80)), int(rng.integers(5, 80)))
+    gray = np.clip(rng.normal(235, rng.uniform(0.5, 8), shape), 0, 255).astype(np.uint8)
+    gray[rng.random(shape) < 0.1] = 60
+    paper = paper_level(gray, 15)
+    darker = paper - gray.astype(np.float32)
+    sample = darker[darker < 2 * MIN_CONTRAST]
+    expected = 1.4826 * float(np.median(np.abs(sample - np.median(sample))))
+    assert noise_level(gray, paper) == expected

@@ -18,7 +18,7 @@ from ocr import FormSpec
 from ocr.checkbox import read_check, read_choice, read_presence
 from ocr.fieldmap import Box
 from ocr.geometry import mm_to_px
-from ocr.optionmarks import option_cores
+from ocr.optionmarks import _extents, option_cores
 from ocr.template import blank_page
 from samples.blank_form import OPTION_PT
 
@@ -345,3 +345,13 @@ def test_every_option_label_is_found_in_the_print(forms: dict[str, FormSpec], fo
             assert found is not None, (field.key, option.label)
             assert abs(found[0] - mm_to_px(x, dpi)) < mm_to_px(0.6, dpi), option.label
             assert abs(found[2] - mm_to_px(w, dpi)) < 0.3 * mm_to_px(w, dpi), option.label
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_extents_are_the_components_bounding_boxes(seed: int) -> None:
+    """The cheap per-label rectangles are OpenCV's component statistics."""
+    rng = np.random.default_rng(seed)
+    mask = np.where(rng.random((90, 140)) < 0.08, 255, 0).astype(np.uint8)
+    mask = cv2.dilate(mask, np.ones((2, 3), np.uint8))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask)
+    assert np.array_equal(_extents(labels, count, mask)[1:], stats[1:, :4])
