@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Mapping
 from datetime import date
 
-from ledger.identifiers import is_valid_local_government_code
+from ledger.identifiers import is_valid_insurer_number, is_valid_local_government_code
 
 VACCINES: dict[str, str] = {
     "pfizer": "ファイザー", "moderna": "モデルナ", "daiichi": "第一三共",
@@ -61,7 +61,8 @@ RULES: dict[str, Callable[[str], str]] = {
     "ticket_number": _digits(10),
     "ticket_kind": _digits(1),
     "ticket_dose": _digits(1),
-    "insurer_number": _digits(8),
+    "insurer_number": lambda v: "" if is_valid_insurer_number(v)
+    else "保険者番号の検証番号が合いません",
     "dose_ml": _millilitres,
     "clinic_code": _digits(10),
     "name": lambda v: "" if v.strip() else "氏名がありません",

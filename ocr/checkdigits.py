@@ -52,3 +52,17 @@ def is_valid_local_government_code(code: str) -> bool:
     if len(code) != 6 or not code.isdigit():
         return False
     return local_government_check_digit(code[:5]) == int(code[5])
+
+
+def insurer_check_digit(first_seven: str) -> int:
+    """検証番号 of an 8-digit 保険者番号 from its first 7 digits (法別番号, 都道府県番号,
+    保険者別番号): each digit times 2 and 1 alternately from the right, the digits of each
+    product added up, and 10 minus the last digit of the total (0 when that is 0)
+    (「保険者番号等の設定について」, 厚生省保険局通知)."""
+    if len(first_seven) != 7 or not first_seven.isdigit():
+        raise ValueError("expected 7 digits")
+    total = 0
+    for n, char in enumerate(reversed(first_seven)):
+        product = int(char) * (2 if n % 2 == 0 else 1)
+        total += product // 10 + product % 10
+    return (10 - total % 10) % 10

@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from ocr.checkdigits import with_local_government_check_digit
+from ocr.checkdigits import insurer_check_digit, with_local_government_check_digit
 from samples.clinics import CLINICS, DOCTORS
 from samples.lots import lots_of
 from samples.people import Resident, unique_digits
@@ -56,6 +56,13 @@ def _birthday(birth: date, years: int) -> date:
         return birth.replace(year=birth.year + years)
     except ValueError:
         return birth.replace(year=birth.year + years, day=28)
+
+
+def _insurer_number(rng: random.Random) -> str:
+    """A 後期高齢者医療 insurer's number (法別番号 39, a prefecture, an insurer) with its
+    検証番号, as on the elderly's health insurance card."""
+    first = f"39{rng.randint(1, 47):02d}{rng.randint(1, 999):03d}"
+    return first + str(insurer_check_digit(first))
 
 
 def _day_between(rng: random.Random, first: date, last: date) -> str:
@@ -151,7 +158,7 @@ def covid19_values(rng: random.Random, resident: Resident, ticket: Ticket) -> di
 
 def influenza_values(rng: random.Random, resident: Resident) -> dict[str, str]:
     """Every influenza v1 key as the truth JSON gives it."""
-    values = {**_personal(rng, resident), "insurer_number": f"{rng.randint(1, 9999_9999):08d}",
+    values = {**_personal(rng, resident), "insurer_number": _insurer_number(rng),
               **_influenza_questions(rng)}
     day = _day_between(rng, *INFLUENZA_SPAN)
     return values | _vaccination(rng, "influenza", "0.5", day)

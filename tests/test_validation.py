@@ -32,3 +32,16 @@ def test_blank_vaccination_box_without_a_decision_is_reported() -> None:
 
 def test_vaccinated_before_birth_is_refused() -> None:
     assert "vaccination_date" in validate({**GIVEN, "vaccination_date": "1949-01-01"})
+
+
+def test_an_insurer_number_must_carry_its_check_digit() -> None:
+    from ocr.checkdigits import insurer_check_digit
+
+    # 全国健康保険協会 東京支部 and 大阪支部, as printed on their members' cards.
+    assert insurer_check_digit("0113001") == 2 and insurer_check_digit("0127001") == 6
+    number = "01130012"
+    assert validate({"insurer_number": number}) == {}
+    for index in range(8):
+        misread = number[:index] + str((int(number[index]) + 3) % 10) + number[index + 1:]
+        assert "insurer_number" in validate({"insurer_number": misread}), misread
+    assert "insurer_number" in validate({"insurer_number": "3912201"})
