@@ -11,12 +11,22 @@ from sqlalchemy import select
 
 from ledger.record_checks import record_problems
 from ledger.records import Dose, record_dose
-from models import Clinic, Resident, Ticket
+from models import Clinic, Resident
 from models.db import session_scope
 from samples.sets import SETS_DIR
 from yoshin.city import load_city
 
 SET = SETS_DIR / "mixed-30"
+
+
+def _newcomer(session, atena: str) -> Resident:  # noqa: ANN001
+    """A resident of this test alone: the in-process database is shared, and other tests
+    record doses for the register's residents."""
+    resident = Resident(atena_number=atena, name="試験 太郎", name_kana="シケン タロウ",
+                        birth_date=date(1980, 4, 1), sex="M", address="千葉県松戸市根本387番地の5")
+    session.add(resident)
+    session.flush()
+    return resident
 
 
 def _form(session, resident: Resident) -> dict[str, str]:  # noqa: ANN001
@@ -29,7 +39,7 @@ def _form(session, resident: Resident) -> dict[str, str]:  # noqa: ANN001
 def test_a_clean_form_has_no_problem_and_each_misreading_has_one(inprocess_db: Path) -> None:
     load_city(SET, actor="test")
     with session_scope() as session:
-        resident = session.get(Resident, session.scalars(select(Ticket)).first().resident_id)
+        resident = _newcomer(session, "T-CHECKS-1")
         form = _form(session, resident)
         assert record_problems(session, form, resident.id) == {}
 
@@ -43,6 +53,7 @@ def test_a_clean_form_has_no_problem_and_each_misreading_has_one(inprocess_db: P
         assert "birth_date" not in record_problems(session, {**form, "birth_date": older}, None)
         other = "F" if resident.sex == "M" else "M"
         assert "sex" in record_problems(session, {**form, "sex": other}, resident.id)
+        session.rollback()
 
 
 def test_a_vaccination_date_before_the_vaccine_was_given_is_refused(inprocess_db: Path) -> None:
@@ -56,7 +67,7 @@ def test_a_vaccination_date_before_the_vaccine_was_given_is_refused(inprocess_db
 def test_a_dose_must_follow_the_earlier_doses_of_its_disease(inprocess_db: Path) -> None:
     load_city(SET, actor="test")
     with session_scope() as session:
-        resident = session.scalars(select(Resident).order_by(Resident.id.desc())).first()
+        resident = _newcomer(session, "T-CHECKS-2")
         record_dose(session, Dose(resident.id, "pfizer", 2, date(2022, 3, 1), "FA1234"),
                     source="scan", actor="test", user_id=None)
         session.flush()
