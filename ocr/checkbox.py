@@ -109,10 +109,13 @@ def read_check(gray: np.ndarray, field: FieldSpec, dpi: int, spec: FormSpec
 def read_presence(gray: np.ndarray, field: FieldSpec, dpi: int, spec: FormSpec
                   ) -> tuple[str, float]:
     """"true" when anything is written in the box (a signature), else "false"; sure of
-    "false" only when the box holds no writing at all."""
+    "false" only when the box holds no writing at all, and of "true" only when no stamp or
+    seal lies over it (a seal's ring and letters look like writing, and one over a
+    signature may hide that it is only the seal)."""
     evidence = field_evidence(gray, field, dpi, spec)
     option = evidence.options[0]
     share = option.box_share
     if share >= WRITTEN:
-        return "true", min(SURE, _strength(share, WRITTEN))
+        ceiling = DOUBT if evidence.stamped_px else SURE
+        return "true", min(ceiling, _strength(share, WRITTEN))
     return "false", min(SURE, _clean(evidence, option.written_px))

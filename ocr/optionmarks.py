@@ -14,6 +14,11 @@ mark (ink inside the box, ink over the label, a stroke around label or box) and 
 withdrawal (two long lines through it, or a scribble or hatching over it), and collects
 the ink it cannot explain (a stray stroke, a stamp, writing that runs out of the area):
 the field readers (ocr.checkbox) turn that into a value and an honest confidence.
+
+Circles around the boxes of successive questions touch and fall apart into arcs joined to
+the neighbours' circles; writing given to other fields that still encircles an option is
+therefore that option's mark as well. Over a presence box, a ring of a seal's size is a
+personal seal (印), doubted like a stamp.
 """
 
 from __future__ import annotations
@@ -114,6 +119,19 @@ Circles on three or more successive questions that touch also pass, and are doub
 STAMP_GATHER_MM = 0.4
 """Gaps up to twice this are bridged when gathering a stamp broken up by the print it lies
 on (a box line with its slack, 0.7 mm); 1 mm already joins marks on successive rows."""
+SEAL_MM = (8.0, 15.0)
+"""Writing over a presence box that, gathered within SEAL_GATHER_MM, spans this both ways,
+about as wide as high, and rings its own middle is a personal seal (印, 9-13 mm); a
+signature's letters gather into a group far wider than high, and no mark is circled there."""
+SEAL_GATHER_MM = 1.5
+"""Gaps up to twice this are bridged when gathering a seal: the box's lines take away the
+arcs of a seal pressed across them (up to 2.5 mm measured on 13 mm seals), and its letters
+stand 1-2 mm from its ring."""
+SEAL_ASPECT = 1.5
+"""Largest ratio of a seal's width to its height (or height to width): a ring, tilted or
+cut by the box's lines."""
+RING_CORE = 0.3
+"""Share of a group's extent, about its middle, that a seal's ring must surround."""
 ANGLE_BINS = 24
 
 
@@ -150,6 +168,8 @@ class FieldEvidence:
     options: tuple[OptionEvidence, ...]
     unexplained_px: int
     px_per_mm2: float
+    stamped_px: int = 0
+    """The part of `unexplained_px` that lies in a stamp or seal."""
 
 
 def _rect_union(rects: list[Rect]) -> Rect:
@@ -474,7 +494,10 @@ def _scene(gray: np.ndarray, field: FieldSpec, dpi: int, spec: FormSpec
     areas = np.bincount(labels.ravel())
     pieces = np.where(areas >= MIN_PIECE_MM2 * mm_to_px(1.0, dpi) ** 2, 255, 0).astype(np.uint8)
     pieces[0] = 0
-    return scene, labels, _stamped(pieces[labels], dpi), _extents(labels, count, written)
+    stamped = _stamped(pieces[labels], dpi)
+    if field.type == "presence":
+        stamped |= _sealed(pieces[labels], dpi)
+    return scene, labels, stamped, _extents(labels, count, written)
 
 
 def _extents(labels: np.ndarray, count: int, mask: np.ndarray) -> np.ndarray:
@@ -493,6 +516,37 @@ def _extents(labels: np.ndarray, count: int, mask: np.ndarray) -> np.ndarray:
         np.maximum.at(high[axis], owner, values)
     size = np.maximum(high - low + 1, 0)
     return np.stack([low[0], low[1], size[0], size[1]], axis=1)
+
+
+def _rings(pixels: np.ndarray) -> bool:
+    """Whether `pixels` surround their own middle as a seal's ring does."""
+    rows, columns = np.nonzero(pixels)
+    height, width = pixels.shape
+    core = (round(width * (1 - RING_CORE) / 2), round(height * (1 - RING_CORE) / 2),
+            max(1, round(width * RING_CORE)), max(1, round(height * RING_CORE)))
+    return _around_points(rows, columns, core, (0, 0, width, height)) >= ENCLOSING
+
+
+def _sealed(written: np.ndarray, dpi: int) -> np.ndarray:
+    """Where a personal seal lies: the outline of writing (255, specks left out) that,
+    gathered within SEAL_GATHER_MM, is a ring of a seal's size (SEAL_MM, SEAL_ASPECT)."""
+    zone = np.zeros(written.shape, np.uint8)
+    reach = round(mm_to_px(SEAL_GATHER_MM, dpi))
+    gathered = cv2.morphologyEx(written, cv2.MORPH_CLOSE, np.ones((2 * reach + 1,) * 2,
+                                                                  np.uint8))
+    count, groups = cv2.connectedComponents(gathered)
+    extents = _extents(groups, count, gathered)
+    low, high = (mm_to_px(size, dpi) for size in SEAL_MM)
+    for group in range(1, count):
+        left, top, w, h = (int(value) for value in extents[group])
+        if not (low < min(w, h) and max(w, h) < high and max(w, h) <= SEAL_ASPECT * min(w, h)):
+            continue
+        pixels = (groups[top:top + h, left:left + w] == group) & (
+            written[top:top + h, left:left + w] > 0)
+        if _rings(pixels):
+            points = cv2.findNonZero(pixels.astype(np.uint8))
+            cv2.fillPoly(zone, [cv2.convexHull(points) + (left, top)], 255)
+    return zone > 0
 
 
 def _stamped(written: np.ndarray, dpi: int) -> np.ndarray:
@@ -532,6 +586,7 @@ def field_evidence(gray: np.ndarray, field: FieldSpec, dpi: int, spec: FormSpec
     areas = np.bincount(labels.ravel())
     option_ink = [np.zeros(labels.shape, np.uint8) for _ in scene.mine]
     covered = [False for _ in scene.mine]
+    stamped_px = 0
     speck = areas < min_piece
     speck[0] = False
     unexplained = sum(int(np.count_nonzero(speck[_inside(labels, _grow(
@@ -547,8 +602,9 @@ def field_evidence(gray: np.ndarray, field: FieldSpec, dpi: int, spec: FormSpec
             continue
         runs_out = size - np.count_nonzero(ours & part.inside) > 0.2 * size
         owners = _split_options(part, ours)
-        if (runs_out or _touches_edge(ours, (x, y, w, h), labels.shape)
-                or (ours & stamped[rows, columns]).any()):
+        in_stamp = bool((ours & stamped[rows, columns]).any())
+        stamped_px += size if in_stamp else 0
+        if runs_out or in_stamp or _touches_edge(ours, (x, y, w, h), labels.shape):
             unexplained += size  # a stamp, writing that runs out of the area
             continue
         solid = _solid_px(ours, dpi) > MAX_SOLID_MM2 * px_per_mm2
@@ -558,9 +614,36 @@ def field_evidence(gray: np.ndarray, field: FieldSpec, dpi: int, spec: FormSpec
         for position, pixels in owners.items():
             option_ink[position][rows, columns][pixels] = 255
             covered[position] |= solid  # dark ink hatched solid over one option
+    # writing of other fields, and this field's own that is doubted (it stays counted)
+    given = (areas >= min_piece)[labels] & (labels > 0)
+    for ink in option_ink:
+        given &= ink == 0
+    for position, index in enumerate(scene.mine):
+        circled = _circled(scene, given, index)
+        option_ink[position][circled] = 255
+        # circles on three or more questions that touch gather into a "stamp": the value
+        # is this circle's, the doubt stays
+        unexplained += int(np.count_nonzero(circled & stamped))
     options = tuple(_option_evidence(ink, scene.near[index], scene.window, dpi, hatched)
                     for index, ink, hatched in zip(scene.mine, option_ink, covered, strict=True))
-    return FieldEvidence(options, unexplained, px_per_mm2)
+    return FieldEvidence(options, unexplained, px_per_mm2, stamped_px)
+
+
+def _circled(scene: _Scene, given: np.ndarray, index: int) -> np.ndarray:
+    """The writing in option `index`'s own part of the area (nearer to it than to any
+    other option) that encircles it although it was given to other fields: a circle around
+    a box that touches the circles of the questions above and below falls apart into arcs
+    joined to theirs, each of which encloses only its own question."""
+    cell = given & scene.inside & (scene.nearest == index)
+    if not cell.any():
+        return cell
+    rows, columns = np.nonzero(cell)
+    core = scene.near[index]
+    targets = _core_rects(core) + ([_rect_union(_core_rects(core))] if core.label else [])
+    if max(_around_points(rows, columns, target, scene.window) for target in targets
+           ) >= ENCLOSING:
+        return cell
+    return np.zeros_like(cell)
 
 
 def _split_options(scene: _Scene, ours: np.ndarray) -> dict[int, np.ndarray]:
