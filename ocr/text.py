@@ -197,28 +197,32 @@ def _corrected(ink: np.ndarray, struck: np.ndarray) -> np.ndarray:
     return struck if after >= EMPTY_INK * struck.size else ink
 
 
-def _line(gray: np.ndarray, field: FieldSpec, dpi: int) -> np.ndarray | None:
-    """The field's writing, struck-out attempts and box lines removed, trimmed; None when
-    the field is blank."""
+def _line(gray: np.ndarray, field: FieldSpec, dpi: int) -> tuple[np.ndarray | None, bool]:
+    """The field's writing, struck-out attempts and box lines removed, trimmed (None when
+    the field is blank); and whether any writing was taken for a struck-out attempt."""
     box = box_to_px(field.box, dpi)
-    ink = ink_mask(crop(gray, box, -round(mm_to_px(INSET_MM, dpi))))
-    ink = _corrected(ink, strike_out(ink, round(mm_to_px(STRIKE_MM, dpi))))
+    written = ink_mask(crop(gray, box, -round(mm_to_px(INSET_MM, dpi))))
+    ink = _corrected(written, strike_out(written, round(mm_to_px(STRIKE_MM, dpi))))
+    struck = bool(np.count_nonzero(written) > np.count_nonzero(ink))
     min_h_px = round(mm_to_px(15, dpi))
     framed = remove_lines(ink, min_h_px=min_h_px, min_v_px=round(ink.shape[0] * 0.85))
     ink = remove_lines(ink, min_h_px=min_h_px, min_v_px=ink.shape[0] + 1)
     edge = round(mm_to_px(FRAME_ZONE_MM, dpi))
     ink[:, :edge], ink[:, -edge:] = framed[:, :edge], framed[:, -edge:]
     if float(np.count_nonzero(ink)) / max(ink.size, 1) < EMPTY_INK:
-        return None
-    return trim(ink)
+        return None, struck
+    return trim(ink), struck
 
 
 def read_text(gray: np.ndarray, field: FieldSpec, dpi: int) -> tuple[str, float]:
     """Value and confidence of a text field: PP-OCR's reading, sure only when Tesseract's
-    reads the same once folded (ocr.variants)."""
+    reads the same once folded (ocr.variants), and never where part of the writing was taken
+    for a struck-out attempt: both readers see the same crop, so a stroke wrongly taken for a
+    strike (seen on photos: a family name dropped, the given name read alike by both) is no
+    disagreement between them."""
     if field.printed:
         return read_printed(gray, field, dpi)
-    line = _line(gray, field, dpi)
+    line, struck = _line(gray, field, dpi)
     if line is None:
         box = box_to_px(field.box, dpi)
         ink = ink_mask(crop(gray, box, -round(mm_to_px(INSET_MM, dpi))))
@@ -226,7 +230,7 @@ def read_text(gray: np.ndarray, field: FieldSpec, dpi: int) -> tuple[str, float]
         return "", 1.0 - min(ink_share, EMPTY_INK) / EMPTY_INK * 0.5
     value, lowest = _read_second(line, field)
     floors = FLOORS[field.lang or "eng"]
-    if lowest < floors.ppocr or not _plausible(value, field):
+    if struck or lowest < floors.ppocr or not _plausible(value, field):
         return value, unconfirmed(lowest)
     check, check_lowest = _read(line, field, LINE_HEIGHT_PX)
     return value, cross_checked(same(value, check), check_lowest, lowest, floors)
@@ -244,7 +248,7 @@ def confirms_text(gray: np.ndarray, field: FieldSpec, dpi: int, expected: str) -
     name, and 2 of 200 names one character off (tests/ocr/test_confirm.py).
     """
     wanted = "".join(expected.split())
-    line = _line(gray, field, dpi)
+    line, _ = _line(gray, field, dpi)
     if line is None or not wanted:
         return False
     narrowed = field.model_copy(update={"whitelist": "".join(sorted(set(wanted)))})
