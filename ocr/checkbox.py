@@ -29,10 +29,11 @@ AROUND_SPAN = 0.25
 """Encircling this much beyond MARK_AROUND is a sure circle (one left open by a quarter)."""
 SURE = 0.99
 """Confidence of a reading with nothing to doubt."""
-STRUCK_SURE = 0.93
-"""Confidence of the live mark beside a withdrawn one: above the review threshold (0.9), as a
-person reads it without hesitation, but below SURE because telling a strike from a heavy
-mark is the reading's weakest step."""
+STRUCK_SURE = 0.85
+"""Confidence of the live mark beside a withdrawn one: below the review threshold (0.9), so a
+person sees every correction. Telling a strike from a heavy mark is the reading's weakest
+step, and on reserved clean pages a stamp over an answer taken for a strike made four
+confidently wrong answers at 0.93."""
 DOUBT = 0.5
 """Confidence of a reading a person must look at (unexplained ink, a withdrawal only)."""
 TWO_MARKS = 0.2
