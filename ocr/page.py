@@ -15,11 +15,14 @@ from ocr.digits import read_digits
 from ocr.fieldmap import FieldSpec, FormSpec
 from ocr.geometry import box_to_px
 from ocr.ocrline import read_ocr_line
-from ocr.registration import register
+from ocr.registration import is_bilevel, register, to_gray
 from ocr.results import FieldReading, PageReading
 from ocr.text import confirms_text, read_text
 from ocr.visibility import HIDDEN_CAP, field_visible
 
+BILEVEL_BLANK_CAP = 0.85
+"""Confidence of a blank on a 1-bit scan: on reserved poor pages, pencil ticks and light
+writing on fax pages vanished whole and 96 blanks were read as sure."""
 READ_WORKERS = max(1, min(4, os.cpu_count() or 1))
 """Fields are read concurrently: Tesseract releases the GIL while it recognises."""
 
@@ -47,17 +50,20 @@ def _pool(pid: int) -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=READ_WORKERS, thread_name_prefix=f"ocr-read-{pid}")
 
 
-def read_field(registered: np.ndarray, field: FieldSpec, dpi: int, spec: FormSpec
-               ) -> list[FieldReading]:
+def read_field(registered: np.ndarray, field: FieldSpec, dpi: int, spec: FormSpec,
+               bilevel: bool = False) -> list[FieldReading]:
     """One field of a registered page, followed by the parts of its split (same box and
     confidence: a part is only as sure as the line it was cut from). A field that was not
-    scanned (torn off, cut away) is never sure, whatever it reads as."""
+    scanned (torn off, cut away) is never sure, whatever it reads as; nor is a blank on a
+    `bilevel` scan, where light ink falls wholly below the scanner's black level."""
     if field.type in MARK_READERS:
         value, confidence = MARK_READERS[field.type](registered, field, dpi, spec)
     else:
         value, confidence = READERS[field.type](registered, field, dpi)
     if not field_visible(registered, spec, field, dpi):
         confidence = min(confidence, HIDDEN_CAP)
+    if bilevel and (not value or (field.type in ("check", "presence") and value == "false")):
+        confidence = min(confidence, BILEVEL_BLANK_CAP)
     confidence = round(max(0.0, min(1.0, confidence)), 3)
     box = box_to_px(field.box, dpi)
     parts = field.split_value(value).items()
@@ -71,8 +77,9 @@ def read_page(image: np.ndarray, forms: Mapping[str, FormSpec], dpi: int = 300) 
     registration = register(image, forms, dpi)
     registered = perf_counter()
     spec = registration.spec
+    bilevel = is_bilevel(to_gray(image))
     readings = _pool(os.getpid()).map(
-        lambda field: read_field(registration.image, field, dpi, spec), spec.fields)
+        lambda field: read_field(registration.image, field, dpi, spec, bilevel), spec.fields)
     fields = {reading.key: reading for group in readings for reading in group}
     timings = {"registration": registered - started, "recognition": perf_counter() - registered}
     return PageReading(spec.form_id, spec.version, fields, registration.image, dpi,

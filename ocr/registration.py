@@ -95,12 +95,15 @@ def to_gray(image: np.ndarray) -> np.ndarray:
     raise RegistrationError("not a page image: unexpected image shape")
 
 
-def _smooth_if_bilevel(gray: np.ndarray) -> np.ndarray:
-    """The scan, smoothed when it holds nothing but black and white (see BILEVEL_SMOOTHING_PX)."""
+def is_bilevel(gray: np.ndarray) -> bool:
+    """Whether the scan holds nothing but black and white (a fax, a 1-bit scan)."""
     sample = gray[::7, ::7]
-    if np.count_nonzero((sample > 0) & (sample < 255)):
-        return gray
-    return cv2.GaussianBlur(gray, (0, 0), BILEVEL_SMOOTHING_PX)
+    return not np.count_nonzero((sample > 0) & (sample < 255))
+
+
+def _smooth_if_bilevel(gray: np.ndarray) -> np.ndarray:
+    """The scan, smoothed when it is bilevel (see BILEVEL_SMOOTHING_PX)."""
+    return cv2.GaussianBlur(gray, (0, 0), BILEVEL_SMOOTHING_PX) if is_bilevel(gray) else gray
 
 
 def _find_qr(gray: np.ndarray, scales: tuple[float, ...]) -> tuple[str, np.ndarray] | None:
