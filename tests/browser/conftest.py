@@ -104,6 +104,9 @@ def log_in(browser: Browser, site: Site, username: str, target: str = "/") -> Pa
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password(username))
     page.keyboard.press("Enter")
+    # Wait for the redirect away from the login screen: "networkidle" alone could return
+    # before the form was posted, leaving the next step to run without the session.
+    page.wait_for_url(lambda url: "/login" not in url)
     page.wait_for_load_state("networkidle")
     return page
 
