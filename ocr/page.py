@@ -74,10 +74,11 @@ def read_field(registered: np.ndarray, field: FieldSpec, dpi: int, spec: FormSpe
 def read_page(image: np.ndarray, forms: Mapping[str, FormSpec], dpi: int = 300) -> PageReading:
     """Every field of the page's form; RegistrationError if the page is not a known form."""
     started = perf_counter()
-    registration = register(image, forms, dpi)
+    gray = to_gray(image)
+    registration = register(gray, forms, dpi)
     registered = perf_counter()
     spec = registration.spec
-    bilevel = is_bilevel(to_gray(image))
+    bilevel = is_bilevel(gray)
     readings = _pool(os.getpid()).map(
         lambda field: read_field(registration.image, field, dpi, spec, bilevel), spec.fields)
     fields = {reading.key: reading for group in readings for reading in group}
