@@ -101,6 +101,12 @@ scribble or hatching: a tick, cross, circle or fill give 1-2, a circle with a ti
 COVERED_SHARE = 0.5
 """Box interior share above which writing that also covers the frame is a scribble or a
 hatching over the box, not a mark: a tick covers 0.2-0.45 and leaves by one or two sides."""
+FILL_SHARE = 0.3
+"""Box interior share from which writing kept within the box is a fill: a filled box is the
+answer however it is hatched (a zigzag of separate lines in pale ink crosses a scan line
+5-9 times), whereas people withdraw a mark by striking or scribbling beyond the box."""
+FILL_OUTSIDE = 0.03
+"""Share of writing that may lie beyond a filled box's frame (0.5 mm out): a pen's slip."""
 OUTSIDE_MM = (0.5, 1.5)
 """Band just outside a box's frame (beyond its print) searched for writing run over it."""
 SOLID_MM = 1.6
@@ -133,6 +139,9 @@ cut by the box's lines."""
 RING_CORE = 0.3
 """Share of a group's extent, about its middle, that a seal's ring must surround."""
 ANGLE_BINS = 24
+FOREIGN_SHARE = 0.5
+"""A piece of writing lying this much within a written field's box is that field's (unless
+it is as large as a stamp, which is doubted wherever it lies)."""
 
 
 @dataclass(frozen=True)
@@ -458,6 +467,21 @@ class _Layout:
     field_of: np.ndarray
     over: np.ndarray
     frames: np.ndarray
+    foreign: np.ndarray
+    """Where the boxes of the form's written fields (names, dates, digits) lie."""
+
+
+def _foreign(spec: FormSpec, window: Rect, dpi: int) -> np.ndarray:
+    """Window pixels inside the boxes of fields that are written rather than marked: the
+    birth date's digits stand 2.5 mm above the sex options, and a digit reaching its box's
+    bottom is that field's writing, not ink this field must explain."""
+    x0, y0, w, h = window
+    foreign = np.zeros((h, w), bool)
+    for field in spec.fields:
+        if field.type not in MARK_TYPES:
+            x, y, bw, bh = box_to_px(field.box, dpi)
+            foreign[max(0, y - y0):max(0, y - y0 + bh), max(0, x - x0):max(0, x - x0 + bw)] = True
+    return foreign
 
 
 @cache
@@ -473,7 +497,8 @@ def _layout(spec: FormSpec, dpi: int, key: str, shape: tuple[int, int]) -> _Layo
     arrays = (nearest, distance <= mm_to_px(AREA_MARGIN_MM, dpi),
               np.array([keys.index(core.key) for core in near])[nearest],
               _over_cores(near, window, nearest.shape),
-              _frames([core.box for core in near], window, dpi))
+              _frames([core.box for core in near], window, dpi),
+              _foreign(spec, window, dpi))
     for array in arrays:
         array.setflags(write=False)
     return _Layout(window, near, mine, keys, *arrays)
@@ -485,19 +510,30 @@ def _scene(gray: np.ndarray, field: FieldSpec, dpi: int, spec: FormSpec
     is a stamp's, and each piece's bounding rectangle (window pixels)."""
     layout = _layout(spec, dpi, field.key, gray.shape[:2])
     written, bridges, page = _written(gray, spec, layout.window, layout.frames, dpi)
-    scene = _Scene(layout.near, layout.mine, layout.window, written, page, layout.nearest,
-                   layout.inside, layout.field_of, layout.keys, layout.over, dpi)
     group = np.ones((2 * round(mm_to_px(GROUP_MM, dpi)) + 1,) * 2, np.uint8)
     grouped = cv2.bitwise_or(cv2.morphologyEx(written, cv2.MORPH_CLOSE, group), bridges)
     count, labels = cv2.connectedComponents(grouped)
     labels[written == 0] = 0
-    areas = np.bincount(labels.ravel())
+    areas = np.bincount(labels.ravel(), minlength=count)
+    extents = _extents(labels, count, written)
+    stamp_px = mm_to_px(STAMP_MM, dpi)
+    in_foreign = np.bincount(labels[layout.foreign], minlength=count)
+    elsewhere = ((in_foreign >= FOREIGN_SHARE * np.maximum(areas, 1))
+                 & ((extents[:, 2] < stamp_px) | (extents[:, 3] < stamp_px)))
+    elsewhere[0] = False
+    if elsewhere.any():
+        dropped = elsewhere[labels]
+        labels[dropped] = 0
+        written[dropped] = 0
+        areas[elsewhere] = 0
+    scene = _Scene(layout.near, layout.mine, layout.window, written, page, layout.nearest,
+                   layout.inside, layout.field_of, layout.keys, layout.over, dpi)
     pieces = np.where(areas >= MIN_PIECE_MM2 * mm_to_px(1.0, dpi) ** 2, 255, 0).astype(np.uint8)
     pieces[0] = 0
     stamped = _stamped(pieces[labels], dpi)
     if field.type == "presence":
         stamped |= _sealed(pieces[labels], dpi)
-    return scene, labels, stamped, _extents(labels, count, written)
+    return scene, labels, stamped, extents
 
 
 def _extents(labels: np.ndarray, count: int, mask: np.ndarray) -> np.ndarray:
@@ -608,12 +644,15 @@ def field_evidence(gray: np.ndarray, field: FieldSpec, dpi: int, spec: FormSpec
             unexplained += size  # a stamp, writing that runs out of the area
             continue
         solid = _solid_px(ours, dpi) > MAX_SOLID_MM2 * px_per_mm2
-        if solid and (len(owners) > 1 or float(np.median(part.page[ours])) >= DARK_SOLID_LEVEL):
+        filled = solid and len(owners) == 1 and _kept_in(
+            ours, scene.near[scene.mine[next(iter(owners))]].box, part.window, dpi)
+        if solid and not filled and (len(owners) > 1
+                                     or float(np.median(part.page[ours])) >= DARK_SOLID_LEVEL):
             unexplained += size  # a blot, or a stamp's solid ink
             continue
         for position, pixels in owners.items():
             option_ink[position][rows, columns][pixels] = 255
-            covered[position] |= solid  # dark ink hatched solid over one option
+            covered[position] |= solid and not filled  # ink hatched solid over one option
     # writing of other fields, and this field's own that is doubted (it stays counted)
     given = (areas >= min_piece)[labels] & (labels > 0)
     for ink in option_ink:
@@ -706,6 +745,13 @@ def _covers_box(ink: np.ndarray, box: Rect, window: Rect, dpi: int) -> bool:
     return sum(bool(np.count_nonzero(side)) for side in sides) >= 3
 
 
+def _kept_in(ink: np.ndarray, box: Rect, window: Rect, dpi: int) -> bool:
+    """Whether the writing stays within the box's frame, as a fill does."""
+    reach = round(mm_to_px(OUTSIDE_MM[0], dpi))
+    within = np.count_nonzero(_inside(ink, _grow(box, reach), window))
+    return within >= (1 - FILL_OUTSIDE) * np.count_nonzero(ink)
+
+
 def _around_ink(ink: np.ndarray, window: Rect, dpi: int) -> tuple[np.ndarray, Rect]:
     """The part of `ink` (window pixels) around its writing and where that part lies on
     the page: every measure of an option's writing is local, so it is taken over this part
@@ -741,7 +787,8 @@ def _option_evidence(ink: np.ndarray, core: OptionCore, window: Rect, dpi: int,
         targets += [label, _rect_union([core.box, label])]
     rows, columns = np.nonzero(ink)
     around = max(_around_points(rows, columns, target, window) for target in targets)
-    struck = (hatched or _strike_lines(ink, core.box, window, dpi) >= 2
+    filled = box_share >= FILL_SHARE and _kept_in(ink, core.box, window, dpi)
+    struck = not filled and (hatched or _strike_lines(ink, core.box, window, dpi) >= 2
               or _crossings(ink) >= SCRIBBLE_CROSSINGS
               or (box_share >= COVERED_SHARE and covers))
     return OptionEvidence(box_share, label_share, around, struck, written_px)

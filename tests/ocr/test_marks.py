@@ -79,6 +79,15 @@ class Pen:
         cv2.rectangle(self.page, self.point(x + 0.9, y + 0.9), self.point(x + w - 0.9, y + h - 0.9),
                       self.ink, -1)
 
+    def zigzag(self, box: Box, step_mm: float) -> None:
+        """A box filled the way a pen fills one: back and forth, row under row."""
+        x, y, w, h = box
+        points: list[tuple[float, float]] = []
+        for index, row in enumerate(np.arange(y + 0.8, y + h - 0.8, step_mm)):
+            ends = [(x + 0.8, row), (x + w - 0.8, row)]
+            points += ends if index % 2 == 0 else ends[::-1]
+        self.polyline(points)
+
     def circle(self, rect: Rect, pad_mm: float = 1.2, gap_deg: int = 0, start_deg: int = 20
                ) -> None:
         x, y, w, h = rect
@@ -182,6 +191,7 @@ MARKS: dict[str, Callable[[Pen, Box, Rect], None]] = {
     "overrunning tick": lambda pen, box, label: pen.tick(box, overrun=1.9),
     "cross": lambda pen, box, label: pen.cross(box),
     "fill": lambda pen, box, label: pen.fill(box),
+    "zigzag fill": lambda pen, box, label: pen.zigzag(box, 0.5),
     "circled label": lambda pen, box, label: pen.circle(label),
     "open circle around label": lambda pen, box, label: pen.circle(label, gap_deg=70),
     "circle around box and label": lambda pen, box, label: pen.circle(union(box, label), 1.0),
@@ -252,6 +262,37 @@ def test_a_struck_out_mark_is_withdrawn_and_the_other_is_the_answer(
         got, confidence = choice(covid, VARIANTS[variant](page), "q8", dpi)
         assert got == "no" or confidence < REVIEW
     assert choice(covid, page, "q8", dpi)[0] == "no"
+
+
+@pytest.mark.parametrize("dpi", DPIS)
+@pytest.mark.parametrize("ink", [PEN, 120, 150])
+@pytest.mark.parametrize("step", [0.5, 0.8])
+def test_a_box_filled_in_any_ink_is_the_answer(covid: FormSpec, dpi: int, ink: int,
+                                               step: float) -> None:
+    """A fill in pale ink is solid like a stamp's ink, or, drawn sparser, crossed by a scan
+    line as often as a scribble is; kept within the box, it is a fill."""
+    page = page_of(covid, dpi)
+    box, _ = option_rects(covid, "q4", 1)
+    Pen(page, dpi, ink, 0.3).zigzag(box, step)
+    for variant in ("clean", "jpeg"):
+        assert choice(covid, VARIANTS[variant](page), "q4", dpi)[0] == "no", variant
+    assert choice(covid, page, "q4", dpi)[1] >= REVIEW
+
+
+@pytest.mark.parametrize("dpi", DPIS)
+def test_writing_in_the_next_written_field_is_not_this_fields_ink(covid: FormSpec,
+                                                                   dpi: int) -> None:
+    """The birth date's boxes stand 2.5 mm above the sex options: digits reaching the
+    bottom of their boxes belong to the date."""
+    page = page_of(covid, dpi)
+    pen = Pen(page, dpi)
+    x, y, w, h = covid.field("birth_date").box
+    cell = w / (covid.field("birth_date").chars or 8)
+    for index in range(4):
+        left = x + index * cell + cell * 0.3
+        pen.polyline([(left, y + h * 0.3), (left + cell * 0.4, y + h - 0.3)])
+    pen.tick(option_rects(covid, "sex", 1)[0])
+    assert choice(covid, page, "sex", dpi) == ("F", pytest.approx(0.99, abs=0.01))
 
 
 @pytest.mark.parametrize("dpi", DPIS)
