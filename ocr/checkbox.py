@@ -40,6 +40,11 @@ TWO_MARKS = 0.2
 UNEXPLAINED_MM2 = 0.6
 """Unexplained writing below this (a dot, a speck beside a mark) lowers the confidence only
 in proportion; above it the field goes to a person."""
+PARTLY_AROUND = 0.5
+"""Share of directions around an option from which writing given to other fields makes a
+blank unsure: a neighbour's circle reaching over surrounds an option from one side (under
+0.4), this field's own circle broken into arcs joined to its neighbours' from several (on
+generated photo and poor pages such a circle read as a sure blank)."""
 WRITTEN = 0.01
 """Share of a presence box covered by writing from which it holds a signature: a signature
 covers 3-15 % of its box, a stray dot well under 0.5 %."""
@@ -87,7 +92,8 @@ def _marked(evidence: FieldEvidence) -> tuple[int | None, float]:
         best = max(live, key=lambda i: _mark_certainty(evidence.options[i]))
         return best, TWO_MARKS
     if not live:
-        return None, min(clean * SURE, DOUBT if struck else SURE)
+        crowded = evidence.neighbours_around >= PARTLY_AROUND
+        return None, min(clean * SURE, DOUBT if struck or crowded else SURE)
     certainty = _mark_certainty(evidence.options[live[0]])
     ceiling = STRUCK_SURE if struck else SURE
     return live[0], min(ceiling, clean * (certainty if certainty < 1.0 else SURE))

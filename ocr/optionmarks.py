@@ -179,6 +179,12 @@ class FieldEvidence:
     px_per_mm2: float
     stamped_px: int = 0
     """The part of `unexplained_px` that lies in a stamp or seal."""
+    neighbours_around: float = 0.0
+    """The most that writing given to other fields surrounds one of this field's options
+    from within the option's own part of the area (share of directions): a neighbour's
+    circle reaching over passes on one side, this field's own circle broken into arcs that
+    joined the neighbours' (circles round the boxes of successive questions touch) on
+    several."""
 
 
 def _rect_union(rects: list[Rect]) -> Rect:
@@ -661,9 +667,10 @@ def field_evidence(gray: np.ndarray, field: FieldSpec, dpi: int, spec: FormSpec
     stamped_px = 0
     speck = areas < min_piece
     speck[0] = False
-    unexplained = sum(int(np.count_nonzero(speck[_inside(labels, _grow(
+    traces = [int(np.count_nonzero(speck[_inside(labels, _grow(
         scene.near[index].box, -round(mm_to_px(BOX_INSET_MM, dpi))), scene.window)]))
-        for index in scene.mine) * TRACE_WEIGHT
+        for index in scene.mine]
+    unexplained = 0
     for piece in np.flatnonzero(areas[1:] >= min_piece) + 1:
         x, y, w, h = extents[piece]
         rows, columns = slice(y, y + h), slice(x, x + w)
@@ -689,6 +696,10 @@ def field_evidence(gray: np.ndarray, field: FieldSpec, dpi: int, spec: FormSpec
         for position, pixels in owners.items():
             option_ink[position][rows, columns][pixels] = 255
             covered[position] |= solid and not filled  # ink hatched solid over one option
+    # specks in a box that holds writing are that writing broken up (a faint pencil cross);
+    # in an empty box they may be all there is of a mark
+    unexplained += TRACE_WEIGHT * sum(count for count, ink in zip(traces, option_ink, strict=True)
+                                      if not ink.any())
     # writing of other fields, and this field's own that is doubted (it stays counted)
     given = (areas >= min_piece)[labels] & (labels > 0)
     for ink in option_ink:
@@ -699,9 +710,23 @@ def field_evidence(gray: np.ndarray, field: FieldSpec, dpi: int, spec: FormSpec
         # circles on three or more questions that touch gather into a "stamp": the value
         # is this circle's, the doubt stays
         unexplained += int(np.count_nonzero(circled & stamped))
+        given &= ~circled
     options = tuple(_option_evidence(ink, scene.near[index], scene.window, dpi, hatched)
                     for index, ink, hatched in zip(scene.mine, option_ink, covered, strict=True))
-    return FieldEvidence(options, unexplained, px_per_mm2, stamped_px)
+    around = max((_partly_around(scene, given, index) for index in scene.mine), default=0.0)
+    return FieldEvidence(options, unexplained, px_per_mm2, stamped_px, around)
+
+
+def _partly_around(scene: _Scene, given: np.ndarray, index: int) -> float:
+    """How much of option `index` (share of directions) the writing in its own part of the
+    area that was given to other fields surrounds."""
+    cell = given & scene.inside & (scene.nearest == index)
+    if not cell.any():
+        return 0.0
+    rows, columns = np.nonzero(cell)
+    core = scene.near[index]
+    targets = _core_rects(core) + ([_rect_union(_core_rects(core))] if core.label else [])
+    return max(_around_points(rows, columns, target, scene.window) for target in targets)
 
 
 def _circled(scene: _Scene, given: np.ndarray, index: int) -> np.ndarray:

@@ -9,16 +9,17 @@ over (two marks, a stamp, a stray stroke) must stay below it.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import cv2
 import numpy as np
 import pytest
 
 from ocr import FormSpec
-from ocr.checkbox import read_check, read_choice, read_presence
+from ocr.checkbox import _marked, read_check, read_choice, read_presence
 from ocr.fieldmap import Box
 from ocr.geometry import mm_to_px
-from ocr.optionmarks import _extents, option_cores
+from ocr.optionmarks import FieldEvidence, OptionEvidence, _extents, option_cores
 from ocr.template import blank_page
 from samples.blank_form import OPTION_PT
 
@@ -462,3 +463,14 @@ def test_a_seal_over_an_empty_signature_box_is_no_sure_signature(
     seal(page, dpi, (x + w * 0.7, y + h / 2 + offset), diameter)
     got, confidence = read_presence(jpeg(page, 75), covid.field("signature"), dpi, covid)
     assert confidence < REVIEW, got
+
+
+def test_a_blank_surrounded_by_writing_given_to_its_neighbours_is_not_sure() -> None:
+    """Circles round the boxes of successive questions touch, and one question's circle can
+    fall apart into arcs joined to its neighbours' circles: the field then holds no writing
+    of its own, but it is surrounded on several sides, which a neighbour's circle reaching
+    over (test_a_circle_is_the_answer_of_its_own_question_only) never does."""
+    blank = OptionEvidence(0.0, 0.0, 0.0, False, 0)
+    crowded = FieldEvidence((blank, blank), 0, 139.5, 0, neighbours_around=0.6)
+    assert _marked(crowded) == (None, pytest.approx(0.5))
+    assert _marked(replace(crowded, neighbours_around=0.3)) == (None, pytest.approx(0.99))
