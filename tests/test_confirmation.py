@@ -76,6 +76,26 @@ def test_clinic_and_its_doctors_confirm_each_other(inprocess_db: Path) -> None:
         assert "clinic_code" not in elsewhere and "doctor_name" not in elsewhere
 
 
+def test_a_clinic_code_one_digit_off_is_the_clinic_the_place_names(inprocess_db: Path) -> None:
+    _load()
+    with session_scope() as session:
+        clinics = session.scalars(select(Clinic)).all()
+        clinic = clinics[0]
+        misread = clinic.clinic_code[:-1] + str((int(clinic.clinic_code[-1]) + 1) % 10)
+        values = {"clinic_code": misread, "place": clinic.name}
+        confirmed = confirmations(session, values, None)
+        assert confirmed["clinic_code"] == clinic.clinic_code
+        assert confirmed["place"] == clinic.name
+        lost = confirmations(session, {**values, "clinic_code": clinic.clinic_code[1:]}, None)
+        assert lost["clinic_code"] == clinic.clinic_code
+        other = clinics[1]
+        assert "clinic_code" not in confirmations(session, {**values, "place": other.name}, None)
+        two_off = clinic.clinic_code[:-2] + "".join(
+            str((int(d) + 1) % 10) for d in clinic.clinic_code[-2:])
+        assert "clinic_code" not in confirmations(session, {**values, "clinic_code": two_off},
+                                                  None)
+
+
 def test_variant_kanji_compare_equal() -> None:
     from ledger.text import normalise
 
