@@ -148,6 +148,11 @@ def confirmations(session: Session, values: Mapping[str, str], resident: Residen
         if ticket is not None:
             confirmed |= {key: part(ticket) for key, part in TICKET_PARTS.items()
                           if key in values and values[key] == part(ticket)}
+            if values.get("dose_number") == ticket.ticket_dose:
+                # the ticket is issued for one dose: a handwritten dose number read as that
+                # dose is confirmed by it (Tesseract reads a lone handwritten digit as nothing
+                # on most pages, so the two recognisers seldom agree on it)
+                confirmed["dose_number"] = ticket.ticket_dose
             confirmed |= _named_by_ticket(values, resident, confirmed)
     lot = _lot(session, values.get("lot_number", ""), values.get("vaccine", ""))
     if lot is not None:

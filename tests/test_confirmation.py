@@ -53,6 +53,12 @@ def test_register_confirms_near_values_and_lots(inprocess_db: Path) -> None:
         assert confirmed["ticket_number"] == ticket.ticket_number
         assert confirmed["municipality_code"] == ticket.municipality_code
         assert confirmed["lot_number"] == lot.lot_number
+        assert "dose_number" not in confirmed
+        dose = {**values, "dose_number": ticket.ticket_dose}
+        assert confirmations(session, dose, matched)["dose_number"] == ticket.ticket_dose
+        other = str(int(ticket.ticket_dose) % 9 + 1)
+        assert "dose_number" not in confirmations(session, {**dose, "dose_number": other}, matched)
+        assert "dose_number" not in confirmations(session, dose, None)
 
         wrong_birth = {**values, "birth_date": date(1900, 1, 1).isoformat()}
         assert "birth_date" not in confirmations(session, wrong_birth, matched)
