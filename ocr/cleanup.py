@@ -20,11 +20,18 @@ def ink_mask(gray: np.ndarray) -> np.ndarray:
 
 
 def remove_lines(ink: np.ndarray, min_h_px: int, min_v_px: int) -> np.ndarray:
-    """Ink without straight runs at least this long: the printed boxes, not the writing."""
+    """Ink without straight runs at least this long: the printed boxes, not the writing.
+
+    Beyond the crop is paper: with OpenCV's default border an opening takes a stroke that
+    merely touches the crop's edge for a run as long as the kernel, and a kernel taller than
+    the crop (meant to remove no vertical line at all) took away every vertical stroke of
+    large writing that reached the top or bottom of an address line."""
     horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN,
-                                  cv2.getStructuringElement(cv2.MORPH_RECT, (min_h_px, 1)))
+                                  cv2.getStructuringElement(cv2.MORPH_RECT, (min_h_px, 1)),
+                                  borderType=cv2.BORDER_CONSTANT, borderValue=0)
     vertical = cv2.morphologyEx(ink, cv2.MORPH_OPEN,
-                                cv2.getStructuringElement(cv2.MORPH_RECT, (1, min_v_px)))
+                                cv2.getStructuringElement(cv2.MORPH_RECT, (1, min_v_px)),
+                                borderType=cv2.BORDER_CONSTANT, borderValue=0)
     lines = cv2.dilate(cv2.bitwise_or(horizontal, vertical), np.ones((3, 3), np.uint8))
     cleaned = cv2.bitwise_and(ink, cv2.bitwise_not(lines))
     return cv2.morphologyEx(cleaned, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
