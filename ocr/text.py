@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import cv2
 import numpy as np
 
 from ocr import ppocr
@@ -16,11 +17,11 @@ from ocr.cleanup import (
     remove_lines,
     scale_to_height,
     strike_out,
-    trim,
 )
 from ocr.confidence import Floors, cross_checked, lowest_symbol, unconfirmed
 from ocr.fieldmap import FieldSpec
 from ocr.geometry import box_to_px, mm_to_px
+from ocr.ink import paper_level
 from ocr.printed import read_printed
 from ocr.tesseract import RAW_LINE_MODE, Word, read_line
 from ocr.variants import VARIANTS, fold, same
@@ -39,6 +40,9 @@ stem of ト, 十 or 1 in a large hand reached 85 % of the crop's height and was 
 STRIKE_MM = 8
 """Shortest line through the writing that counts as striking it out: longer than any
 horizontal stroke of a character written at field height (一 is about 5 mm)."""
+SEEN_REACH_PX = 5
+"""Width of the neighbourhood of the binarised writing kept from the scan for PP-OCR: a
+stroke's soft edge (two pixels either side at 300 dpi)."""
 CONFIRM_HEIGHTS_PX = (LINE_HEIGHT_PX, 36, 52)
 """Renderings of a line read by Tesseract for confirming an expected value: two must give it,
 or one when PP-OCR's free read sees nothing else (CONFIRM_RIVAL, not CONFIRM_VETO)."""
@@ -174,9 +178,11 @@ def _read(ink: np.ndarray, field: FieldSpec, height_px: int) -> tuple[str, float
             lowest_symbol(words, ignore=STRAY_PUNCTUATION))
 
 
-def _read_second(line: np.ndarray, field: FieldSpec) -> tuple[str, float]:
+def _read_second(line: np.ndarray, field: FieldSpec, seen: np.ndarray | None = None
+                 ) -> tuple[str, float]:
     """PP-OCR's text of the line and the confidence of its least sure character; a Japanese
-    line without whitelist is held to Japanese characters.
+    line without whitelist is held to Japanese characters. PP-OCR reads `seen`, the writing
+    as scanned (_as_seen), when given; `line`, the binarised writing, tells the spaces.
 
     The line is read as written: widened spaces, which help Tesseract, split the parts of
     widely written characters (the dakuten of ダ, the halves of 村) for PP-OCR. The
@@ -185,7 +191,9 @@ def _read_second(line: np.ndarray, field: FieldSpec) -> tuple[str, float]:
     wherever the characters stand on both sides of a space between words, and a ー read
     inside any wide gap is dropped."""
     allowed = field.whitelist or (ppocr.japanese() if field.lang == "jpn" else None)
-    reading = ppocr.read_line(for_tesseract(line), allowed and allowed.replace(" ", ""))
+    image = for_tesseract(line) if seen is None else cv2.copyMakeBorder(
+        seen, PAD_PX, PAD_PX, PAD_PX, PAD_PX, cv2.BORDER_CONSTANT, value=255)
+    reading = ppocr.read_line(image, allowed and allowed.replace(" ", ""))
     gaps = [(start + PAD_PX, end + PAD_PX) for start, end in _spaces(line)]
     spaces = [(start + PAD_PX, end + PAD_PX) for start, end in _word_spaces(line)]
     text, confidences, previous = "", [], -1.0
@@ -225,6 +233,30 @@ def _corrected(ink: np.ndarray, struck: np.ndarray) -> np.ndarray:
 def _line(gray: np.ndarray, field: FieldSpec, dpi: int) -> tuple[np.ndarray | None, bool]:
     """The field's writing, struck-out attempts and box lines removed, trimmed (None when
     the field is blank); and whether any writing was taken for a struck-out attempt."""
+    line, struck, _ = _placed_line(gray, field, dpi)
+    return line, struck
+
+
+def _as_seen(gray: np.ndarray, field: FieldSpec, dpi: int, line: np.ndarray,
+             place: tuple[int, int, int, int]) -> np.ndarray:
+    """The writing of `line` (found at `place` in the field's crop) as the scanner saw it,
+    gray on paper lifted to white, everything else (box lines, struck-out attempts) white:
+    what PP-OCR was trained on. Its binarised line loses the strokes' shading and breaks
+    thin ones; measured on 84 generated office and photo pages (588 text fields), PP-OCR read
+    86.2 % right from this against 83.7 % from the binarised line, and the two recognisers
+    no longer see the same image, so that they share fewer blind spots."""
+    field_crop = crop(gray, box_to_px(field.box, dpi), -round(mm_to_px(INSET_MM, dpi)))
+    x, y, w, h = place
+    part = field_crop[y:y + h, x:x + w].astype(np.float32)
+    paper = paper_level(field_crop)[y:y + h, x:x + w]
+    lifted = np.clip(255.0 * part / np.maximum(paper, 1.0), 0, 255).astype(np.uint8)
+    keep = cv2.dilate(line, np.ones((SEEN_REACH_PX, SEEN_REACH_PX), np.uint8)) > 0
+    return np.where(keep, lifted, 255).astype(np.uint8)
+
+
+def _placed_line(gray: np.ndarray, field: FieldSpec, dpi: int
+                 ) -> tuple[np.ndarray | None, bool, tuple[int, int, int, int]]:
+    """_line's line and strike, and where the line lies in the field's crop (x, y, w, h)."""
     box = box_to_px(field.box, dpi)
     written = ink_mask(crop(gray, box, -round(mm_to_px(INSET_MM, dpi))))
     ink = _corrected(written, strike_out(written, round(mm_to_px(STRIKE_MM, dpi))))
@@ -235,8 +267,9 @@ def _line(gray: np.ndarray, field: FieldSpec, dpi: int) -> tuple[np.ndarray | No
     edge = round(mm_to_px(FRAME_ZONE_MM, dpi))
     ink[:, :edge], ink[:, -edge:] = framed[:, :edge], framed[:, -edge:]
     if float(np.count_nonzero(ink)) / max(ink.size, 1) < EMPTY_INK:
-        return None, struck
-    return trim(ink), struck
+        return None, struck, (0, 0, 0, 0)
+    x, y, w, h = cv2.boundingRect(cv2.findNonZero(ink))
+    return ink[y:y + h, x:x + w], struck, (x, y, w, h)
 
 
 def read_text(gray: np.ndarray, field: FieldSpec, dpi: int) -> tuple[str, float]:
@@ -247,13 +280,13 @@ def read_text(gray: np.ndarray, field: FieldSpec, dpi: int) -> tuple[str, float]
     disagreement between them."""
     if field.printed:
         return read_printed(gray, field, dpi)
-    line, struck = _line(gray, field, dpi)
+    line, struck, place = _placed_line(gray, field, dpi)
     if line is None:
         box = box_to_px(field.box, dpi)
         ink = ink_mask(crop(gray, box, -round(mm_to_px(INSET_MM, dpi))))
         ink_share = float(np.count_nonzero(ink)) / max(ink.size, 1)
         return "", 1.0 - min(ink_share, EMPTY_INK) / EMPTY_INK * 0.5
-    value, lowest = _read_second(line, field)
+    value, lowest = _read_second(line, field, _as_seen(gray, field, dpi, line, place))
     floors = FLOORS[field.lang or "eng"]
     if struck or lowest < floors.ppocr or not _plausible(value, field):
         return value, unconfirmed(lowest)
