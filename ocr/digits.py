@@ -14,10 +14,11 @@ import cv2
 import numpy as np
 
 from ocr import ppocr
-from ocr.cleanup import crop, for_tesseract, ink_mask, remove_lines, scale_to_height
+from ocr.cleanup import PAD_PX, crop, for_tesseract, ink_mask, remove_lines, scale_to_height
 from ocr.confidence import Floors, cross_checked, lowest_symbol, unconfirmed
 from ocr.fieldmap import FieldSpec
 from ocr.geometry import box_to_px, mm_to_px
+from ocr.ink import paper_level
 from ocr.tesseract import CHAR_MODE, LINE_MODE, WORD_MODE, read_line
 
 DIGITS = "0123456789"
@@ -47,6 +48,9 @@ INCOMPLETE_FACTOR = 0.3
 """Confidence scale for a strip without one real digit per box (or a real date): mostly
 misread, for a person to correct."""
 FIRST_YEAR = 1900
+SEEN_REACH_PX = 5
+"""Neighbourhood of a glyph's binarised strokes kept from the scan for PP-OCR: a stroke's
+soft edge (two pixels either side at 300 dpi)."""
 
 
 def _rejoin_crossings(ink: np.ndarray, cleaned: np.ndarray, reach: int) -> np.ndarray:
@@ -67,11 +71,16 @@ def _rejoin_crossings(ink: np.ndarray, cleaned: np.ndarray, reach: int) -> np.nd
 
 
 def _cell_glyphs(gray: np.ndarray, box_mm: tuple[float, float, float, float], chars: int,
-                 dpi: int) -> list[np.ndarray]:
-    """The ink of each non-empty box of a row, box lines removed, trimmed to its extent."""
+                 dpi: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The ink of each non-empty box of a row, box lines removed, trimmed to its extent; each
+    with the same glyph as scanned (paper lifted to white, all but the glyph's own strokes
+    white), which PP-OCR reads (see ocr.text's _as_seen)."""
     box = box_to_px(box_mm, dpi)
     margin = round(mm_to_px(CROP_MARGIN_MM, dpi))
-    ink = ink_mask(crop(gray, box, margin))
+    row = crop(gray, box, margin)
+    ink = ink_mask(row)
+    lifted = np.clip(255.0 * row.astype(np.float32) / np.maximum(paper_level(row), 1.0), 0,
+                     255).astype(np.uint8)
     cell = box[2] / chars
     ink = _rejoin_crossings(ink, remove_lines(ink, min_h_px=round(cell * 0.75),
                                               min_v_px=round(box[3] * 0.7)),
@@ -84,7 +93,10 @@ def _cell_glyphs(gray: np.ndarray, box_mm: tuple[float, float, float, float], ch
         if points is None or len(points) < MIN_GLYPH_PX:
             continue
         x, y, w, h = cv2.boundingRect(points)
-        glyphs.append(part[y:y + h, x:x + w])
+        glyph = part[y:y + h, x:x + w]
+        keep = cv2.dilate(glyph, np.ones((SEEN_REACH_PX, SEEN_REACH_PX), np.uint8)) > 0
+        seen = lifted[:, left:round(margin + (index + 1) * cell)][y:y + h, x:x + w]
+        glyphs.append((glyph, np.where(keep, seen, 255).astype(np.uint8)))
     return glyphs
 
 
@@ -93,8 +105,9 @@ def _smudged(gray: np.ndarray, box_mm: tuple[float, float, float, float], dpi: i
     return float(np.count_nonzero(inner)) / max(inner.size, 1) > SMUDGE_INK
 
 
-def _compact_strip(glyphs: list[np.ndarray]) -> np.ndarray:
-    """The glyphs set side by side on a common baseline at ordinary letter spacing.
+def _compact_strip(glyphs: list[np.ndarray], paper: int = 0) -> np.ndarray:
+    """The glyphs set side by side on a common baseline at ordinary letter spacing, on
+    `paper` (0 for ink masks, 255 for glyphs as scanned).
 
     Digits written one per box sit far apart and wander up and down; Tesseract's line model
     reads them far better packed like printed text.
@@ -104,7 +117,8 @@ def _compact_strip(glyphs: list[np.ndarray]) -> np.ndarray:
     placed = []
     for glyph in glyphs:
         top = height - glyph.shape[0]
-        placed.append(cv2.copyMakeBorder(glyph, top, 0, 0, gap, cv2.BORDER_CONSTANT, value=0))
+        placed.append(cv2.copyMakeBorder(glyph, top, 0, 0, gap, cv2.BORDER_CONSTANT,
+                                         value=paper))
     return np.hstack(placed)
 
 
@@ -148,7 +162,8 @@ def read_digits(gray: np.ndarray, field: FieldSpec, dpi: int) -> tuple[str, floa
     instead, with a low confidence, for a person to correct.
     """
     rows = field.digit_rows
-    glyphs = [glyph for row in rows for glyph in _cell_glyphs(gray, row.box, row.chars, dpi)]
+    found = [glyph for row in rows for glyph in _cell_glyphs(gray, row.box, row.chars, dpi)]
+    glyphs = [ink for ink, _ in found]
     if not glyphs:
         return "", 1.0
     if any(_smudged(gray, row.box, dpi) for row in rows):
@@ -162,7 +177,9 @@ def read_digits(gray: np.ndarray, field: FieldSpec, dpi: int) -> tuple[str, floa
         return (_as_iso_date(digits) if field.type == "date" else digits) or digits
 
     strip = _compact_strip(glyphs)
-    reading = ppocr.read_line(for_tesseract(strip), DIGITS)
+    seen = _compact_strip([seen for _, seen in found], paper=255)
+    reading = ppocr.read_line(cv2.copyMakeBorder(seen, PAD_PX, PAD_PX, PAD_PX, PAD_PX,
+                                                 cv2.BORDER_CONSTANT, value=255), DIGITS)
     renderings = _renderings(strip, boxes == 1)
     if complete(reading.text):
         if len(glyphs) == boxes and reading.lowest >= FLOORS.ppocr:
