@@ -1,7 +1,8 @@
 """What the city's records refute on a form, beyond the form's own rules (ledger.validation):
-a ticket the city never issued, a lot it never received, a clinic it has no contract with,
-a birth date or sex other than the matched resident's, a vaccination date before the
-vaccine was given in Japan or not after the person's earlier dose of the same disease.
+a ticket the city never issued, a lot it never received, a clinic it has no contract with
+or a doctor that clinic does not list, a birth date or sex other than the matched
+resident's, a vaccination date before the vaccine was given in Japan or not after the
+person's earlier dose of the same disease.
 
 A reader's confident misreading of one digit makes a value that passes every rule of the
 form; these checks are the independent evidence that catches it, so a page carrying one
@@ -16,9 +17,15 @@ from datetime import date
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from ledger.text import normalise
 from ledger.vaccines import CATALOG
 from ledger.validation import parse_date
 from models import Clinic, LedgerRecord, Lot, Resident, Ticket
+
+DOCTOR_KEYS = ("doctor_name", "vaccinator_name")
+"""Names the clinic master lists for the clinic: a name two recognisers agreed on that is
+no doctor of the clinic is a misreading (石井 健一 read alike as 研健一 on a generated phone
+photo) or a doctor the master does not know yet, and either way for a person."""
 
 
 def _listed(session: Session, column: object, value: str) -> bool:
@@ -36,10 +43,17 @@ def _lists(session: Session, values: Mapping[str, str]) -> dict[str, str]:
     if lot and _listed(session, Lot.vaccine, vaccine or "") and not session.scalar(
             select(exists().where(Lot.lot_number == lot, Lot.vaccine == vaccine))):
         problems["lot_number"] = "ロット台帳にないロット番号です"
-    clinic = values.get("clinic_code")
-    if clinic and session.scalar(select(exists().select_from(Clinic))) and not _listed(
-            session, Clinic.clinic_code, clinic):
+    code = values.get("clinic_code")
+    if code and session.scalar(select(exists().select_from(Clinic))) and not _listed(
+            session, Clinic.clinic_code, code):
         problems["clinic_code"] = "委託医療機関の一覧にないコードです"
+    clinic = session.scalar(select(Clinic).where(Clinic.clinic_code == code)) if code else None
+    if clinic is not None and clinic.doctors:
+        doctors = {normalise(doctor) for doctor in clinic.doctors}
+        for key in DOCTOR_KEYS:
+            name = values.get(key)
+            if name and normalise(name) not in doctors:
+                problems[key] = "この委託医療機関の医師の名前ではありません"
     return problems
 
 

@@ -1,6 +1,7 @@
 """What the city's records refute on a form that passes its own rules: a clinic code outside
-the clinic master, a birth date or sex other than the matched resident's, a vaccination date
-before the vaccine was given in Japan or out of order with the person's earlier doses."""
+the clinic master, a doctor the clinic does not list, a birth date or sex other than the
+matched resident's, a vaccination date before the vaccine was given in Japan or out of order
+with the person's earlier doses."""
 
 from __future__ import annotations
 
@@ -33,7 +34,8 @@ def _form(session, resident: Resident) -> dict[str, str]:  # noqa: ANN001
     clinic = session.scalars(select(Clinic)).first()
     return {"birth_date": resident.birth_date.isoformat(), "sex": resident.sex,
             "clinic_code": clinic.clinic_code, "vaccine": "moderna", "dose_number": "3",
-            "vaccination_date": "2022-06-01"}
+            "vaccination_date": "2022-06-01", "doctor_name": clinic.doctors[0],
+            "vaccinator_name": clinic.doctors[-1].replace(" ", "")}
 
 
 def test_a_clean_form_has_no_problem_and_each_misreading_has_one(inprocess_db: Path) -> None:
@@ -53,6 +55,11 @@ def test_a_clean_form_has_no_problem_and_each_misreading_has_one(inprocess_db: P
         assert "birth_date" not in record_problems(session, {**form, "birth_date": older}, None)
         other = "F" if resident.sex == "M" else "M"
         assert "sex" in record_problems(session, {**form, "sex": other}, resident.id)
+        short = form["doctor_name"].replace(" ", "")[1:]
+        found = record_problems(session, {**form, "doctor_name": short}, resident.id)
+        assert set(found) == {"doctor_name"}
+        assert "vaccinator_name" in record_problems(
+            session, {**form, "vaccinator_name": "全く別の人"}, resident.id)
         session.rollback()
 
 

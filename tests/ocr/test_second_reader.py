@@ -150,8 +150,10 @@ def test_a_stroke_across_a_box_line_stays_whole() -> None:
     assert not rejoined[40, :50].any() and not rejoined[40, 80:].any()
 
 
-def test_a_phone_number_without_a_real_digit_count_is_not_plausible() -> None:
+def test_a_phone_number_without_a_real_digit_count_or_grouping_is_not_plausible() -> None:
     phone = next(field for field in load_forms(FORMS_DIR)["covid19"].fields
                  if field.whitelist == PHONE_CHARS)
     assert _plausible("047-123-4567", phone) and _plausible("090-1234-5678", phone)
     assert not _plausible("090-915-198", phone)
+    assert _plausible("0471234567", phone)
+    assert not _plausible("090-7582175", phone) and not _plausible("043-549-76-74", phone)
