@@ -17,6 +17,7 @@ import pytest
 
 from ocr import FormSpec
 from ocr.checkbox import _marked, read_check, read_choice, read_presence
+from ocr.digits import _cell_glyphs
 from ocr.fieldmap import Box
 from ocr.geometry import mm_to_px
 from ocr.optionmarks import FieldEvidence, OptionEvidence, _extents, option_cores
@@ -474,3 +475,26 @@ def test_a_blank_surrounded_by_writing_given_to_its_neighbours_is_not_sure() -> 
     crowded = FieldEvidence((blank, blank), 0, 139.5, 0, neighbours_around=0.6)
     assert _marked(crowded) == (None, pytest.approx(0.5))
     assert _marked(replace(crowded, neighbours_around=0.3)) == (None, pytest.approx(0.99))
+
+
+@pytest.mark.parametrize("dpi", DPIS)
+def test_a_digit_written_on_a_box_line_is_never_sure(covid: FormSpec, dpi: int) -> None:
+    """A stroke lying on the line between two boxes goes with the line when the lines are
+    taken away, and both recognisers then read the same wrong digit (a 6 whose stem lay on
+    the line read as 5): writing along a line for 2.5 mm makes the row unsure. A digit
+    written inside its box, touching nothing, does not."""
+    field = covid.field("vaccination_date")
+    row = field.digit_rows[-1]
+    x, y, w, h = row.box
+    cell = w / row.chars
+    page = page_of(covid, dpi)
+    pen = Pen(page, dpi)
+    pen.polyline([(x + cell * 0.3, y + 1.5), (x + cell * 0.3, y + h - 1.5)])
+    pen.polyline([(x + cell * 1.3, y + 1.5), (x + cell * 1.3, y + h - 1.5)])
+    assert not _cell_glyphs(page, row.box, row.chars, dpi)[1]
+    page = page_of(covid, dpi)
+    stem = x + cell  # a 6 whose stem leans along the line
+    Pen(page, dpi, width_mm=0.6).polyline([(stem - 0.1, y + 1.0), (stem + 0.5, y + h - 1.2),
+                                           (stem + 2.3, y + h - 1.2), (stem + 2.2, y + h / 2),
+                                           (stem + 0.3, y + h / 2)])
+    assert _cell_glyphs(page, row.box, row.chars, dpi)[1]
