@@ -322,11 +322,15 @@ def _read_qr(gray: np.ndarray, forms: Mapping[str, FormSpec], scales: tuple[floa
     return None if found is None or printing is None else (printing, found[1])
 
 
-def _read_qr_quick(gray: np.ndarray, forms: Mapping[str, FormSpec]
+def _quick_scale(gray: np.ndarray) -> float:
+    """The scale at which the QR is read at a glance (QUICK_QR_LONG_SIDE_PX)."""
+    return min(1.0, QUICK_QR_LONG_SIDE_PX / max(gray.shape))
+
+
+def _read_qr_quick(gray: np.ndarray, forms: Mapping[str, FormSpec], quick: float
                    ) -> tuple[FormSpec, np.ndarray] | None:
-    """`_read_qr` at QUICK_QR_LONG_SIDE_PX, looking where the forms print the QR first (see
+    """`_read_qr` at the `quick` scale, looking where the forms print the QR first (see
     QR_SEARCH_MARGIN_MM): the whole page is read only when no window holds a form QR."""
-    quick = min(1.0, QUICK_QR_LONG_SIDE_PX / max(gray.shape))
     for window in _qr_windows(gray.shape, forms):
         found = _find_qr_in(gray, quick, window)
         printing = None if found is None else _identify(found[0], forms)
@@ -343,8 +347,8 @@ def register(image: np.ndarray, forms: Mapping[str, FormSpec], dpi: int) -> Regi
     to its print, and only when the print does not tell is the QR read harder (see
     QUICK_QR_LONG_SIDE_PX)."""
     gray = _smooth_if_bilevel(to_gray(image))
-    quick = min(1.0, QUICK_QR_LONG_SIDE_PX / max(gray.shape))
-    read = _read_qr_quick(gray, forms)
+    quick = _quick_scale(gray)
+    read = _read_qr_quick(gray, forms, quick)
     if read is None:
         try:
             return _by_content(gray, forms, None, dpi)

@@ -9,25 +9,19 @@ import numpy as np
 import pytest
 
 from ocr import features
-from ocr.fieldmap import FormSpec, load_forms
+from ocr.fieldmap import FormSpec
 from ocr.registration import (
-    QUICK_QR_LONG_SIDE_PX,
     _find_qr,
     _find_qr_in,
     _qr_windows,
+    _quick_scale,
     _read_qr_quick,
     register,
 )
-from samples.blank_form import FORMS_DIR
 from samples.generate import generate_set, read_image
 
 DPI = 300
 SEED = 5151
-
-
-@pytest.fixture(scope="module")
-def forms() -> dict[str, FormSpec]:
-    return load_forms(FORMS_DIR)
 
 
 @pytest.fixture(scope="module")
@@ -37,10 +31,6 @@ def page(tmp_path_factory: pytest.TempPathFactory) -> np.ndarray:
                                    form="covid19").pages[0])
 
 
-def _quick(gray: np.ndarray) -> float:
-    return min(1.0, QUICK_QR_LONG_SIDE_PX / max(gray.shape))
-
-
 @pytest.mark.parametrize("turn", ["as scanned", "half round", "small"])
 def test_the_window_reads_what_the_whole_page_reads(page: np.ndarray,
                                                     forms: dict[str, FormSpec],
@@ -48,14 +38,14 @@ def test_the_window_reads_what_the_whole_page_reads(page: np.ndarray,
     gray = {"as scanned": page, "half round": cv2.rotate(page, cv2.ROTATE_180),
             "small": cv2.resize(page, None, fx=0.45, fy=0.45, interpolation=cv2.INTER_AREA)
             }[turn]
-    whole = _find_qr(gray, (_quick(gray),))
+    whole = _find_qr(gray, (_quick_scale(gray),))
     assert whole is not None
     windowed = [found for window in _qr_windows(gray.shape, forms)
-                if (found := _find_qr_in(gray, _quick(gray), window)) is not None]
+                if (found := _find_qr_in(gray, _quick_scale(gray), window)) is not None]
     assert len(windowed) == 1
     assert windowed[0][0] == whole[0]
     assert np.abs(windowed[0][1] - whole[1]).max() < 0.01
-    read = _read_qr_quick(gray, forms)
+    read = _read_qr_quick(gray, forms, _quick_scale(gray))
     assert read is not None and read[0].form_id == "covid19"
 
 
@@ -65,7 +55,7 @@ def test_a_qr_away_from_its_place_is_read_on_the_whole_page(page: np.ndarray,
     height, width = page.shape
     tall = np.full((height * 3 // 2, width), 255, np.uint8)
     tall[height // 2:] = page
-    quick = _quick(tall)
+    quick = _quick_scale(tall)
     assert all(_find_qr_in(tall, quick, window) is None
                for window in _qr_windows(tall.shape, forms))
     registration = register(tall, forms, DPI)
