@@ -56,10 +56,15 @@ def strike_out(ink: np.ndarray, min_len_px: int) -> np.ndarray:
     return cleaned
 
 
+def on_paper(image: np.ndarray) -> np.ndarray:
+    """A dark-on-white line with a white margin of PAD_PX, as the recognisers are given it."""
+    return cv2.copyMakeBorder(image, PAD_PX, PAD_PX, PAD_PX, PAD_PX, cv2.BORDER_CONSTANT,
+                              value=255)
+
+
 def for_tesseract(ink: np.ndarray) -> np.ndarray:
     """Black text on white with a margin, which is what Tesseract is trained on."""
-    return cv2.copyMakeBorder(cv2.bitwise_not(ink), PAD_PX, PAD_PX, PAD_PX, PAD_PX,
-                              cv2.BORDER_CONSTANT, value=255)
+    return on_paper(cv2.bitwise_not(ink))
 
 
 def crop(image: np.ndarray, box: tuple[int, int, int, int], margin: int = 0) -> np.ndarray:

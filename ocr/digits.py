@@ -14,11 +14,11 @@ import cv2
 import numpy as np
 
 from ocr import ppocr
-from ocr.cleanup import PAD_PX, crop, for_tesseract, ink_mask, remove_lines, scale_to_height
+from ocr.cleanup import crop, for_tesseract, ink_mask, on_paper, remove_lines, scale_to_height
 from ocr.confidence import Floors, cross_checked, lowest_symbol, unconfirmed
 from ocr.fieldmap import FieldSpec
 from ocr.geometry import box_to_px, mm_to_px
-from ocr.ink import paper_level
+from ocr.ink import as_seen, lift_paper
 from ocr.tesseract import CHAR_MODE, LINE_MODE, WORD_MODE, read_line
 
 DIGITS = "0123456789"
@@ -60,9 +60,6 @@ and the line's own width)."""
 TOUCH_PX = 3
 """Writing this close to a line's edge touches it: the lines are taken away grown by a
 pixel."""
-SEEN_REACH_PX = 5
-"""Neighbourhood of a glyph's binarised strokes kept from the scan for PP-OCR: a stroke's
-soft edge (two pixels either side at 300 dpi)."""
 
 
 def _rejoin_crossings(ink: np.ndarray, cleaned: np.ndarray, reach: int) -> np.ndarray:
@@ -110,32 +107,29 @@ def _cell_glyphs(gray: np.ndarray, box_mm: tuple[float, float, float, float], ch
                  dpi: int) -> tuple[list[tuple[np.ndarray, np.ndarray]], bool]:
     """The ink of each non-empty box of a row, box lines removed, trimmed to its extent; each
     with the same glyph as scanned (paper lifted to white, all but the glyph's own strokes
-    white), which PP-OCR reads (see ocr.text's _as_seen); and whether writing runs along one
+    white: ocr.ink.as_seen), which PP-OCR reads; and whether writing runs along one
     of the boxes' lines (_along_lines)."""
     box = box_to_px(box_mm, dpi)
     margin = round(mm_to_px(CROP_MARGIN_MM, dpi))
     row = crop(gray, box, margin)
     ink = ink_mask(row)
-    lifted = np.clip(255.0 * row.astype(np.float32) / np.maximum(paper_level(row), 1.0), 0,
-                     255).astype(np.uint8)
+    lifted = lift_paper(row)
     cell = box[2] / chars
     cleaned = _rejoin_crossings(ink, remove_lines(ink, min_h_px=round(cell * 0.75),
                                                   min_v_px=round(box[3] * 0.7)),
                                 round(mm_to_px(CROSSING_MM, dpi)))
     along = _along_lines(ink, cleaned, margin, cell, chars, box[3], dpi)
-    ink = cleaned
     glyphs = []
     for index in range(chars):
         left = max(0, round(margin + index * cell))
-        part = ink[:, left:round(margin + (index + 1) * cell)]
+        part = cleaned[:, left:round(margin + (index + 1) * cell)]
         points = cv2.findNonZero(part)
         if points is None or len(points) < MIN_GLYPH_PX:
             continue
         x, y, w, h = cv2.boundingRect(points)
         glyph = part[y:y + h, x:x + w]
-        keep = cv2.dilate(glyph, np.ones((SEEN_REACH_PX, SEEN_REACH_PX), np.uint8)) > 0
         seen = lifted[:, left:round(margin + (index + 1) * cell)][y:y + h, x:x + w]
-        glyphs.append((glyph, np.where(keep, seen, 255).astype(np.uint8)))
+        glyphs.append((glyph, as_seen(seen, glyph)))
     return glyphs, along
 
 
@@ -220,8 +214,7 @@ def read_digits(gray: np.ndarray, field: FieldSpec, dpi: int) -> tuple[str, floa
 
     strip = _compact_strip(glyphs)
     seen = _compact_strip([seen for _, seen in found], paper=255)
-    reading = ppocr.read_line(cv2.copyMakeBorder(seen, PAD_PX, PAD_PX, PAD_PX, PAD_PX,
-                                                 cv2.BORDER_CONSTANT, value=255), DIGITS)
+    reading = ppocr.read_line(on_paper(seen), DIGITS)
     renderings = _renderings(strip, boxes == 1)
     if complete(reading.text):
         if len(glyphs) == boxes and reading.lowest >= FLOORS.ppocr and not along:

@@ -89,3 +89,24 @@ def ink_mask(gray: np.ndarray, paper_window_px: int = PAPER_WINDOW_PX) -> np.nda
     level = np.minimum(np.maximum(dark_level, (paper + core) / 2), paper - margin)
     ink = (gray.astype(np.float32) < level) & (contrast >= margin)
     return np.where(ink, 255, 0).astype(np.uint8)
+
+
+SEEN_REACH_PX = 5
+"""Neighbourhood of the binarised strokes kept from the scan by as_seen: a stroke's soft edge
+(two pixels either side at 300 dpi)."""
+
+
+def lift_paper(gray: np.ndarray) -> np.ndarray:
+    """The scan with its paper lifted to white (each pixel over the paper around it), so that
+    a stroke keeps its shading on a shadowed page or a photo's uneven light."""
+    lifted = 255.0 * gray.astype(np.float32) / np.maximum(paper_level(gray), 1.0)
+    return np.clip(lifted, 0, 255).astype(np.uint8)
+
+
+def as_seen(lifted: np.ndarray, ink: np.ndarray) -> np.ndarray:
+    """The writing as the scanner saw it: `lifted` (lift_paper) where the binarised `ink` of
+    the same shape has a stroke or its soft edge, white elsewhere (box lines and struck-out
+    attempts already taken out of `ink` stay out). PP-OCR, trained on natural images, reads
+    this better than the binarised line, and the two recognisers then do not see one image."""
+    keep = cv2.dilate(ink, np.ones((SEEN_REACH_PX, SEEN_REACH_PX), np.uint8)) > 0
+    return np.where(keep, lifted, 255).astype(np.uint8)

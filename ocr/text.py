@@ -14,6 +14,7 @@ from ocr.cleanup import (
     crop,
     for_tesseract,
     ink_mask,
+    on_paper,
     remove_lines,
     scale_to_height,
     strike_out,
@@ -21,7 +22,7 @@ from ocr.cleanup import (
 from ocr.confidence import Floors, cross_checked, lowest_symbol, unconfirmed
 from ocr.fieldmap import FieldSpec
 from ocr.geometry import box_to_px, mm_to_px
-from ocr.ink import paper_level
+from ocr.ink import as_seen, lift_paper
 from ocr.printed import read_printed
 from ocr.tesseract import RAW_LINE_MODE, Word, read_line
 from ocr.variants import VARIANTS, fold, same
@@ -40,9 +41,6 @@ stem of ト, 十 or 1 in a large hand reached 85 % of the crop's height and was 
 STRIKE_MM = 8
 """Shortest line through the writing that counts as striking it out: longer than any
 horizontal stroke of a character written at field height (一 is about 5 mm)."""
-SEEN_REACH_PX = 5
-"""Width of the neighbourhood of the binarised writing kept from the scan for PP-OCR: a
-stroke's soft edge (two pixels either side at 300 dpi)."""
 CONFIRM_HEIGHTS_PX = (LINE_HEIGHT_PX, 36, 52)
 """Renderings of a line read by Tesseract for confirming an expected value: two must give it,
 or one when PP-OCR's free read sees nothing else (CONFIRM_RIVAL, not CONFIRM_VETO)."""
@@ -193,8 +191,7 @@ def _read_second(line: np.ndarray, field: FieldSpec, seen: np.ndarray | None = N
     wherever the characters stand on both sides of a space between words, and a ー read
     inside any wide gap is dropped."""
     allowed = field.whitelist or (ppocr.japanese() if field.lang == "jpn" else None)
-    image = for_tesseract(line) if seen is None else cv2.copyMakeBorder(
-        seen, PAD_PX, PAD_PX, PAD_PX, PAD_PX, cv2.BORDER_CONSTANT, value=255)
+    image = for_tesseract(line) if seen is None else on_paper(seen)
     reading = ppocr.read_line(image, allowed and allowed.replace(" ", ""))
     gaps = [(start + PAD_PX, end + PAD_PX) for start, end in _spaces(line)]
     spaces = [(start + PAD_PX, end + PAD_PX) for start, end in _word_spaces(line)]
@@ -252,11 +249,7 @@ def _as_seen(gray: np.ndarray, field: FieldSpec, dpi: int, line: np.ndarray,
     no longer see the same image, so that they share fewer blind spots."""
     field_crop = crop(gray, box_to_px(field.box, dpi), -round(mm_to_px(INSET_MM, dpi)))
     x, y, w, h = place
-    part = field_crop[y:y + h, x:x + w].astype(np.float32)
-    paper = paper_level(field_crop)[y:y + h, x:x + w]
-    lifted = np.clip(255.0 * part / np.maximum(paper, 1.0), 0, 255).astype(np.uint8)
-    keep = cv2.dilate(line, np.ones((SEEN_REACH_PX, SEEN_REACH_PX), np.uint8)) > 0
-    return np.where(keep, lifted, 255).astype(np.uint8)
+    return as_seen(lift_paper(field_crop)[y:y + h, x:x + w], line)
 
 
 def _placed_line(gray: np.ndarray, field: FieldSpec, dpi: int
