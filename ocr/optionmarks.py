@@ -713,37 +713,34 @@ def field_evidence(gray: np.ndarray, field: FieldSpec, dpi: int, spec: FormSpec
         given &= ~circled
     options = tuple(_option_evidence(ink, scene.near[index], scene.window, dpi, hatched)
                     for index, ink, hatched in zip(scene.mine, option_ink, covered, strict=True))
-    around = max((_partly_around(scene, given, index) for index in scene.mine), default=0.0)
+    around = max((_given_around(scene, given, index)[1] for index in scene.mine), default=0.0)
     return FieldEvidence(options, unexplained, px_per_mm2, stamped_px, around)
 
 
-def _partly_around(scene: _Scene, given: np.ndarray, index: int) -> float:
-    """How much of option `index` (share of directions) the writing in its own part of the
-    area that was given to other fields surrounds."""
+def _circle_targets(core: OptionCore) -> list[Rect]:
+    """What a circle may be drawn around: the box, the label, or both together."""
+    return _core_rects(core) + ([_rect_union(_core_rects(core))] if core.label else [])
+
+
+def _given_around(scene: _Scene, given: np.ndarray, index: int) -> tuple[np.ndarray, float]:
+    """The writing in option `index`'s own part of the area (nearer to it than to any other
+    option) that was given to other fields, and how much of the option it surrounds (share
+    of directions)."""
     cell = given & scene.inside & (scene.nearest == index)
     if not cell.any():
-        return 0.0
+        return cell, 0.0
     rows, columns = np.nonzero(cell)
-    core = scene.near[index]
-    targets = _core_rects(core) + ([_rect_union(_core_rects(core))] if core.label else [])
-    return max(_around_points(rows, columns, target, scene.window) for target in targets)
+    return cell, max(_around_points(rows, columns, target, scene.window)
+                     for target in _circle_targets(scene.near[index]))
 
 
 def _circled(scene: _Scene, given: np.ndarray, index: int) -> np.ndarray:
-    """The writing in option `index`'s own part of the area (nearer to it than to any
-    other option) that encircles it although it was given to other fields: a circle around
-    a box that touches the circles of the questions above and below falls apart into arcs
-    joined to theirs, each of which encloses only its own question."""
-    cell = given & scene.inside & (scene.nearest == index)
-    if not cell.any():
-        return cell
-    rows, columns = np.nonzero(cell)
-    core = scene.near[index]
-    targets = _core_rects(core) + ([_rect_union(_core_rects(core))] if core.label else [])
-    if max(_around_points(rows, columns, target, scene.window) for target in targets
-           ) >= ENCLOSING:
-        return cell
-    return np.zeros_like(cell)
+    """The writing given to other fields that encircles option `index` from its own part of
+    the area: a circle around a box that touches the circles of the questions above and
+    below falls apart into arcs joined to theirs, each of which encloses only its own
+    question."""
+    cell, around = _given_around(scene, given, index)
+    return cell if around >= ENCLOSING else np.zeros_like(cell)
 
 
 def _split_options(scene: _Scene, ours: np.ndarray) -> dict[int, np.ndarray]:
@@ -767,9 +764,8 @@ def _enclosed(pixels: np.ndarray, cores: list[OptionCore], window: Rect) -> list
               int(np.ptp(columns)) + 1, int(np.ptp(rows)) + 1)
     found = []
     for index, core in enumerate(cores):
-        targets = _core_rects(core) + ([_rect_union(_core_rects(core))] if core.label else [])
         if any(_overlap(target, extent) and _around_points(rows, columns, target, window)
-               >= ENCLOSING for target in targets):
+               >= ENCLOSING for target in _circle_targets(core)):
             found.append(index)
     return found
 
