@@ -44,10 +44,9 @@ def _lists(session: Session, values: Mapping[str, str]) -> dict[str, str]:
             select(exists().where(Lot.lot_number == lot, Lot.vaccine == vaccine))):
         problems["lot_number"] = "ロット台帳にないロット番号です"
     code = values.get("clinic_code")
-    if code and session.scalar(select(exists().select_from(Clinic))) and not _listed(
-            session, Clinic.clinic_code, code):
-        problems["clinic_code"] = "委託医療機関の一覧にないコードです"
     clinic = session.scalar(select(Clinic).where(Clinic.clinic_code == code)) if code else None
+    if code and clinic is None and session.scalar(select(exists().select_from(Clinic))):
+        problems["clinic_code"] = "委託医療機関の一覧にないコードです"
     if clinic is not None and clinic.doctors:
         doctors = {normalise(doctor) for doctor in clinic.doctors}
         for key in DOCTOR_KEYS:
