@@ -99,10 +99,8 @@ class _Template:
     """The blank form at REFINE_DPI, blurred, as float32."""
     cells: np.ndarray
     """The blank form at FEATURE_DPI, blurred by CELL_BLUR_PX, as float32."""
-    printed_cells: tuple[tuple[int, int, int, int], ...]
-    """x, y, w, h of the cells that hold print."""
     printed_grid: tuple[np.ndarray, np.ndarray]
-    """Row and column, in the grid of CELL_MM cells, of each printed cell."""
+    """Row and column, in the grid of CELL_MM cells, of each cell that holds print."""
     printed_centred: np.ndarray
     """The printed cells of `cells`, one a row, as float64 less their means: the form's side
     of the cell correlations, made once (6 MB a form; 1.3 ms a comparison to make anew)."""
@@ -151,12 +149,14 @@ def _flatten(gray: np.ndarray, dpi: float) -> np.ndarray:
     return np.minimum(gray.astype(np.float32) * 255.0 / np.maximum(paper, 1.0), 255.0)
 
 
-def _printed_cells(cells: np.ndarray) -> tuple[tuple[int, int, int, int], ...]:
-    size = round(mm_to_px(CELL_MM, FEATURE_DPI))
+def _printed_grid(cells: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column of each cell of `size` pixels that holds print."""
     height, width = cells.shape
-    return tuple((x, y, size, size) for y in range(0, height - size + 1, size)
-                 for x in range(0, width - size + 1, size)
-                 if cells[y:y + size, x:x + size].std() >= CELL_MIN_CONTRAST)
+    printed = [(y // size, x // size) for y in range(0, height - size + 1, size)
+               for x in range(0, width - size + 1, size)
+               if cells[y:y + size, x:x + size].std() >= CELL_MIN_CONTRAST]
+    return (np.array([row for row, _ in printed], np.intp),
+            np.array([column for _, column in printed], np.intp))
 
 
 @cache
@@ -169,13 +169,11 @@ def _template(spec: FormSpec) -> _Template:
     refine = cv2.GaussianBlur(blank_page(spec, REFINE_DPI).astype(np.float32), (0, 0),
                               REFINE_BLUR_PX)
     cells = cv2.GaussianBlur(blank.astype(np.float32), (0, 0), CELL_BLUR_PX)
-    printed = _printed_cells(cells)
     size = round(mm_to_px(CELL_MM, FEATURE_DPI))
-    grid = (np.array([y // size for _, y, _, _ in printed], np.intp),
-            np.array([x // size for x, _, _, _ in printed], np.intp))
+    grid = _printed_grid(cells, size)
     centred = _centred(_cell_stack(cells, grid, size))
-    return _Template(_without(_features(blank), qr_boxes), refine, cells, printed, grid,
-                     centred, np.einsum("ij,ij->i", centred, centred))
+    return _Template(_without(_features(blank), qr_boxes), refine, cells, grid, centred,
+                     np.einsum("ij,ij->i", centred, centred))
 
 
 def _centred(cells: np.ndarray) -> np.ndarray:

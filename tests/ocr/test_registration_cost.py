@@ -75,7 +75,10 @@ def _agreement_cell_by_cell(page: np.ndarray, template: features._Template,
     warped[:] = np.where(warped < 0, -1.0, 255.0)
     warped[band:-band, band:-band] = inner
     compared = matched = 0
-    for x, y, w, h in template.printed_cells:
+    size = round(features.mm_to_px(features.CELL_MM, features.FEATURE_DPI))
+    rows, columns = template.printed_grid
+    for x, y, w, h in ((column * size, row * size, size, size)
+                       for row, column in zip(rows, columns, strict=True)):
         cell = warped[y:y + h, x:x + w]
         if np.count_nonzero(cell < 0) > 0.1 * cell.size:
             continue
