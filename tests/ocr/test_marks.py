@@ -498,3 +498,28 @@ def test_a_digit_written_on_a_box_line_is_never_sure(covid: FormSpec, dpi: int) 
                                            (stem + 2.3, y + h - 1.2), (stem + 2.2, y + h / 2),
                                            (stem + 0.3, y + h / 2)])
     assert _cell_glyphs(page, row.box, row.chars, dpi)[1]
+
+
+def _loop(pen: Pen, cx: float, cy: float, rx: float, ry: float) -> None:
+    """A handwritten 0 as a closed loop of 24 strokes round (cx, cy), in mm."""
+    steps = [2 * np.pi * index / 24 for index in range(25)]
+    pen.polyline([(cx + rx * np.cos(t), cy + ry * np.sin(t)) for t in steps])
+
+
+@pytest.mark.parametrize("dpi", DPIS)
+def test_a_digit_written_across_a_box_line_is_never_sure(covid: FormSpec, dpi: int) -> None:
+    """A digit written over the line between two boxes, or over the row's last line, is cut
+    where its box ends: the piece left in the box reads as another digit (an 8 over the
+    last line as 1) alike for both recognisers. The same digit inside its box is sure."""
+    field = covid.field("vaccination_date")
+    row = field.digit_rows[-1]
+    x, y, w, h = row.box
+    cell = w / row.chars
+    for centre in (x + cell * 0.5, x + cell * 1.5):
+        page = page_of(covid, dpi)
+        _loop(Pen(page, dpi), centre, y + h / 2, cell * 0.25, h * 0.3)
+        assert not _cell_glyphs(page, row.box, row.chars, dpi)[1], centre
+    for centre in (x + cell, x + w):
+        page = page_of(covid, dpi)
+        _loop(Pen(page, dpi), centre, y + h / 2, cell * 0.25, h * 0.3)
+        assert _cell_glyphs(page, row.box, row.chars, dpi)[1], centre
