@@ -1,13 +1,15 @@
 """The VRS-style bulk path: a peer municipality sends a file of My Numbers (one per line),
 it is answered in the queue, and the peer fetches a results file keyed by line number.
 
-The upload is streamed to disk and checked line by line, so a file of 100,000 numbers never
-sits in memory; a bad line refuses the whole file, naming the line but not its content.
+The upload is checked line by line while it is written to disk sealed (AES-GCM, see
+`models.storage.write_sealed`), so a file of 100,000 numbers never sits in memory and the
+numbers waiting for their answer never lie on disk in the clear; a bad line refuses the
+whole file, naming the line but not its content.
 """
 
 from __future__ import annotations
 
-import shutil
+import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
@@ -16,7 +18,7 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, UploadFile, s
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
-from models import BulkQuery, Peer, User, audit
+from models import BulkQuery, Peer, User, audit, storage
 from models.access import Action
 from models.deps import DbSession, require
 from models.settings import get_settings
@@ -38,22 +40,28 @@ class BulkOut(BaseModel):
 
 
 def _directory() -> Path:
-    directory = get_settings().resolved_home / "transfer-bulk"
-    directory.mkdir(parents=True, exist_ok=True)
-    return directory
+    return storage.private_dir(get_settings().resolved_home / "transfer-bulk")
 
 
-def _count_numbers(path: Path) -> int:
-    """Lines of 12 digits (a first line `my_number` is a header); raises on anything else."""
+def _store_numbers(upload: UploadFile, target: Path) -> int:
+    """Lines of 12 digits (a first line `my_number` is a header), written sealed to `target`
+    line for line, so the worker's line numbers are the peer's; raises on anything else."""
     count = 0
-    with path.open(encoding="utf-8", errors="strict") as lines:
-        for index, line in enumerate(lines, start=1):
-            text = line.strip()
-            if index == 1 and text == "my_number":
-                continue
-            if not (len(text) == 12 and text.isdigit()):
-                raise HTTPException(400, f"line {index} is not a 12-digit 個人番号")
-            count += 1
+    lines = io.TextIOWrapper(upload.file, encoding="utf-8", errors="strict")
+    try:
+        with storage.write_sealed(target) as sealed:
+            for index, line in enumerate(lines, start=1):
+                text = line.strip()
+                sealed.write(text + "\n")
+                if index == 1 and text == "my_number":
+                    continue
+                if not (len(text) == 12 and text.isdigit()):
+                    raise HTTPException(400, f"line {index} is not a 12-digit 個人番号")
+                count += 1
+                if count > MAX_LINES:
+                    break
+    finally:
+        lines.detach()  # the upload's own file is closed by the framework
     if not count or count > MAX_LINES:
         raise HTTPException(400, f"the file must hold 1 to {MAX_LINES} numbers, not {count}")
     return count
@@ -76,9 +84,7 @@ def submit(db: DbSession, caller: PeerCaller,
     db.flush()
     source = _directory() / f"bulk-{bulk.id}.numbers"
     try:
-        with source.open("wb") as target:
-            shutil.copyfileobj(numbers.file, target, 1 << 20)
-        bulk.total = _count_numbers(source)
+        bulk.total = _store_numbers(numbers, source)
     except (HTTPException, UnicodeDecodeError) as refused:
         source.unlink(missing_ok=True)
         if isinstance(refused, HTTPException):

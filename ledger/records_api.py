@@ -10,7 +10,9 @@ from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, Field
 
 from ledger.api import RecordOut
+from ledger.record_checks import record_problems
 from ledger.records import RecordRefused, correct_record, history, void_record
+from ledger.validation import CORRECTED_FIELDS, correction_values, validate
 from models import LedgerRecord, User, audit
 from models.access import Action
 from models.deps import DbSession, require
@@ -68,11 +70,28 @@ def get_record(record_id: int, db: DbSession, user: Viewer) -> RecordDetail:
     return _detail(db, record)
 
 
+def _correction_problems(db: DbSession, record: LedgerRecord, changes: dict[str, object]
+                         ) -> list[str]:
+    """What the form's rules and the city's records say against the corrected values: a
+    correction reaches the ledger, the certificates and the reports as a form's values do,
+    so it passes the same checks (a lot or clinic code a form could not carry, a date in the
+    future). Only the corrected values are judged, not what the record already holds."""
+    values = correction_values(record.vaccine, record.dose_number, changes)
+    problems = record_problems(db, values, record.resident_id) | validate(values)
+    return [f"{column}: {problems[field]}" for column, field in CORRECTED_FIELDS.items()
+            if column in changes and field in problems]
+
+
 @router.patch("/{record_id}")
 def correct(record_id: int, body: Correction, db: DbSession, user: Editor) -> RecordDetail:
-    """A new version with the corrected values; the earlier one stays in the history."""
+    """A new version with the corrected values; the earlier one stays in the history. 422
+    when a corrected value does not pass the checks a form's value must pass."""
     record = _record(db, record_id)
     changes = body.model_dump(exclude={"reason"}, exclude_none=True)
+    problems = [] if record.voided else _correction_problems(db, record, changes)
+    if problems:  # a void record is refused as such (409) below, whatever the values
+        raise HTTPException(422, "the correction does not pass the form's checks: "
+                                 + "; ".join(problems))
     try:
         correct_record(db, record, changes, reason=body.reason, actor=user.username,
                        user_id=user.id)

@@ -7,7 +7,6 @@ hold only what the report needs; none holds a My Number, so no export can leak o
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from typing import BinaryIO
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from ledger import csv_cells
 from ledger.validation import SEASONAL, VACCINES
 from models import Clinic, LedgerRecord, RecordSource, Resident
 
@@ -199,8 +199,9 @@ class _Echo:
 
 def csv_chunks(rows: Iterable[object], columns: Sequence[str]) -> Iterator[bytes]:
     """The CSV as UTF-8 with a byte order mark (utf-8-sig): Japanese Excel reads a file
-    without one as Shift_JIS and garbles every name. One chunk per row, for streaming."""
-    writer = csv.writer(_Echo())
+    without one as Shift_JIS and garbles every name. One chunk per row, for streaming; every
+    cell escaped against spreadsheet formulas (ledger.csv_cells)."""
+    writer = csv_cells.writer(_Echo())
     yield writer.writerow(columns).encode("utf-8-sig")
     for row in rows:
         yield writer.writerow([getattr(row, column) for column in columns]).encode()

@@ -77,6 +77,16 @@ def transfer_query(body: TransferQuery, db: DbSession, caller: PeerCaller) -> Tr
     return answer
 
 
+def _failed(db: DbSession, user: User, resident: Resident, peer_code: str, reason: str) -> None:
+    """A query that brought nothing in is on record too, with its reason (which names the
+    peer and what did not fit, never a number or a value), since an answer refused for not
+    fitting may be a peer misbehaving."""
+    audit.record(db, actor=user.username, action="transfer.request.failed",
+                 resident_id=resident.id, subject=f"peer:{peer_code}",
+                 detail={"reason": reason})
+    db.commit()
+
+
 @router.post("/residents/{resident_id}/transfer-requests")
 def request_transfer(resident_id: int, body: TransferRequest, db: DbSession, user: Staff
                      ) -> TransferResult:
@@ -88,11 +98,16 @@ def request_transfer(resident_id: int, body: TransferRequest, db: DbSession, use
         raise HTTPException(409, f"resident {resident_id} has no My Number to ask with")
     try:
         peer = peer_by_code(db, body.peer_code)
+    except PeerRefused as refused:
+        raise HTTPException(404, str(refused)) from refused
+    try:
         answer = ask_peer(peer, my_number.decrypt(resident.my_number_encrypted))
-    except (PeerRefused, TransferFailed) as failed:
-        raise HTTPException(502 if isinstance(failed, TransferFailed) else 404,
-                            str(failed)) from failed
-    result = import_answer(db, resident, peer, answer, actor=user.username, user_id=user.id)
+        result = import_answer(db, resident, peer, answer, actor=user.username,
+                               user_id=user.id)
+    except TransferFailed as failed:
+        db.rollback()
+        _failed(db, user, resident, peer.code, str(failed))
+        raise HTTPException(502, str(failed)) from failed
     db.commit()
     return TransferResult(peer_code=peer.code, found=result.found, created=result.created,
                           skipped=result.skipped)

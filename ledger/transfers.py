@@ -5,8 +5,10 @@ person is, or was, in this city's register. Any other number gets the same "not 
 answer through the same queries, and the number itself is never stored or logged: the
 provision record keeps who asked, when, the resident (only when ours) and the records sent.
 
-Outbound: for a resident who moved in, staff ask the former municipality and its records
-become ledger records with source `transfer` and the peer's code as their origin.
+Outbound: for a resident who moved in, staff ask the former municipality (over https; see
+`ledger.peers.check_peer_url`) and its records become ledger records with source `transfer`
+and the peer's code as their origin. The answer is input like any other: each record is
+checked (`PeerRecord`) and an answer with any part that does not fit is refused whole.
 
 Bulk: a peer's file of numbers is answered in the queue, a chunk per transaction, into a
 results file keyed by line number; the numbers file is deleted once answered.
@@ -14,24 +16,32 @@ results file keyed by line number; the numbers file is deleted once answered.
 
 from __future__ import annotations
 
-import csv
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import httpx
-from pydantic import BaseModel
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from ledger import my_number
+from ledger import csv_cells, my_number
+from ledger.commit import fiscal_year
 from ledger.identifiers import is_valid_my_number
-from ledger.peers import PeerRefused, outbound_token
+from ledger.peers import PeerRefused, check_peer_url, outbound_token
 from ledger.records import Dose, RecordRefused, record_dose
-from models import BulkQuery, LedgerRecord, Peer, Provision, RecordSource, Resident, audit
+from ledger.validation import CLINIC_CODE, LOT_NUMBER, SEASONAL, VACCINES
+from models import BulkQuery, LedgerRecord, Peer, Provision, RecordSource, Resident, audit, storage
 from models.base import utcnow
 from models.db import session_scope
 from models.settings import get_settings
@@ -59,6 +69,113 @@ class TransferFailed(Exception):
     pass
 
 
+EARLIEST_DOSE = date(1900, 1, 1)
+"""No record of a dose given before this day is believed."""
+MAX_DOSE = 10
+"""The highest dose number of a non-seasonal vaccine a record may carry."""
+MAX_RECORDS = 200
+"""More records than one person could hold in a lifetime of doses."""
+MAX_ANSWER_BYTES = 1 << 20
+"""An answer of MAX_RECORDS records is some 30 kB; anything near this size is not one."""
+
+
+class PeerRecord(BaseModel):
+    """One dose in another municipality's answer, checked like any other input before it may
+    become a record here (it reaches certificates, FHIR exports, reports and further peers):
+    a vaccine of the list, a dose count of 1 to MAX_DOSE (for a seasonal vaccine the 年度 of
+    its date, as the ledger keeps it), a date from EARLIEST_DOSE to today, a lot number and
+    a clinic code of the shape a form's must have (the clinic code may be blank: another
+    city's record need not name one)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    vaccine: str = Field(max_length=32)
+    dose_number: int = Field(strict=True)
+    vaccinated_on: date
+    lot_number: str = Field(max_length=12)
+    clinic_code: str = Field(default="", max_length=10)
+
+    @field_validator("vaccine")
+    @classmethod
+    def _known_vaccine(cls, value: str) -> str:
+        if value not in VACCINES:
+            raise ValueError(f"not a vaccine of the list ({', '.join(VACCINES)})")
+        return value
+
+    @field_validator("vaccinated_on")
+    @classmethod
+    def _plausible_date(cls, value: date) -> date:
+        if not EARLIEST_DOSE <= value <= date.today():
+            raise ValueError(f"must be from {EARLIEST_DOSE.isoformat()} to today")
+        return value
+
+    @field_validator("lot_number")
+    @classmethod
+    def _lot_shape(cls, value: str) -> str:
+        if not LOT_NUMBER.fullmatch(value):
+            raise ValueError("not a lot number (4 to 12 capital letters and digits)")
+        return value
+
+    @field_validator("clinic_code")
+    @classmethod
+    def _clinic_shape(cls, value: str) -> str:
+        if value and not CLINIC_CODE.fullmatch(value):
+            raise ValueError("not a clinic code (10 digits, or blank)")
+        return value
+
+    @model_validator(mode="after")
+    def _dose_in_range(self) -> PeerRecord:
+        if self.vaccine in SEASONAL:
+            if self.dose_number != fiscal_year(self.vaccinated_on):
+                raise ValueError("dose_number of a seasonal vaccine must be the 年度 of "
+                                 "vaccinated_on")
+        elif not 1 <= self.dose_number <= MAX_DOSE:
+            raise ValueError(f"dose_number must be 1 to {MAX_DOSE}")
+        return self
+
+
+class PeerAnswer(BaseModel):
+    """Another municipality's answer as this city accepts it (see PeerRecord)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    municipality_code: str = Field(pattern=r"^[0-9]{6}$")
+    found: bool = Field(strict=True)
+    records: list[PeerRecord] = Field(max_length=MAX_RECORDS)
+
+    @model_validator(mode="after")
+    def _records_only_when_found(self) -> PeerAnswer:
+        if not self.found and self.records:
+            raise ValueError("records in an answer that did not find the person")
+        return self
+
+
+def _reasons(error: ValidationError, limit: int = 5) -> str:
+    """The first problems by place, without the values themselves (a value may be 3 kB of
+    anything, and a message is logged and shown)."""
+    reasons = [f"{'.'.join(str(part) for part in problem['loc']) or 'answer'}: "
+               f"{problem['msg'].removeprefix('Value error, ')}"
+               for problem in error.errors(include_input=False, include_url=False)]
+    more = f" (and {len(reasons) - limit} more)" if len(reasons) > limit else ""
+    return "; ".join(reasons[:limit]) + more
+
+
+def checked_answer(peer: Peer, answer: str | bytes | TransferAnswer) -> PeerAnswer:
+    """The peer's answer if every part of it fits, else TransferFailed saying what did not:
+    nothing of an answer that does not fit is imported."""
+    try:
+        checked = (PeerAnswer.model_validate(answer.model_dump(mode="json"))
+                   if isinstance(answer, TransferAnswer) else
+                   PeerAnswer.model_validate_json(answer))
+    except ValidationError as error:
+        raise TransferFailed(f"municipality {peer.code} answered with what this city does not "
+                             f"accept, so nothing was imported: {_reasons(error)}") from None
+    if checked.municipality_code != peer.code:
+        raise TransferFailed(f"municipality {peer.code} answered as municipality "
+                             f"{checked.municipality_code}, so nothing was imported")
+    return checked
+
+
 def _resident(session: Session, number: str) -> Resident | None:
     return session.scalar(select(Resident).where(
         Resident.my_number_hash == my_number.lookup_hash(number)))
@@ -84,23 +201,38 @@ def answer_query(session: Session, peer: Peer, number: str, *, direction: str = 
         records=[TransferredRecord.model_validate(r, from_attributes=True) for r in records])
 
 
-def ask_peer(peer: Peer, number: str) -> TransferAnswer:
-    """One query to a peer's Yoshin; TransferFailed with a reason a person can act on."""
+def _body(peer: Peer, answer: httpx.Response) -> bytes:
+    """The answer's body, read no further than MAX_ANSWER_BYTES."""
+    body = bytearray()
+    for block in answer.iter_bytes():
+        body += block
+        if len(body) > MAX_ANSWER_BYTES:
+            raise TransferFailed(f"municipality {peer.code} answered with more than "
+                                 f"{MAX_ANSWER_BYTES} bytes, so nothing was imported")
+    return bytes(body)
+
+
+def ask_peer(peer: Peer, number: str) -> PeerAnswer:
+    """One query to a peer's Yoshin, over https (see ledger.peers.check_peer_url), its answer
+    checked record by record; TransferFailed with a reason a person can act on."""
     settings = get_settings()
     try:
-        answer = httpx.post(f"{peer.url}{QUERY_PATH}", timeout=settings.transfer_timeout_seconds,
-                            headers={"Authorization": f"Bearer {outbound_token(peer)}"},
-                            json={"requester_code": settings.municipality_code,
-                                  "my_number": number})
+        check_peer_url(peer)
+        with httpx.stream("POST", f"{peer.url}{QUERY_PATH}",
+                          timeout=settings.transfer_timeout_seconds,
+                          headers={"Authorization": f"Bearer {outbound_token(peer)}"},
+                          json={"requester_code": settings.municipality_code,
+                                "my_number": number}) as answer:
+            if answer.status_code != 200:
+                raise TransferFailed(f"municipality {peer.code} refused the query "
+                                     f"(HTTP {answer.status_code})")
+            body = _body(peer, answer)
     except PeerRefused as refused:
         raise TransferFailed(str(refused)) from refused
     except httpx.HTTPError as error:
         raise TransferFailed(f"municipality {peer.code} did not answer "
                              f"({type(error).__name__})") from error
-    if answer.status_code != 200:
-        raise TransferFailed(f"municipality {peer.code} refused the query "
-                             f"(HTTP {answer.status_code})")
-    return TransferAnswer.model_validate_json(answer.content)
+    return checked_answer(peer, body)
 
 
 @dataclass
@@ -111,9 +243,14 @@ class Imported:
     """Doses the ledger already holds, with why they were not imported."""
 
 
-def import_answer(session: Session, resident: Resident, peer: Peer, answer: TransferAnswer,
-                  *, actor: str, user_id: int | None) -> Imported:
-    """The peer's records as this city's records of the resident (source transfer)."""
+def import_answer(session: Session, resident: Resident, peer: Peer,
+                  answer: PeerAnswer | TransferAnswer, *, actor: str, user_id: int | None
+                  ) -> Imported:
+    """The peer's records as this city's records of the resident (source transfer); an
+    answer not yet checked is checked here (TransferFailed, nothing imported, when it does
+    not fit), so no caller can store a record of another city unchecked."""
+    if not isinstance(answer, PeerAnswer):
+        answer = checked_answer(peer, answer)
     result = Imported(found=answer.found)
     for given in answer.records:
         dose = Dose(resident.id, given.vaccine, given.dose_number, given.vaccinated_on,
@@ -155,7 +292,7 @@ def _chunks(lines: Iterable[str], size: int) -> Iterator[list[tuple[int, str]]]:
 
 
 def _answer_chunk(session: Session, peer: Peer, bulk_id: int, chunk: list[tuple[int, str]],
-                  writer: Any) -> int:
+                  writer: csv_cells.CellWriter) -> int:
     """Answer one chunk with two queries, write its result rows; returns how many were ours."""
     hashes = {line: my_number.lookup_hash(text) for line, text in chunk
               if is_valid_my_number(text)}
@@ -199,8 +336,9 @@ def answer_bulk(bulk_id: int) -> None:
         _finish(bulk_id, "failed", "the uploaded numbers are no longer stored; send them again")
         return
     partial = target.with_suffix(".part")
-    with source.open(encoding="utf-8") as numbers, partial.open("w", newline="") as out:
-        writer = csv.writer(out)
+    numbers = storage.read_sealed_lines(source)  # the waiting numbers are kept only sealed
+    with closing(numbers), storage.open_private_text(partial) as out:
+        writer = csv_cells.writer(out)  # a peer opens the results in a spreadsheet
         writer.writerow(RESULT_COLUMNS)
         for chunk in _chunks(numbers, BULK_CHUNK):
             with session_scope() as session:

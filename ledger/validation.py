@@ -17,7 +17,11 @@ SEASONAL = frozenset({"influenza"})
 """Vaccines given once a season: their dose is the season (年度), not a count."""
 RECORD_KEYS = ("vaccine", "vaccination_date", "lot_number")
 
-_LOT = re.compile(r"[A-Z0-9]{4,12}")
+LOT_NUMBER = re.compile(r"[A-Z0-9]{4,12}")
+"""The shape of a ロット番号 wherever it comes from (a form, a correction, another city)."""
+CLINIC_CODE = re.compile(r"[0-9]{10}")
+"""The shape of a 医療機関コード: ten ASCII digits (str.isdigit would let full-width and
+superscript digits through)."""
 
 
 def parse_date(value: str) -> date | None:
@@ -64,7 +68,7 @@ RULES: dict[str, Callable[[str], str]] = {
     "insurer_number": lambda v: "" if is_valid_insurer_number(v)
     else "保険者番号の検証番号が合いません",
     "dose_ml": _millilitres,
-    "clinic_code": _digits(10),
+    "clinic_code": lambda v: "" if CLINIC_CODE.fullmatch(v) else "10桁の数字ではありません",
     "name": lambda v: "" if v.strip() else "氏名がありません",
     "name_kana": lambda v: "" if v.strip() else "フリガナがありません",
     "birth_date": _past_date,
@@ -79,7 +83,7 @@ RULES: dict[str, Callable[[str], str]] = {
     "vaccine": lambda v: "" if v in VACCINES else "ワクチンが選ばれていません",
     "dose_number": lambda v: "" if v.isdigit() and 1 <= int(v) <= 9
     else "接種回数が正しくありません",
-    "lot_number": lambda v: "" if _LOT.fullmatch(v) else "ロット番号の形式ではありません",
+    "lot_number": lambda v: "" if LOT_NUMBER.fullmatch(v) else "ロット番号の形式ではありません",
 }
 
 
@@ -114,3 +118,25 @@ def validate(values: Mapping[str, str]) -> dict[str, str]:
     if born and given and given < born and "vaccination_date" not in problems:
         problems["vaccination_date"] = "生年月日より前の日付です"
     return problems
+
+
+CORRECTED_FIELDS: dict[str, str] = {
+    "vaccinated_on": "vaccination_date", "lot_number": "lot_number", "clinic_code": "clinic_code",
+}
+"""A ledger record's correctable columns and the form fields whose rules they must meet."""
+
+
+def correction_values(vaccine: str, dose_number: int, changes: Mapping[str, object]
+                      ) -> dict[str, str]:
+    """A supervisor's correction as the form values it stands for, with the record's vaccine
+    and dose beside them (the lot master, the vaccine's first day and the order of doses
+    depend on them), so that a correction passes the same rules (`validate`) and record
+    checks as a form's values."""
+    values = {"vaccine": vaccine}
+    if vaccine not in SEASONAL:  # a seasonal record's dose is its 年度, not a form's count
+        values["dose_number"] = str(dose_number)
+    for column, value in changes.items():
+        if column in CORRECTED_FIELDS:
+            text = value.isoformat() if isinstance(value, date) else str(value)
+            values[CORRECTED_FIELDS[column]] = text
+    return values

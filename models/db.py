@@ -11,6 +11,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.settings import get_settings
+from models.storage import private_dir
 
 _engines: dict[tuple[int, str], Engine] = {}
 
@@ -41,13 +42,26 @@ def make_engine(url: str) -> Engine:
                          max_overflow=settings.db_max_overflow)
 
 
+def _private_sqlite_file(path: Path) -> None:
+    """Make the embedded database file 0600 in a 0700 folder before SQLite opens it: SQLite
+    would create it with the process umask (0644 by default), and gives its journal and WAL
+    files the database file's mode."""
+    if str(path) == ":memory:" or not path.name:
+        return
+    private_dir(path.parent)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+
+
 def get_engine() -> Engine:
     """The engine of this process; a forked worker child gets its own, never its parent's."""
     url = get_settings().db_url
     key = (os.getpid(), url)
     if key not in _engines:
         if url.startswith("sqlite:///"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+            _private_sqlite_file(Path(url.removeprefix("sqlite:///").split("?")[0]))
         _engines[key] = make_engine(url)
     return _engines[key]
 

@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     login_window_seconds: int = 900
     secure_cookies: bool = False
     """Send the session cookie only over HTTPS; set it wherever the service is behind TLS."""
+    api_docs: bool = False
+    """Serve the interactive API documentation at /docs and /redoc. Off by default: those
+    pages load their scripts from a public CDN (jsDelivr), which the screens never do.
+    /openapi.json, the machine-readable description, is always served."""
 
     # Reading and review
     review_confidence: float = 0.90
@@ -49,6 +53,9 @@ class Settings(BaseSettings):
     municipality_code: str = "122076"
     """This city's 自治体コード (6 digits with check digit; 122076 is Matsudo)."""
     transfer_timeout_seconds: float = 10.0
+    peer_allow_loopback_http: bool = False
+    """Let transfer queries go over plain http to a loopback peer (tests, a demonstration);
+    anything else is asked over https only."""
     second_check: bool = True
     """A page whose identifying values a reviewer changed needs a supervisor's approval."""
 

@@ -2,16 +2,58 @@
 
 A file is written to a temporary name, flushed to disk and renamed into place, so a crash
 never leaves a half-written file under a real name, and the same content is stored once.
+
+Everything Yoshin writes may hold personal data, so files are made 0600 and folders 0700
+(`keep_files_private` sets the process umask at each entry point; the store's own writes
+name their modes too). A file that must hold My Numbers for a while, such as a waiting bulk
+transfer query, is written sealed (`write_sealed`): AES-GCM under a key derived from the
+service's secret key, so the numbers never reach the disk in the clear.
 """
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import os
+import struct
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO, TextIO
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from models.keys import derived_key
 from models.settings import get_settings
+
+PRIVATE_UMASK = 0o077
+"""New files 0600 and folders 0700: readable by the service's own user only."""
+
+
+def keep_files_private() -> None:
+    """Set the process umask so that every file and folder created from here on (the SQLite
+    database and its journal, the store, queue messages, exports) is the service user's
+    alone. Called once at start-up by each entry point: the web app, the command line and
+    the Celery app; any other local user of the machine reads nothing of Yoshin's."""
+    os.umask(PRIVATE_UMASK)
+
+
+def private_dir(path: Path) -> Path:
+    """Make `path` and any missing parents 0700 (`mkdir(parents=True, mode=...)` would give
+    the mode only to the last folder); a folder that already exists is left as it is."""
+    missing: list[Path] = []
+    current = path
+    while not current.exists():
+        missing.append(current)
+        current = current.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:  # another process made it first
+            pass
+    return path
 
 
 def sha256_of(data: bytes) -> str:
@@ -28,7 +70,7 @@ def put(data: bytes) -> tuple[str, bool]:
     target = blob_path(sha)
     if target.exists():
         return sha, False
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(target.parent)
     fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -44,3 +86,115 @@ def put(data: bytes) -> tuple[str, bool]:
 
 def remove(sha256: str) -> None:
     blob_path(sha256).unlink(missing_ok=True)
+
+
+def _private_opener(path: str, flags: int) -> int:
+    return os.open(path, flags, 0o600)
+
+
+def open_private_text(path: Path) -> TextIO:
+    """Open `path` for writing CSV text, creating it 0600 whatever the process umask (a
+    results file names the records of the residents it found)."""
+    return open(path, "w", newline="", encoding="utf-8", opener=_private_opener)
+
+
+_SEALED_MAGIC = b"YSEALED1"
+_SEALED_CHUNK = 1 << 16
+_SEALED_HEADER = struct.Struct(">BI")  # last-chunk flag, ciphertext length
+_NONCE = 12
+
+
+class SealedFileDamaged(Exception):
+    """A sealed file was cut short, changed, moved to another name or sealed with another key."""
+
+
+def _sealing() -> AESGCM:
+    return AESGCM(derived_key("sealed-files"))
+
+
+def _chunk_aad(name: str, index: int, last: bool) -> bytes:
+    """Binds each chunk to its file's name, its place and whether it ends the file, so chunks
+    cannot be reordered, dropped, cut off at the end or moved into another query's file."""
+    return _SEALED_MAGIC + name.encode() + struct.pack(">QB", index, last)
+
+
+class SealedWriter:
+    """Text written here reaches the disk only as AES-GCM chunks of about 64 KiB."""
+
+    def __init__(self, handle: BinaryIO, name: str) -> None:
+        self._handle, self._name, self._aead = handle, name, _sealing()
+        self._buffer = bytearray()
+        self._index = 0
+        handle.write(_SEALED_MAGIC)
+
+    def write(self, text: str) -> None:
+        self._buffer += text.encode("utf-8")
+        while len(self._buffer) >= _SEALED_CHUNK:
+            self._seal(bytes(self._buffer[:_SEALED_CHUNK]), last=False)
+            del self._buffer[:_SEALED_CHUNK]
+
+    def finish(self) -> None:
+        self._seal(bytes(self._buffer), last=True)
+        self._buffer.clear()
+
+    def _seal(self, plain: bytes, *, last: bool) -> None:
+        nonce = os.urandom(_NONCE)
+        sealed = self._aead.encrypt(nonce, plain, _chunk_aad(self._name, self._index, last))
+        self._handle.write(_SEALED_HEADER.pack(last, len(sealed)) + nonce + sealed)
+        self._index += 1
+
+
+@contextmanager
+def write_sealed(path: Path) -> Iterator[SealedWriter]:
+    """Write a new 0600 file of sealed text at `path` (replacing any leftover of that name);
+    if the block raises, nothing of it is left behind."""
+    private_dir(path.parent)
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            writer = SealedWriter(handle, path.name)
+            yield writer
+            writer.finish()
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+
+
+def _opened_chunks(path: Path) -> Iterator[bytes]:
+    aead = _sealing()
+    with path.open("rb") as handle:
+        if handle.read(len(_SEALED_MAGIC)) != _SEALED_MAGIC:
+            raise SealedFileDamaged(f"{path.name} is not a sealed file")
+        index = 0
+        while header := handle.read(_SEALED_HEADER.size):
+            if len(header) != _SEALED_HEADER.size:
+                break
+            last, length = _SEALED_HEADER.unpack(header)
+            nonce, sealed = handle.read(_NONCE), handle.read(length)
+            try:
+                yield aead.decrypt(nonce, sealed, _chunk_aad(path.name, index, bool(last)))
+            except InvalidTag as damaged:
+                raise SealedFileDamaged(f"{path.name} chunk {index} does not open") from damaged
+            if last:
+                if handle.read(1):
+                    break
+                return
+            index += 1
+    raise SealedFileDamaged(f"{path.name} is cut short or has bytes after its end")
+
+
+def read_sealed_lines(path: Path) -> Iterator[str]:
+    """The lines of a file made by `write_sealed`, each ending in a newline but perhaps the
+    last; decrypted a chunk at a time, so a long file never sits in memory."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    rest = ""
+    for chunk in _opened_chunks(path):
+        *lines, rest = (rest + decoder.decode(chunk)).split("\n")
+        for line in lines:
+            yield line + "\n"
+    rest += decoder.decode(b"", final=True)
+    if rest:
+        yield rest

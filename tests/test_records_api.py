@@ -29,16 +29,16 @@ def test_a_correction_is_a_new_version_with_who_and_why(inprocess_db: Path) -> N
     record_id = _record()
     supervisor = client_as(Role.SUPERVISOR)
     answer = supervisor.patch(f"/api/records/{record_id}",
-                              json={"lot_number": "FK0108", "reason": "ロットシールの貼り間違い"})
+                              json={"lot_number": "FH0151", "reason": "ロットシールの貼り間違い"})
     assert answer.status_code == 200, answer.text
     record = answer.json()
-    assert (record["lot_number"], record["version"]) == ("FK0108", 2)
+    assert (record["lot_number"], record["version"]) == ("FH0151", 2)
     assert [(v["version"], v["action"], v["state"]["lot_number"]) for v in record["history"]] \
-        == [(1, "create", "FJ5929"), (2, "correct", "FK0108")]
+        == [(1, "create", "FJ5929"), (2, "correct", "FH0151")]
     assert record["history"][1]["reason"] == "ロットシールの貼り間違い"
     assert record["history"][1]["actor"].startswith("supervisor-")
 
-    same = supervisor.patch(f"/api/records/{record_id}", json={"lot_number": "FK0108",
+    same = supervisor.patch(f"/api/records/{record_id}", json={"lot_number": "FH0151",
                                                                "reason": "again"})
     assert same.status_code == 409 and "changes nothing" in same.json()["detail"]
     no_reason = supervisor.patch(f"/api/records/{record_id}", json={"lot_number": "X1"})

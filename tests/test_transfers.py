@@ -48,7 +48,8 @@ def _instance(root: Path, code: str, register: str) -> Stack:
     home.mkdir()
     (home / "residents.csv").write_text(HEADER + register, encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("YOSHIN_")}
-    env |= {"YOSHIN_HOME": str(home), "YOSHIN_MUNICIPALITY_CODE": code}
+    env |= {"YOSHIN_HOME": str(home), "YOSHIN_MUNICIPALITY_CODE": code,
+            "YOSHIN_PEER_ALLOW_LOOPBACK_HTTP": "true"}  # the two towns talk over loopback http
     logs = ARTIFACTS / "logs" / f"transfer-{code}"
     logs.mkdir(parents=True, exist_ok=True)
     for old in logs.glob("*.log"):
