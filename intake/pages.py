@@ -1,12 +1,21 @@
 """Turning one uploaded file into page images, checking it on the way.
 
 Every check that can refuse a file runs before its first page is rendered, and pages are
-produced one at a time, so a 500-page PDF never sits in memory whole.
+produced one at a time, so a 500-page PDF never sits in memory whole. A PDF's page sizes are
+taken from poppler, the program that renders them: pypdf and poppler read a damaged or
+crafted page dictionary differently (a negative box, a second /MediaBox), and a limit checked
+on what pypdf reads does not hold for what poppler draws.
 """
 
 from __future__ import annotations
 
 import io
+import math
+import os
+import re
+import shutil
+import subprocess
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -28,6 +37,58 @@ class Inspected:
     page_count: int
 
 
+PDFINFO_TIMEOUT = 60
+"""Seconds poppler may take to list a file's page boxes; far more than a 500-page scan needs."""
+_MEDIA_BOX = re.compile(r"^Page\s+(\d+)\s+MediaBox:\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s*$")
+
+
+def _pdfinfo_boxes(filename: str, data: bytes, count: int) -> str:
+    """`pdfinfo -box` of pages 1..count: poppler's own reading of every page's boxes."""
+    program = shutil.which("pdfinfo")
+    if program is None:
+        raise RuntimeError("poppler-utils is not installed")
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
+        handle.write(data)
+        handle.flush()
+        try:
+            done = subprocess.run([program, "-f", "1", "-l", str(count), "-box", handle.name],
+                                  capture_output=True, timeout=PDFINFO_TIMEOUT, check=False,
+                                  env={**os.environ, "LC_ALL": "C"})  # a point, not a comma
+        except subprocess.TimeoutExpired as error:
+            raise UploadRejected(f"{filename}: the PDF's pages cannot be measured") from error
+    if done.returncode != 0:
+        raise UploadRejected(f"{filename}: the PDF is damaged and cannot be read")
+    return done.stdout.decode("utf-8", "replace")
+
+
+def rendered_sizes(filename: str, data: bytes, count: int) -> list[tuple[float, float]]:
+    """Width and height in points of each page as poppler renders it: its MediaBox, which
+    pdftoppm draws whole (the crop box is not used), after poppler's own repair of the page
+    dictionary. A page poppler cannot measure is refused: it could not be rendered either."""
+    sizes: dict[int, tuple[float, float]] = {}
+    for line in _pdfinfo_boxes(filename, data, count).splitlines():
+        found = _MEDIA_BOX.match(line)
+        if found is None:
+            continue
+        try:
+            x1, y1, x2, y2 = (float(found.group(i)) for i in range(2, 6))
+        except ValueError:
+            continue
+        sizes[int(found.group(1))] = (abs(x2 - x1), abs(y2 - y1))
+    for number in range(1, count + 1):
+        size = sizes.get(number)
+        if size is None or not all(math.isfinite(side) for side in size):
+            raise UploadRejected(f"{filename}: page {number} of the PDF cannot be rendered")
+    return [sizes[number] for number in range(1, count + 1)]
+
+
+def _too_many_pixels(filename: str, number: int, width: int, height: int,
+                     settings: Settings) -> UploadRejected:
+    return UploadRejected(
+        f"{filename}: page {number} is far larger than a form ({width}×{height} pixels at "
+        f"{settings.pdf_dpi} dpi, more than the {settings.max_image_pixels} allowed)", 413)
+
+
 def _check_pdf(filename: str, data: bytes, settings: Settings) -> int:
     if b"%%EOF" not in data[-2048:]:
         raise UploadRejected(f"{filename}: the PDF is truncated (it has no end-of-file marker)")
@@ -37,9 +98,7 @@ def _check_pdf(filename: str, data: bytes, settings: Settings) -> int:
             raise UploadRejected(
                 f"{filename}: the PDF is encrypted; save it without a password and upload again"
             )
-        pages = reader.pages
-        count = len(pages)
-        boxes = [(float(p.mediabox.width), float(p.mediabox.height)) for p in pages]
+        count = len(reader.pages)
     except UploadRejected:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError) as error:
@@ -52,10 +111,11 @@ def _check_pdf(filename: str, data: bytes, settings: Settings) -> int:
             f"{filename}: {count} pages is more than the {settings.max_pages_per_file} "
             "allowed in one file; split it", status=413,
         )
-    for number, (width, height) in enumerate(boxes, start=1):
-        pixels = (width / 72 * settings.pdf_dpi) * (height / 72 * settings.pdf_dpi)
-        if pixels > settings.max_image_pixels:
-            raise UploadRejected(f"{filename}: page {number} is far larger than a form", 413)
+    scale = settings.pdf_dpi / 72
+    for number, (width, height) in enumerate(rendered_sizes(filename, data, count), start=1):
+        pixels = (math.ceil(width * scale), math.ceil(height * scale))
+        if pixels[0] * pixels[1] > settings.max_image_pixels:
+            raise _too_many_pixels(filename, number, *pixels, settings)
     return count
 
 
@@ -133,4 +193,8 @@ def render(inspected: Inspected, data: bytes, settings: Settings) -> Iterator[by
                 f"{inspected.filename}: page {number} of the PDF cannot be rendered") from error
         except PDFInfoNotInstalledError as error:
             raise RuntimeError("poppler-utils is not installed") from error
+        if page.width * page.height > settings.max_image_pixels:
+            # poppler drew more than it measured: refuse before the page is kept anywhere
+            raise _too_many_pixels(inspected.filename, number, page.width, page.height,
+                                   settings)
         yield _png(page)

@@ -71,6 +71,12 @@ class Page(Timestamped, Base):
     form_id: Mapped[str | None] = mapped_column(String(64))
     form_version: Mapped[int | None]
     resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"))
+    resident_matched_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    """Who last put the page on another resident by hand; None while the reader's match
+    stands. A hand match is a change a second person checks, like a corrected value."""
+    reader_resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"))
+    """The reader's match (None: no unique match), kept when a person first matches by hand,
+    so the second check can show what was changed."""
     lease_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     lease_until: Mapped[datetime | None]
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

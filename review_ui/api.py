@@ -1,7 +1,8 @@
 """The review API: the next page for a person, corrections, the resident, confirm or reject.
 
 Changes need the page's lease (see `review_ui.leases`); every answer that shows a page's
-values or a resident is written to the audit log.
+values or a resident is written to the audit log. Each change keeps its author (a correction's
+row, the page's hand match), and none of them may make the page's second check.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 from ledger.commit import CommitRefused, check_page, commit_page
 from ledger.doubt import refresh_problems
 from ledger.matching import find_candidates
-from ledger.second_check import changed_identifiers
+from ledger.second_check import changed_identifiers, match_by_hand, own_part
 from models import FieldSource, FieldValue, Page, PageState, Resident, User, audit
 from models.access import Action
 from models.base import utcnow
@@ -133,6 +134,8 @@ def correct_fields(page_id: int, body: FieldCorrections, db: DbSession, user: Re
             row = FieldValue(key=key, position=known[key].position, source=FieldSource.REVIEWER,
                              box=known[key].box)
             page.fields.append(row)
+        elif row.value == value.strip():
+            continue  # saved again unchanged: the correction stays its author's
         row.value = value.strip()
         row.created_by_id = user.id
     refresh_problems(db, page.current_fields(), resident_id=page.resident_id, page_id=page.id)
@@ -157,13 +160,18 @@ def resident_candidates(page_id: int, db: DbSession, user: Reviewer) -> list[Can
 @router.put("/pages/{page_id}/resident")
 def match_resident(page_id: int, body: ResidentChoice, db: DbSession, user: Reviewer
                    ) -> PageOut:
+    """Match the page to a resident by hand: a change of who was vaccinated, so (unless it is
+    the reader's own match) it needs a second person, like a corrected name."""
     page = _leased(db, page_id, user)
     if db.get(Resident, body.resident_id) is None:
         raise HTTPException(422, f"no resident {body.resident_id}")
-    page.resident_id = body.resident_id
-    refresh_problems(db, page.current_fields(), resident_id=page.resident_id, page_id=page.id)
-    audit.record(db, actor=user.username, action="page.resident.match",
-                 resident_id=body.resident_id, subject=f"page:{page.id}")
+    previous = page.resident_id
+    if match_by_hand(page, body.resident_id, user.id):
+        refresh_problems(db, page.current_fields(), resident_id=page.resident_id,
+                         page_id=page.id)
+        audit.record(db, actor=user.username, action="page.resident.match",
+                     resident_id=body.resident_id, subject=f"page:{page.id}",
+                     detail={"previous_resident_id": previous})
     return _show(db, page, user, "page.read")
 
 
@@ -179,8 +187,8 @@ def _commit(db: Session, page: Page, user: User) -> Confirmation:
 
 @router.post("/pages/{page_id}/confirm")
 def confirm_page(page_id: int, db: DbSession, user: Reviewer) -> Confirmation:
-    """Commit the page to the ledger, or, when the reviewer changed identifying values and
-    the second check is on, hand it to a supervisor."""
+    """Commit the page to the ledger, or, when reviewers changed identifying values (or the
+    resident the page is matched to) and the second check is on, hand it to a supervisor."""
     page = _leased(db, page_id, user)
     changed = changed_identifiers(page) if get_settings().second_check else []
     if not changed:
@@ -189,8 +197,8 @@ def confirm_page(page_id: int, db: DbSession, user: Reviewer) -> Confirmation:
         check_page(db, page)
     except CommitRefused as refused:
         raise HTTPException(409, str(refused)) from refused
-    page.move_to(PageState.SECOND_CHECK, f"second check: {user.username} changed "
-                                         f"{', '.join(changed)}")
+    page.move_to(PageState.SECOND_CHECK, f"second check: {', '.join(changed)} changed; "
+                                         f"confirmed by {user.username}")
     page.decided_by_id, page.decided_at = user.id, utcnow()
     release(page)
     audit.record(db, actor=user.username, action="page.second_check.request",
@@ -201,14 +209,22 @@ def confirm_page(page_id: int, db: DbSession, user: Reviewer) -> Confirmation:
                         resident_id=page.resident_id, changed=changed)
 
 
-def _awaiting_second_check(db: Session, page_id: int, user: User) -> Page:
+def _awaiting_second_check(db: Session, page_id: int, user: User, action: str) -> Page:
+    """The page, if it waits for a second check this person may make: not one who confirmed
+    it, matched it by hand or corrected any of its values. A refusal is audited."""
     page = _page(db, page_id)
     if page.state != PageState.SECOND_CHECK:
         raise HTTPException(409, f"page {page_id} is {page.state}, not waiting for a second "
                                  "check")
-    if page.decided_by_id == user.id:
-        raise HTTPException(409, "the second check must be made by another person than the "
-                                 "reviewer who confirmed the page")
+    part = own_part(page, user.id)
+    if part:
+        audit.record(db, actor=user.username, action="page.second_check.refused",
+                     resident_id=page.resident_id, subject=f"page:{page.id}",
+                     detail={"attempted": action, "confirmed": part.confirmed,
+                             "matched": part.matched, "corrected": list(part.corrected)})
+        db.commit()
+        raise HTTPException(409, f"the second check must be made by another person than the "
+                                 f"one who {part.describe()}")
     return page
 
 
@@ -228,7 +244,7 @@ def second_check_queue(db: DbSession, user: Supervisor) -> list[PageOut]:
 @router.post("/pages/{page_id}/approve")
 def approve_page(page_id: int, db: DbSession, user: Supervisor) -> Confirmation:
     """The second person agrees with the reviewer: the page goes to the ledger."""
-    page = _awaiting_second_check(db, page_id, user)
+    page = _awaiting_second_check(db, page_id, user, "approve")
     audit.record(db, actor=user.username, action="page.second_check.approve",
                  resident_id=page.resident_id, subject=f"page:{page.id}")
     return _commit(db, page, user)
@@ -237,7 +253,7 @@ def approve_page(page_id: int, db: DbSession, user: Supervisor) -> Confirmation:
 @router.post("/pages/{page_id}/send-back")
 def send_back(page_id: int, body: Rejection, db: DbSession, user: Supervisor) -> PageOut:
     """The second person disagrees: the page goes back to the review queue with the reason."""
-    page = _awaiting_second_check(db, page_id, user)
+    page = _awaiting_second_check(db, page_id, user, "send_back")
     page.move_to(PageState.NEEDS_REVIEW, f"sent back by {user.username}: {body.reason}")
     audit.record(db, actor=user.username, action="page.second_check.send_back",
                  resident_id=page.resident_id, subject=f"page:{page.id}")

@@ -66,7 +66,9 @@ class Confirmation(BaseModel):
     record_id: int | None
     resident_id: int
     changed: list[str] = Field(default_factory=list,
-                               description="identifying fields the reviewer changed")
+                               description="identifying fields reviewers changed; `resident` "
+                                           "when the page was matched by hand to another "
+                                           "resident than the reader's")
 
 
 def page_out(page: Page, threshold: float) -> PageOut:

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ledger.romaji import passport_romaji
-from ledger.second_check import changed_identifiers, machine_values
+from ledger.second_check import RESIDENT, changed_identifiers, machine_values, own_part
 from ledger.validation import VACCINES
 from models import (
     AuditEvent,
@@ -234,6 +234,34 @@ def review_page(page_id: int, request: Request, db: DbSession,
                    image_size=None)
 
 
+RESIDENT_LABEL = "住民の照合"
+"""How the second-check screens name a change of the page's resident."""
+
+
+def _changed_labels(page: Page) -> list[str]:
+    return [RESIDENT_LABEL if key == RESIDENT else key for key in changed_identifiers(page)]
+
+
+def _resident_text(resident: Resident | None) -> str:
+    if resident is None:
+        return "（照合なし）"
+    return f"{resident.name}（宛名番号 {resident.atena_number}、{resident.birth_date}生）"
+
+
+def _resident_row(db: Session, page: Page, user: User,
+                  names: dict[int, str]) -> dict[str, object]:
+    """The hand match as a row of changes: the reader's resident beside the chosen one. The
+    reader's resident is a second person shown, so its read is audited too."""
+    before = db.get(Resident, page.reader_resident_id) if page.reader_resident_id else None
+    if before is not None:
+        audit.record(db, actor=user.username, action="resident.read", resident_id=before.id,
+                     subject=f"second check of page:{page.id}")
+    after = db.get(Resident, page.resident_id) if page.resident_id else None
+    return {"key": RESIDENT, "label": RESIDENT_LABEL, "before": _resident_text(before),
+            "after": _resident_text(after), "box": None,
+            "by": names.get(page.resident_matched_by_id or 0, "")}
+
+
 @router.get("/second-check")
 def second_check_list(request: Request, db: DbSession,
                       user: Annotated[User, Depends(screen_user(Action.SECOND_CHECK))]
@@ -242,7 +270,7 @@ def second_check_list(request: Request, db: DbSession,
                        .order_by(Page.decided_at, Page.id)).all()
     names = {u.id: u.username for u in db.scalars(select(User))}
     return _render(request, "second_check_list.html", user, pages=pages, names=names,
-                   changed={p.id: changed_identifiers(p) for p in pages})
+                   changed={p.id: _changed_labels(p) for p in pages})
 
 
 @router.get("/second-check/{page_id}")
@@ -255,18 +283,21 @@ def second_check_page(page_id: int, request: Request, db: DbSession,
         return RedirectResponse("/second-check", status_code=303)
     audit.record(db, actor=user.username, action="page.read", resident_id=page.resident_id,
                  subject=f"page:{page.id}")
-    db.commit()
+    names = {u.id: u.username for u in db.scalars(select(User))}
     before = machine_values(page)
     changed = changed_identifiers(page)
     labels = field_labels(get_settings().forms_dir, page.form_id)
     current = page.current_fields()
-    rows = [{"key": key, "label": labels[key].label if key in labels else key,
+    rows = [_resident_row(db, page, user, names) if key == RESIDENT else
+            {"key": key, "label": labels[key].label if key in labels else key,
              "before": before.get(key, ""), "after": current[key].value if key in current
-             else "", "box": current[key].box if key in current else None}
+             else "", "box": current[key].box if key in current else None,
+             "by": names.get(current[key].created_by_id or 0, "") if key in current else ""}
             for key in changed]
+    db.commit()
     reviewer = db.get(User, page.decided_by_id) if page.decided_by_id else None
     return _render(request, "second_check.html", user, page=page, rows=rows,
-                   reviewer=reviewer, own=page.decided_by_id == user.id)
+                   reviewer=reviewer, own=own_part(page, user.id))
 
 
 @router.get("/residents/{resident_id}")
