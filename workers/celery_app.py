@@ -8,6 +8,7 @@ from celery import Celery
 from celery.schedules import crontab
 
 from models.settings import Settings, get_settings
+from models.storage import keep_files_private, private_dir
 
 
 def _embedded_transport(settings: Settings) -> dict[str, object]:
@@ -15,7 +16,7 @@ def _embedded_transport(settings: Settings) -> dict[str, object]:
     processed = settings.embedded_queue_dir / "processed"
     control = settings.embedded_queue_dir / "control"
     for folder in (messages, processed, control):
-        folder.mkdir(parents=True, exist_ok=True)
+        private_dir(folder)
     return {
         "data_folder_in": str(messages),
         "data_folder_out": str(messages),
@@ -27,6 +28,7 @@ def _embedded_transport(settings: Settings) -> dict[str, object]:
 
 
 def make_celery(settings: Settings) -> Celery:
+    keep_files_private()  # queue messages, the beat schedule and anything a task writes
     app = Celery("yoshin", broker=settings.broker, include=["workers.tasks"])
     app.conf.update(
         task_acks_late=True,

@@ -20,6 +20,7 @@ from ledger.reports_api import router as reports_router
 from ledger.transfer_api import router as transfer_router
 from models.keys import derived_key
 from models.settings import get_settings
+from models.storage import keep_files_private
 from review_ui.api import router as review_router
 from review_ui.certificate_screens import router as certificate_screens_router
 from review_ui.screens import (
@@ -31,6 +32,7 @@ from review_ui.screens import (
 )
 from review_ui.screens import router as screens_router
 from yoshin.csrf import SESSION_COOKIE, SameOriginForCookies
+from yoshin.security_headers import SecurityHeaders
 from yoshin.session_api import router as session_router
 
 
@@ -49,13 +51,18 @@ def _out_of_range(request: Request, error: DataError) -> JSONResponse:
 
 
 def create_app() -> FastAPI:
-    app = FastAPI(title="Yoshin", summary="予診票 intake, review and the vaccination ledger")
+    keep_files_private()
+    settings = get_settings()
+    docs = settings.api_docs
+    app = FastAPI(title="Yoshin", summary="予診票 intake, review and the vaccination ledger",
+                  docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None)
     app.add_middleware(SameOriginForCookies)
     app.add_middleware(
         SessionMiddleware, secret_key=derived_key("session-cookie").hex(),
         session_cookie=SESSION_COOKIE, same_site="strict", max_age=12 * 3600,
-        https_only=get_settings().secure_cookies,
+        https_only=settings.secure_cookies,
     )
+    app.add_middleware(SecurityHeaders, https_only=settings.secure_cookies)  # outermost
     for router in (session_router, intake_router, review_router, ledger_router, records_router,
                    reports_router, transfer_router, bulk_router, clinic_router,
                    certificates_router, certificates_public, certificate_screens_router,

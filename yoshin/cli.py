@@ -16,6 +16,7 @@ from sqlalchemy import select
 from models import Role, User, audit
 from models.db import session_scope
 from models.settings import get_settings
+from models.storage import keep_files_private, private_dir
 from yoshin.certificates_cli import certificates_app
 
 app = typer.Typer(help="Yoshin: scanned 予診票 to confirmed records in the vaccination ledger.",
@@ -37,6 +38,13 @@ for sub, name in ((certificates_app, "certificates"), (db_app, "db"), (users_app
     app.add_typer(sub, name=name)
 console = Console()
 SMALL_BULK_MIN = 10_000
+
+
+@app.callback()
+def _start() -> None:
+    """Before any command: whatever it writes (the database, the store, exports, the worker's
+    queue folders) is readable by the service's own user only."""
+    keep_files_private()
 
 
 @db_app.command("upgrade")
@@ -79,7 +87,7 @@ def worker(concurrency: Annotated[int | None, typer.Option(min=1)] = None,
     args = ["worker", "--loglevel=INFO", f"--concurrency={count}", "--without-gossip",
             "--without-mingle", "--without-heartbeat"]
     if beat:
-        settings.resolved_home.mkdir(parents=True, exist_ok=True)
+        private_dir(settings.resolved_home)
         args += ["--beat", f"--schedule={settings.resolved_home / 'beat-schedule'}"]
     celery_app.worker_main(args)
 
