@@ -7,10 +7,10 @@ off in a name, a stroke in the address) is the register's value: the register is
 person wrote from. A lot number one character off from exactly one lot of that vaccine in
 the lot master is that lot; a clinic code (or a code one digit off) and a place that name
 the same contracted clinic confirm it, and the names of its doctors confirm the doctors'
-names on the form. A name the
-reader got too far off is still the register's when the page, read again allowed only the
-register's characters, shows exactly that name (`shows`, supplied by the worker, which
-holds the image). Values too far from the records are left for a person.
+names on the form. A name or address the reader got too far off is still the register's
+when the page, read again allowed only the register's characters, shows exactly that value
+(`shows`, supplied by the worker, which holds the image). Values too far from the records
+are left for a person.
 """
 
 from __future__ import annotations
@@ -35,10 +35,15 @@ REGISTER: dict[str, Callable[[Resident], str]] = {
     "address": lambda r: r.address,
 }
 EXACT_ONLY = frozenset({"birth_date", "sex"})
-SHOWN = frozenset({"name", "name_kana"})
+SHOWN = frozenset({"name", "name_kana", "address"})
 """Register fields whose expected value may be confirmed on the image when the reading is
-far off: the names, where the ticket and birth date leave a single candidate. (The clinic's
-name and its doctors' names are confirmed the same way once the clinic code names it.)"""
+far off: the names and the address, where the ticket and birth date leave a single
+candidate. (The clinic's name and its doctors' names are confirmed the same way once the
+clinic code names it.) Handwritten addresses are long and read far off often (千 as 干, 目 as
+日 several times in one line); held to the register's address, the image confirmed none of
+the wrong addresses it was tried against (every house or block number one or ten off, each
+confusable character swapped: see ocr.text.confirms_text), and a person who moved and wrote
+the new address is left for a person."""
 
 Shows = Callable[[str, str], bool]
 """shows(key, expected): whether field `key` on the page's image shows `expected`."""

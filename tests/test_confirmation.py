@@ -185,3 +185,25 @@ def test_the_tickets_holder_names_a_name_the_reader_cannot_make_out(inprocess_db
         assert "name" not in confirmations(session, {**values, "name": ""}, matched)
         other = {**values, "ticket_number": "0000000000"}
         assert "name" not in confirmations(session, other, matched)
+
+
+def test_a_far_off_address_is_the_registers_only_when_the_image_shows_it(
+        inprocess_db: Path) -> None:
+    """An address read with every other character wrong (千 as 干, 目 as 日) is the register's
+    once the image, held to the register's address, shows it; not when it does not (a person
+    who moved and wrote the new address)."""
+    _load()
+    with session_scope() as session:
+        ticket = session.scalars(select(Ticket)).first()
+        resident = session.get(Resident, ticket.resident_id)
+        values = {"ticket_number": ticket.ticket_number, "name": resident.name,
+                  "name_kana": resident.name_kana, "birth_date": resident.birth_date.isoformat(),
+                  "sex": resident.sex, "address": "干葉鼎 公尸 丁日"}
+        matched = unique_match(find_candidates(session, values))
+        assert matched is not None and matched.id == resident.id
+
+        def shows(key: str, expected: str) -> bool:
+            return key == "address" and expected == resident.address
+
+        assert confirmations(session, values, matched, shows)["address"] == resident.address
+        assert "address" not in confirmations(session, values, matched, lambda k, e: False)
