@@ -1,5 +1,5 @@
 # The two commands of the README. Each does all of its own set-up on a fresh Debian machine.
-.PHONY: demo test lint
+.PHONY: demo test lint upgrade
 
 demo:
 	bash scripts/setup.sh
@@ -13,3 +13,7 @@ test:
 
 lint:
 	.venv/bin/ruff check .
+
+# Pins to the newest releases, reinstall, `make test` (scripts/upgrade.sh --dry-run: list only).
+upgrade:
+	bash scripts/upgrade.sh

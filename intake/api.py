@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, UploadFile, status
+from fastapi import (
+    APIRouter,
+    Depends,
+    File,
+    Form,
+    HTTPException,
+    Query,
+    Request,
+    UploadFile,
+    status,
+)
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from sqlalchemy import select
@@ -18,7 +28,8 @@ from intake.schemas import BatchOut, batch_out
 from models import Batch, Page, PageState, User, audit
 from models.access import Action
 from models.db import session_scope
-from models.deps import DbSession, require
+from models.deps import DbSession, credential_check, require
+from models.ids import RowId
 from models.settings import get_settings
 from workers.dispatch import read_after_commit
 
@@ -66,7 +77,7 @@ def list_batches(db: DbSession, _: BatchViewer,
 
 
 @router.get("/batches/{batch_id}")
-def get_batch(batch_id: int, db: DbSession, _: BatchViewer) -> BatchOut:
+def get_batch(batch_id: RowId, db: DbSession, _: BatchViewer) -> BatchOut:
     batch = db.get(Batch, batch_id)
     if batch is None:
         raise HTTPException(404, f"no batch {batch_id}")
@@ -85,12 +96,17 @@ def _progress(batch_id: int) -> BatchOut | None:
         return batch_out(batch) if batch is not None else None
 
 
-async def _progress_events(batch_id: int) -> AsyncIterator[str]:
+async def _progress_events(batch_id: int, still_allowed: Callable[[], bool]
+                           ) -> AsyncIterator[str]:
     """Server-sent events of the batch's progress until every page has been read. Waiting
-    between looks holds no request thread, so many open batch screens cost nothing."""
+    between looks holds no request thread, so many open batch screens cost nothing. The
+    stream ends as soon as its caller's session or token no longer holds (logged out,
+    account disabled, token revoked)."""
     last = ""
     started = time.monotonic()
     while time.monotonic() - started < EVENT_LIMIT:
+        if not await run_in_threadpool(still_allowed):
+            return
         progress = await run_in_threadpool(_progress, batch_id)
         if progress is None:
             return
@@ -106,17 +122,19 @@ async def _progress_events(batch_id: int) -> AsyncIterator[str]:
 
 @router.get("/batches/{batch_id}/events", response_class=StreamingResponse,
             responses={200: {"content": {"text/event-stream": {}}}})
-def watch_batch(batch_id: int, db: DbSession, _: BatchViewer) -> StreamingResponse:
+def watch_batch(batch_id: RowId, request: Request, db: DbSession, _: BatchViewer
+                ) -> StreamingResponse:
     """The batch's progress as server-sent events (`progress` on each change, then `done`)."""
     if db.get(Batch, batch_id) is None:
         raise HTTPException(404, f"no batch {batch_id}")
     db.rollback()
-    return StreamingResponse(_progress_events(batch_id), media_type="text/event-stream",
+    return StreamingResponse(_progress_events(batch_id, credential_check(request)),
+                             media_type="text/event-stream",
                              headers={"Cache-Control": "no-store"})
 
 
 @router.post("/pages/{page_id}/retry")
-def retry_page(page_id: int, db: DbSession, user: Retrier) -> BatchOut:
+def retry_page(page_id: RowId, db: DbSession, user: Retrier) -> BatchOut:
     """Give a failed page another round of reading, with a fresh count of attempts."""
     page = db.get(Page, page_id, with_for_update=True)
     if page is None:

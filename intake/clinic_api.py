@@ -60,11 +60,28 @@ def _refused(error: ValidationError) -> HTTPException:
     return HTTPException(422, [{"loc": list(e["loc"]), "msg": e["msg"]} for e in error.errors()])
 
 
+def _form_digest(clinic_code: str, raw: bytes) -> str:
+    """The form's identity for duplicate detection, per clinic: a form is a duplicate only
+    of one the same clinic sent. Were it the content alone, a clinic sending a form another
+    clinic had sent would learn so from a 409 (that someone was vaccinated, and where)."""
+    return hashlib.sha256(f"clinic:{clinic_code}\n".encode() + raw).hexdigest()
+
+
+def _sent_before(db: Session, user: User, digest: str, raw: bytes) -> bool:
+    """This clinic sent the same form already (also as stored before digests were per
+    clinic: the content's own hash, in a batch of this clinic's account)."""
+    if db.scalar(select(Document.id).where(Document.sha256 == digest)) is not None:
+        return True
+    return db.scalar(select(Document.id).join(Batch, Document.batch_id == Batch.id).where(
+        Document.sha256 == hashlib.sha256(raw).hexdigest(),
+        Batch.created_by_id == user.id)) is not None
+
+
 def _receive(db: Session, user: User, form: ClinicForm, kind: str, sent: dict) -> Received:
     clinic = _clinic(db, user)
     raw = json.dumps(sent, ensure_ascii=False, sort_keys=True).encode()
-    digest = hashlib.sha256(raw).hexdigest()
-    if db.scalar(select(Document).where(Document.sha256 == digest)):
+    digest = _form_digest(clinic.clinic_code, raw)
+    if _sent_before(db, user, digest, raw):
         raise HTTPException(409, "this form was submitted before")
     values = form.values(clinic.clinic_code, clinic.name)
     batch = Batch(label=f"clinic {clinic.clinic_code}", created_by_id=user.id)

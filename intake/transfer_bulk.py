@@ -21,6 +21,7 @@ from pydantic import BaseModel
 from models import BulkQuery, Peer, User, audit, storage
 from models.access import Action
 from models.deps import DbSession, require
+from models.ids import RowId
 from models.settings import get_settings
 from models.transfers import peer_of
 from workers.dispatch import answer_bulk_after_commit
@@ -108,7 +109,7 @@ def _own(db: DbSession, caller: User, bulk_id: int) -> BulkQuery:
 
 
 @router.get("/{bulk_id}")
-def progress(bulk_id: int, db: DbSession, caller: PeerCaller) -> BulkOut:
+def progress(bulk_id: RowId, db: DbSession, caller: PeerCaller) -> BulkOut:
     return BulkOut.model_validate(_own(db, caller, bulk_id), from_attributes=True)
 
 
@@ -120,7 +121,7 @@ def _stream(path: Path) -> Iterator[bytes]:
 
 @router.get("/{bulk_id}/results", response_class=StreamingResponse,
             responses={200: {"content": {"text/csv": {}}}})
-def results(bulk_id: int, db: DbSession, caller: PeerCaller) -> StreamingResponse:
+def results(bulk_id: RowId, db: DbSession, caller: PeerCaller) -> StreamingResponse:
     """line,found,vaccine,dose_number,vaccinated_on,lot_number — one row per record, one row
     with found=false for a number that is not ours."""
     bulk = _own(db, caller, bulk_id)

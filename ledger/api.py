@@ -15,6 +15,7 @@ from ledger.disclosure import disclosure
 from models import LedgerRecord, Resident, User, audit
 from models.access import Action
 from models.deps import DbSession, require
+from models.ids import RowId
 
 router = APIRouter(prefix="/api/residents", tags=["ledger"])
 Viewer = Annotated[User, Depends(require(Action.RESIDENT_VIEW))]
@@ -76,7 +77,7 @@ def search_residents(db: DbSession, user: Viewer,
 
 
 @router.get("/{resident_id}")
-def get_resident(resident_id: int, db: DbSession, user: Viewer) -> ResidentOut:
+def get_resident(resident_id: RowId, db: DbSession, user: Viewer) -> ResidentOut:
     resident = db.get(Resident, resident_id)
     if resident is None:
         raise HTTPException(404, f"no resident {resident_id}")
@@ -95,7 +96,7 @@ class MyNumberOut(BaseModel):
 
 
 @router.post("/{resident_id}/my-number")
-def show_my_number(resident_id: int, db: DbSession, user: NumberViewer) -> MyNumberOut:
+def show_my_number(resident_id: RowId, db: DbSession, user: NumberViewer) -> MyNumberOut:
     """The full My Number, for the few tasks that need it; each showing is audited. A POST,
     so that no cache, prefetch or browser history keeps it."""
     resident = db.get(Resident, resident_id)
@@ -110,7 +111,7 @@ def show_my_number(resident_id: int, db: DbSession, user: NumberViewer) -> MyNum
 
 
 @router.get("/{resident_id}/disclosure")
-def disclose(resident_id: int, db: DbSession, user: Discloser) -> dict[str, Any]:
+def disclose(resident_id: RowId, db: DbSession, user: Discloser) -> dict[str, Any]:
     """開示請求: all data held about the person, as one JSON document (audited)."""
     resident = db.get(Resident, resident_id)
     if resident is None:

@@ -21,6 +21,7 @@ from ledger.vaccines import CATALOG
 from models import Certificate, Resident, User, audit
 from models.access import Action
 from models.deps import DbSession, require
+from models.ids import RowId
 
 router = APIRouter(tags=["certificates"])
 public = APIRouter(tags=["certificates"])
@@ -94,7 +95,7 @@ def _certificate(db: DbSession, certificate_id: str) -> Certificate:
 @router.post("/api/residents/{resident_id}/certificates", status_code=201,
              response_class=Response,
              responses={201: {"content": {"application/pdf": {}, CARD_MEDIA_TYPE: {}}}})
-def issue_certificate(resident_id: int, body: CertificateRequest, db: DbSession, user: Issuer,
+def issue_certificate(resident_id: RowId, body: CertificateRequest, db: DbSession, user: Issuer,
                       form: Annotated[Format, Query(alias="format")] = "pdf") -> Response:
     """Issue a certificate of the resident's doses and answer with it (PDF by default)."""
     resident = db.get(Resident, resident_id)
@@ -115,7 +116,7 @@ def issue_certificate(resident_id: int, body: CertificateRequest, db: DbSession,
 
 
 @router.get("/api/residents/{resident_id}/certificates")
-def list_certificates(resident_id: int, db: DbSession, user: Issuer) -> list[CertificateOut]:
+def list_certificates(resident_id: RowId, db: DbSession, user: Issuer) -> list[CertificateOut]:
     rows = db.scalars(select(Certificate).where(Certificate.resident_id == resident_id)
                       .order_by(Certificate.id)).all()
     audit.record(db, actor=user.username, action="certificate.list", resident_id=resident_id,
@@ -162,9 +163,9 @@ def revoke_certificate(certificate_id: str, body: Revocation, db: DbSession,
 
 
 @router.post("/api/certificates/{certificate_id}/reissue", status_code=201)
-def reissue_certificate(certificate_id: str, db: DbSession, user: Issuer) -> CertificateOut:
+def reissue_certificate(certificate_id: str, db: DbSession, user: Revoker) -> CertificateOut:
     """A new certificate from today's ledger with the same travel details; the old one is
-    revoked."""
+    revoked, so reissuing needs the permission to revoke."""
     certificate = _certificate(db, certificate_id)
     try:
         fresh = certificates.reissue(db, certificate, actor=user.username)
@@ -176,7 +177,7 @@ def reissue_certificate(certificate_id: str, db: DbSession, user: Issuer) -> Cer
 
 @router.get("/api/residents/{resident_id}/fhir", response_class=Response,
             responses={200: {"content": {"application/fhir+json": {}}}})
-def export_fhir(resident_id: int, db: DbSession, user: Exporter) -> Response:
+def export_fhir(resident_id: RowId, db: DbSession, user: Exporter) -> Response:
     """The resident's immunizations as a FHIR R4 Bundle."""
     resident = db.get(Resident, resident_id)
     if resident is None:

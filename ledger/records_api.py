@@ -16,6 +16,7 @@ from ledger.validation import CORRECTED_FIELDS, correction_values, validate
 from models import LedgerRecord, User, audit
 from models.access import Action
 from models.deps import DbSession, require
+from models.ids import RowId
 
 router = APIRouter(prefix="/api/records", tags=["ledger"])
 Editor = Annotated[User, Depends(require(Action.RECORD_CHANGE))]
@@ -62,7 +63,7 @@ def _detail(db: DbSession, record: LedgerRecord) -> RecordDetail:
 
 
 @router.get("/{record_id}")
-def get_record(record_id: int, db: DbSession, user: Viewer) -> RecordDetail:
+def get_record(record_id: RowId, db: DbSession, user: Viewer) -> RecordDetail:
     record = _record(db, record_id)
     audit.record(db, actor=user.username, action="ledger.record.read",
                  resident_id=record.resident_id, subject=f"record:{record.id}")
@@ -83,7 +84,7 @@ def _correction_problems(db: DbSession, record: LedgerRecord, changes: dict[str,
 
 
 @router.patch("/{record_id}")
-def correct(record_id: int, body: Correction, db: DbSession, user: Editor) -> RecordDetail:
+def correct(record_id: RowId, body: Correction, db: DbSession, user: Editor) -> RecordDetail:
     """A new version with the corrected values; the earlier one stays in the history. 422
     when a corrected value does not pass the checks a form's value must pass."""
     record = _record(db, record_id)
@@ -102,7 +103,7 @@ def correct(record_id: int, body: Correction, db: DbSession, user: Editor) -> Re
 
 
 @router.post("/{record_id}/void")
-def void(record_id: int, body: Voiding, db: DbSession, user: Editor) -> RecordDetail:
+def void(record_id: RowId, body: Voiding, db: DbSession, user: Editor) -> RecordDetail:
     record = _record(db, record_id)
     try:
         void_record(db, record, reason=body.reason, actor=user.username, user_id=user.id)

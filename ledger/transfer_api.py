@@ -22,6 +22,7 @@ from ledger.transfers import (
 from models import Provision, Resident, User, audit
 from models.access import Action
 from models.deps import DbSession, require
+from models.ids import RowId
 from models.transfers import peer_of
 
 router = APIRouter(prefix="/api", tags=["transfer"])
@@ -88,7 +89,7 @@ def _failed(db: DbSession, user: User, resident: Resident, peer_code: str, reaso
 
 
 @router.post("/residents/{resident_id}/transfer-requests")
-def request_transfer(resident_id: int, body: TransferRequest, db: DbSession, user: Staff
+def request_transfer(resident_id: RowId, body: TransferRequest, db: DbSession, user: Staff
                      ) -> TransferResult:
     """Ask the former municipality for a resident who moved in and import what comes back."""
     resident = db.get(Resident, resident_id)

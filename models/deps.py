@@ -13,10 +13,14 @@ from sqlalchemy.orm import Session
 
 from models.access import Action, allowed
 from models.base import utcnow
-from models.db import new_session
+from models.db import new_session, session_scope
+from models.login import session_alive
 from models.users import ApiToken, User, hash_token
 
 TOUCH_EVERY = timedelta(minutes=1)
+SESSION_ID = "yoshin.session_id"
+"""Where a request's scope keeps the id of its live screen session (None without one); set
+by the session middleware (yoshin.session_api.ServerSessions)."""
 
 
 def get_db() -> Iterator[Session]:
@@ -60,9 +64,26 @@ def _touch(db: Session, row: ApiToken) -> None:
 
 
 def client_address(request: Request) -> str:
-    """The caller's address as the server saw it (behind a proxy, configure uvicorn's
-    --forwarded-allow-ips so this is the client, not the proxy)."""
+    """The caller's address: the connection's, or, from a proxy named in the setting
+    `trusted_proxies` only, the client its `X-Forwarded-For` names (yoshin.app)."""
     return request.client.host if request.client else "unknown"
+
+
+def credential_check(request: Request) -> Callable[[], bool]:
+    """For an answer that lasts (an event stream): a check to repeat while it runs, that the
+    credential it was opened with still holds (the account active, the token not revoked,
+    the screen session not ended). It runs in a thread, with a database session of its own."""
+    header = request.headers.get("authorization")
+    session_id = request.scope.get(SESSION_ID)
+
+    def still_holds() -> bool:
+        with session_scope() as db:
+            if header:
+                user = _user_from_token(db, header)
+                return user is not None and user.active
+            return session_id is not None and session_alive(db, session_id)
+
+    return still_holds
 
 
 def current_user(request: Request, db: DbSession) -> User:

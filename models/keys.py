@@ -44,3 +44,15 @@ def derived_key(purpose: str) -> bytes:
     """A separate 32-byte key per purpose, so one key's use never weakens another's."""
     master = _master_key(get_settings().key_file)
     return hmac.new(master, purpose.encode(), hashlib.sha256).digest()
+
+
+def audit_chain_key() -> bytes:
+    """Keys each audit entry's hash: without it, a changed entry cannot be rehashed (nor the
+    entries after it) so that the chain still holds."""
+    return derived_key("audit-chain")
+
+
+def audit_checkpoint_key() -> bytes:
+    """Signs the checkpoints of the audit chain's head kept outside the database; a key of its
+    own, so a checkpoint line can never pass for a chain entry or the other way round."""
+    return derived_key("audit-checkpoint")

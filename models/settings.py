@@ -39,6 +39,16 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     """Wrong passwords for one account within the window before it is refused for a while."""
     login_window_seconds: int = 900
+    session_idle_minutes: int = 30
+    """A screen session unused this long has ended; the person logs in again."""
+    session_max_hours: int = 12
+    """A screen session ends this long after its login, however busy."""
+    trusted_proxies: list[str] = Field(default_factory=list)
+    """Addresses or networks (CIDR) of the reverse proxies in front of the service, whose
+    `X-Forwarded-For`/`-Proto` name the real client. Empty: no forwarded header is believed,
+    and the audit log and the login brake see the proxy's address. Behind the compose layout
+    the TLS proxy on the host reaches the API from the compose network's gateway, e.g.
+    `YOSHIN_TRUSTED_PROXIES='["172.18.0.1"]'`; name nothing any other client could use."""
     secure_cookies: bool = False
     """Send the session cookie only over HTTPS; set it wherever the service is behind TLS."""
     api_docs: bool = False
@@ -77,6 +87,13 @@ class Settings(BaseSettings):
     reconcile_after_seconds: int = 600
     """A page queued or being read this long without progress is sent to the queue again."""
     reconcile_every_seconds: float = 60.0
+    audit_checkpoint_file: Path | None = None
+    """Append-only file of signed checkpoints of the audit chain's head (made 0600; default
+    `audit-checkpoints.jsonl` in the home folder). Put it where whoever can change the
+    database cannot: another disk or mount, a file marked `chattr +a`."""
+    audit_checkpoint_every_seconds: float = 3600.0
+    """How often beat appends a checkpoint; entries newer than the last one can be cut
+    unnoticed, so this bounds what a truncation can hide."""
 
     # Worker behaviour
     worker_concurrency: int = 2

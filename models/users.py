@@ -9,9 +9,10 @@ from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, String, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from models import audit
 from models.base import Base, Timestamped, utcnow
 
 _hasher = PasswordHasher()
@@ -67,6 +68,32 @@ class ApiToken(Timestamped, Base):
     user: Mapped[User] = relationship(back_populates="tokens")
 
 
+class LoginSession(Timestamped, Base):
+    """A screen login, kept on the server so that it can be ended: the browser's cookie holds
+    only a random id, and only that id's hash is stored here (a copy of this table opens no
+    session). A session ends at logout, when its account is disabled or its password changes
+    (`password_stamp` no longer matches), or after the idle or absolute timeout."""
+
+    __tablename__ = "sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    last_seen_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    ended_reason: Mapped[str] = mapped_column(String(32), default="")
+    client: Mapped[str] = mapped_column(String(128), default="")
+    password_stamp: Mapped[str] = mapped_column(String(64), default="")
+
+    user: Mapped[User] = relationship()
+
+
+def password_stamp(user: User) -> str:
+    """Changes whenever the account's password does: a session opened under an old password
+    no longer matches, whichever way the password was changed."""
+    return hashlib.sha256((user.password_hash or "").encode()).hexdigest()
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -83,3 +110,74 @@ def replace_tokens(user: User, name: str, token: str | None = None) -> str:
     token = token or new_token()
     user.tokens.append(ApiToken(name=name, token_hash=hash_token(token)))
     return token
+
+
+# The account's lifecycle: every change is audited, and the caller commits. ------------------
+
+
+class AccountError(ValueError):
+    """A lifecycle change that cannot be made (no such account, say)."""
+
+
+def find_user(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise AccountError(f"no user {username}")
+    return user
+
+
+def live_tokens(user: User) -> list[ApiToken]:
+    return [token for token in user.tokens if token.revoked_at is None]
+
+
+def end_sessions(session: Session, user_id: int, reason: str) -> int:
+    """End every live screen session of an account at once; returns how many were live."""
+    result = session.execute(update(LoginSession).where(
+        LoginSession.user_id == user_id, LoginSession.ended_at.is_(None))
+        .values(ended_at=utcnow(), ended_reason=reason)
+        .execution_options(synchronize_session=False))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def disable(session: Session, user: User, actor: str) -> int:
+    """No more logins or token requests for this account, and its open sessions end now
+    (an open event stream stops at its next look). Its tokens are refused while it is
+    disabled and work again if it is enabled; returns how many sessions were ended."""
+    user.active = False
+    ended = end_sessions(session, user.id, "disabled")
+    audit.record(session, actor=actor, action="user.disable", subject=f"user:{user.username}",
+                 detail={"sessions_ended": ended})
+    return ended
+
+
+def enable(session: Session, user: User, actor: str) -> None:
+    user.active = True
+    audit.record(session, actor=actor, action="user.enable", subject=f"user:{user.username}")
+
+
+def change_role(session: Session, user: User, role: Role, actor: str) -> None:
+    """A new role, in force from the account's next request (the role is read on each)."""
+    before = user.role
+    user.role = role.value
+    audit.record(session, actor=actor, action="user.role", subject=f"user:{user.username}",
+                 detail={"from": before, "to": role.value})
+
+
+def change_password(session: Session, user: User, password: str, actor: str) -> int:
+    """A new password ends the account's open sessions (whoever knew the old one is out);
+    returns how many were ended."""
+    user.set_password(password)
+    ended = end_sessions(session, user.id, "password")
+    audit.record(session, actor=actor, action="user.password", subject=f"user:{user.username}",
+                 detail={"sessions_ended": ended})
+    return ended
+
+
+def revoke_tokens(session: Session, user: User, actor: str) -> int:
+    """Revoke every live API token of the account; returns how many."""
+    tokens = live_tokens(user)
+    for token in tokens:
+        token.revoked_at = utcnow()
+    audit.record(session, actor=actor, action="user.tokens.revoke",
+                 subject=f"user:{user.username}", detail={"revoked": len(tokens)})
+    return len(tokens)

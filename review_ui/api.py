@@ -21,6 +21,7 @@ from models import FieldSource, FieldValue, Page, PageState, Resident, User, aud
 from models.access import Action
 from models.base import utcnow
 from models.deps import DbSession, require
+from models.ids import RowId
 from models.settings import get_settings
 from review_ui.images import ImageMissing, field_jpeg, page_jpeg
 from review_ui.leases import LeaseRefused, next_page, open_page, release
@@ -74,12 +75,12 @@ def review_next(db: DbSession, user: Reviewer) -> PageOut | Response:
 
 
 @router.post("/pages/{page_id}/open")
-def open_for_review(page_id: int, db: DbSession, user: Reviewer) -> PageOut:
+def open_for_review(page_id: RowId, db: DbSession, user: Reviewer) -> PageOut:
     return _show(db, _leased(db, page_id, user), user, "page.open")
 
 
 @router.get("/pages/{page_id}")
-def get_page(page_id: int, db: DbSession, user: PageViewer) -> PageOut:
+def get_page(page_id: RowId, db: DbSession, user: PageViewer) -> PageOut:
     return _show(db, _page(db, page_id), user, "page.read")
 
 
@@ -89,7 +90,7 @@ def _jpeg_answer(data: bytes) -> Response:
 
 @router.get("/pages/{page_id}/image", response_class=Response,
             responses={200: {"content": {"image/jpeg": {}}}})
-def page_image(page_id: int, db: DbSession, user: PageViewer,
+def page_image(page_id: RowId, db: DbSession, user: PageViewer,
                width: Annotated[int | None, Query(ge=40, le=4000)] = None) -> Response:
     """The registered page (or the scan, before it is read); `width` for a thumbnail."""
     page = _page(db, page_id)
@@ -104,7 +105,7 @@ def page_image(page_id: int, db: DbSession, user: PageViewer,
 
 @router.get("/pages/{page_id}/fields/{key}/image", response_class=Response,
             responses={200: {"content": {"image/jpeg": {}}}})
-def field_image(page_id: int, key: str, db: DbSession, user: PageViewer) -> Response:
+def field_image(page_id: RowId, key: str, db: DbSession, user: PageViewer) -> Response:
     """The crop of one field: the evidence beside its value on the review screen."""
     page = _page(db, page_id)
     field = page.current_fields().get(key)
@@ -120,7 +121,7 @@ def field_image(page_id: int, key: str, db: DbSession, user: PageViewer) -> Resp
 
 
 @router.patch("/pages/{page_id}/fields")
-def correct_fields(page_id: int, body: FieldCorrections, db: DbSession, user: Reviewer
+def correct_fields(page_id: RowId, body: FieldCorrections, db: DbSession, user: Reviewer
                    ) -> PageOut:
     page = _leased(db, page_id, user)
     known = page.current_fields()
@@ -146,7 +147,7 @@ def correct_fields(page_id: int, body: FieldCorrections, db: DbSession, user: Re
 
 
 @router.get("/pages/{page_id}/candidates")
-def resident_candidates(page_id: int, db: DbSession, user: Reviewer) -> list[CandidateOut]:
+def resident_candidates(page_id: RowId, db: DbSession, user: Reviewer) -> list[CandidateOut]:
     page = _page(db, page_id)
     values = {key: f.value for key, f in page.current_fields().items()}
     candidates = find_candidates(db, values)
@@ -158,7 +159,7 @@ def resident_candidates(page_id: int, db: DbSession, user: Reviewer) -> list[Can
 
 
 @router.put("/pages/{page_id}/resident")
-def match_resident(page_id: int, body: ResidentChoice, db: DbSession, user: Reviewer
+def match_resident(page_id: RowId, body: ResidentChoice, db: DbSession, user: Reviewer
                    ) -> PageOut:
     """Match the page to a resident by hand: a change of who was vaccinated, so (unless it is
     the reader's own match) it needs a second person, like a corrected name."""
@@ -186,7 +187,7 @@ def _commit(db: Session, page: Page, user: User) -> Confirmation:
 
 
 @router.post("/pages/{page_id}/confirm")
-def confirm_page(page_id: int, db: DbSession, user: Reviewer) -> Confirmation:
+def confirm_page(page_id: RowId, db: DbSession, user: Reviewer) -> Confirmation:
     """Commit the page to the ledger, or, when reviewers changed identifying values (or the
     resident the page is matched to) and the second check is on, hand it to a supervisor."""
     page = _leased(db, page_id, user)
@@ -242,7 +243,7 @@ def second_check_queue(db: DbSession, user: Supervisor) -> list[PageOut]:
 
 
 @router.post("/pages/{page_id}/approve")
-def approve_page(page_id: int, db: DbSession, user: Supervisor) -> Confirmation:
+def approve_page(page_id: RowId, db: DbSession, user: Supervisor) -> Confirmation:
     """The second person agrees with the reviewer: the page goes to the ledger."""
     page = _awaiting_second_check(db, page_id, user, "approve")
     audit.record(db, actor=user.username, action="page.second_check.approve",
@@ -251,7 +252,7 @@ def approve_page(page_id: int, db: DbSession, user: Supervisor) -> Confirmation:
 
 
 @router.post("/pages/{page_id}/send-back")
-def send_back(page_id: int, body: Rejection, db: DbSession, user: Supervisor) -> PageOut:
+def send_back(page_id: RowId, body: Rejection, db: DbSession, user: Supervisor) -> PageOut:
     """The second person disagrees: the page goes back to the review queue with the reason."""
     page = _awaiting_second_check(db, page_id, user, "send_back")
     page.move_to(PageState.NEEDS_REVIEW, f"sent back by {user.username}: {body.reason}")
@@ -261,7 +262,7 @@ def send_back(page_id: int, body: Rejection, db: DbSession, user: Supervisor) ->
 
 
 @router.post("/pages/{page_id}/reject")
-def reject_page(page_id: int, body: Rejection, db: DbSession, user: Reviewer) -> PageOut:
+def reject_page(page_id: RowId, body: Rejection, db: DbSession, user: Reviewer) -> PageOut:
     page = _leased(db, page_id, user)
     page.move_to(PageState.REJECTED, body.reason)
     page.decided_by_id, page.decided_at = user.id, utcnow()
@@ -272,7 +273,7 @@ def reject_page(page_id: int, body: Rejection, db: DbSession, user: Reviewer) ->
 
 
 @router.post("/pages/{page_id}/release")
-def put_aside(page_id: int, db: DbSession, user: Reviewer) -> PageOut:
+def put_aside(page_id: RowId, db: DbSession, user: Reviewer) -> PageOut:
     """Give the page back to the queue without deciding it."""
     page = _leased(db, page_id, user)
     page.move_to(PageState.NEEDS_REVIEW, f"put aside by {user.username}")

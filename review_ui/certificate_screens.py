@@ -15,6 +15,7 @@ from ledger.vaccines import CATALOG
 from models import Resident, User
 from models.access import Action
 from models.deps import DbSession
+from models.ids import RowId
 from review_ui.screens import screen_user
 
 router = APIRouter(include_in_schema=False)
@@ -45,7 +46,7 @@ def _problem(family: str, given: str, passport: str, nationality: str,
 
 
 @router.post("/residents/{resident_id}/certificates")
-def issue_screen(resident_id: int, request: Request, db: DbSession, user: Issuer,
+def issue_screen(resident_id: RowId, request: Request, db: DbSession, user: Issuer,
                  family_name_romaji: Annotated[str, Form()] = "",
                  given_name_romaji: Annotated[str, Form()] = "",
                  passport_number: Annotated[str, Form()] = "",
@@ -76,7 +77,8 @@ def issue_screen(resident_id: int, request: Request, db: DbSession, user: Issuer
 
 @router.post("/certificates/{certificate_id}/reissue")
 def reissue_screen(certificate_id: str, request: Request, db: DbSession,
-                   user: Issuer) -> RedirectResponse:
+                   user: Revoker) -> RedirectResponse:
+    """Revokes the certificate it replaces, so it needs the permission to revoke."""
     found = certificates.find(db, certificate_id)
     if found is None:
         request.session["flash"] = "その証明書はありません。"

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
 from ledger.doubt import doubtful_keys
 from ledger.matching import Candidate
 from models import Page
+from models.ids import MAX_ROW_ID
 
 
 class FieldOut(BaseModel):
@@ -45,12 +47,23 @@ class CandidateOut(BaseModel):
     differs: list[str]
 
 
+MAX_CORRECTED_VALUE = 256
+"""The longest value a form field takes from any source (a clinic form's address)."""
+MAX_CORRECTED_FIELDS = 100
+FieldKey = Annotated[str, Field(min_length=1, max_length=64)]
+CorrectedValue = Annotated[str, Field(max_length=MAX_CORRECTED_VALUE)]
+
+
 class FieldCorrections(BaseModel):
-    values: dict[str, str] = Field(description="field key → corrected value")
+    """Bounded like any input: a megabyte typed (or pasted) into one field is refused (422)
+    rather than kept, shown on every screen and checked against the register."""
+
+    values: dict[FieldKey, CorrectedValue] = Field(max_length=MAX_CORRECTED_FIELDS,
+                                                   description="field key → corrected value")
 
 
 class ResidentChoice(BaseModel):
-    resident_id: int
+    resident_id: int = Field(ge=1, le=MAX_ROW_ID)
 
 
 class Rejection(BaseModel):

@@ -37,6 +37,7 @@ from models import (
 )
 from models.access import Action, allowed
 from models.deps import DbSession, client_address
+from models.ids import RowId
 from models.login import LoginRefused, authenticate
 from models.page_state import AWAITING_REVIEW
 from models.settings import get_settings
@@ -168,7 +169,7 @@ def batches(request: Request, db: DbSession,
 
 
 @router.get("/batches/{batch_id}")
-def batch_screen(batch_id: int, request: Request, db: DbSession,
+def batch_screen(batch_id: RowId, request: Request, db: DbSession,
                  user: Annotated[User, Depends(screen_user(Action.BATCH_VIEW))]) -> Response:
     batch = db.get(Batch, batch_id)
     if batch is None:
@@ -214,7 +215,7 @@ def _fields_for_screen(page: Page) -> list[dict[str, object]]:
 
 
 @router.get("/review/{page_id}")
-def review_page(page_id: int, request: Request, db: DbSession,
+def review_page(page_id: RowId, request: Request, db: DbSession,
                 user: Annotated[User, Depends(screen_user(Action.REVIEW))]) -> Response:
     page = db.get(Page, page_id, with_for_update=True)
     if page is None:
@@ -274,7 +275,7 @@ def second_check_list(request: Request, db: DbSession,
 
 
 @router.get("/second-check/{page_id}")
-def second_check_page(page_id: int, request: Request, db: DbSession,
+def second_check_page(page_id: RowId, request: Request, db: DbSession,
                       user: Annotated[User, Depends(screen_user(Action.SECOND_CHECK))]
                       ) -> Response:
     page = db.get(Page, page_id)
@@ -301,7 +302,7 @@ def second_check_page(page_id: int, request: Request, db: DbSession,
 
 
 @router.get("/residents/{resident_id}")
-def resident_screen(resident_id: int, request: Request, db: DbSession,
+def resident_screen(resident_id: RowId, request: Request, db: DbSession,
                     user: Annotated[User, Depends(screen_user(Action.RESIDENT_VIEW))]
                     ) -> Response:
     resident = db.get(Resident, resident_id)

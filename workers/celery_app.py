@@ -42,6 +42,8 @@ def make_celery(settings: Settings) -> Celery:
             "reconcile": {"task": "yoshin.reconcile", "schedule": settings.reconcile_every_seconds},
             "purge-expired": {"task": "yoshin.purge_expired",
                               "schedule": crontab(hour=3, minute=0)},
+            "audit-checkpoint": {"task": "yoshin.audit_checkpoint",
+                                 "schedule": settings.audit_checkpoint_every_seconds},
         },
         timezone="Asia/Tokyo",
     )

@@ -39,3 +39,14 @@ def purge_expired() -> None:
     from workers.retention import purge_expired as run
 
     run()
+
+
+@celery_app.task(name="yoshin.audit_checkpoint")
+def audit_checkpoint() -> None:
+    """Anchor the audit chain's head outside the database (run by beat every
+    `audit_checkpoint_every_seconds`), so entries cut from the log are noticed."""
+    from models.audit import write_checkpoint
+    from models.db import session_scope
+
+    with session_scope() as session:
+        write_checkpoint(session)

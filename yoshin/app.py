@@ -7,7 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError
-from starlette.middleware.sessions import SessionMiddleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from intake.api import router as intake_router
 from intake.clinic_api import router as clinic_router
@@ -18,7 +18,6 @@ from ledger.certificates_api import router as certificates_router
 from ledger.records_api import router as records_router
 from ledger.reports_api import router as reports_router
 from ledger.transfer_api import router as transfer_router
-from models.keys import derived_key
 from models.settings import get_settings
 from models.storage import keep_files_private
 from review_ui.api import router as review_router
@@ -31,8 +30,11 @@ from review_ui.screens import (
     login_redirect,
 )
 from review_ui.screens import router as screens_router
-from yoshin.csrf import SESSION_COOKIE, SameOriginForCookies
+from yoshin.access_log import hide_query_strings
+from yoshin.body_limits import JsonDepthLimit
+from yoshin.csrf import SameOriginForCookies
 from yoshin.security_headers import SecurityHeaders
+from yoshin.session_api import ServerSessions
 from yoshin.session_api import router as session_router
 
 
@@ -52,17 +54,17 @@ def _out_of_range(request: Request, error: DataError) -> JSONResponse:
 
 def create_app() -> FastAPI:
     keep_files_private()
+    hide_query_strings()  # before the first request is logged
     settings = get_settings()
     docs = settings.api_docs
     app = FastAPI(title="Yoshin", summary="予診票 intake, review and the vaccination ledger",
                   docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None)
+    app.add_middleware(JsonDepthLimit)  # innermost: after the cross-site refusal
     app.add_middleware(SameOriginForCookies)
-    app.add_middleware(
-        SessionMiddleware, secret_key=derived_key("session-cookie").hex(),
-        session_cookie=SESSION_COOKIE, same_site="strict", max_age=12 * 3600,
-        https_only=settings.secure_cookies,
-    )
-    app.add_middleware(SecurityHeaders, https_only=settings.secure_cookies)  # outermost
+    app.add_middleware(ServerSessions, https_only=settings.secure_cookies)
+    app.add_middleware(SecurityHeaders, https_only=settings.secure_cookies)
+    if settings.trusted_proxies:  # outermost: who the client is, before anything asks
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     for router in (session_router, intake_router, review_router, ledger_router, records_router,
                    reports_router, transfer_router, bulk_router, clinic_router,
                    certificates_router, certificates_public, certificate_screens_router,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import getpass
 import os
 import secrets
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -12,6 +14,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from models import Role, User, audit
 from models.db import session_scope
@@ -70,8 +73,10 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
     from models.migrate import upgrade
 
     upgrade()
+    # Forwarded headers are believed only from the setting `trusted_proxies` (yoshin.app),
+    # never from uvicorn's default list.
     uvicorn.run("yoshin.app:create_app", factory=True, host=host, port=port,
-                workers=workers, log_level="info")
+                workers=workers, log_level="info", proxy_headers=False)
 
 
 @app.command()
@@ -115,15 +120,20 @@ def purge() -> None:
 
 def _create_user(username: str, role: Role, password: str | None, display_name: str = ""
                  ) -> None:
+    from models.users import change_password
+
     with session_scope() as session:
         user = session.scalar(select(User).where(User.username == username))
         if user is None:
-            user = User(username=username, role=role, display_name=display_name or username)
+            user = User(username=username, role=role, display_name=display_name or username,
+                        active=True)
             session.add(user)
-        user.role, user.active = role, True
-        if password:
-            user.set_password(password)
+        elif not user.active:  # re-enabling is a decision of its own: `users enable`
+            console.print(f"[yellow]{username} stays disabled[/yellow] (`yoshin users enable`)")
+        user.role = role
         session.flush()
+        if password:
+            change_password(session, user, password, actor="cli")
         audit.record(session, actor="cli", action="user.save", subject=f"user:{username}")
 
 
@@ -133,9 +143,12 @@ def users_create(
     role: Annotated[Role, typer.Option(help="scanner, reviewer, supervisor or admin")],
     password: Annotated[str | None, typer.Option(help="asked for when not given")] = None,
     token: Annotated[bool, typer.Option(help="also make an API token, shown once")] = False,
+    replace_tokens: Annotated[bool, typer.Option(
+        help="with --token: revoke the account's other tokens")] = False,
 ) -> None:
-    """Create a staff account (or update its role and password)."""
-    from models.users import ApiToken, hash_token, new_token
+    """Create a staff account (or update its role and password; a new password ends the
+    account's open sessions)."""
+    from models.users import ApiToken, hash_token, live_tokens, new_token, revoke_tokens
 
     if password is None and not token:
         password = getpass.getpass(f"password for {username}: ")
@@ -145,8 +158,118 @@ def users_create(
         secret = new_token()
         with session_scope() as session:
             user = session.scalar(select(User).where(User.username == username))
+            assert user is not None
+            earlier = revoke_tokens(session, user, actor="cli") if replace_tokens \
+                else len(live_tokens(user))
             session.add(ApiToken(user=user, name="cli", token_hash=hash_token(secret)))
+            audit.record(session, actor="cli", action="user.token.create",
+                         subject=f"user:{username}", detail={"replaced": replace_tokens})
         console.print(f"API token (shown once): {secret}")
+        if earlier and replace_tokens:
+            console.print(f"{earlier} earlier token(s) of {username} revoked")
+        elif earlier:
+            console.print(f"[yellow]{username} now has {earlier + 1} working tokens[/yellow]: "
+                          "the earlier ones keep working. Revoke them with `yoshin users "
+                          "revoke-tokens` (then make a new one), or pass --replace-tokens.",
+                          soft_wrap=True)
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else "-"
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """Every account: role, whether it is enabled, last login, open sessions and tokens (for
+    the periodic review of IDs and rights)."""
+    from rich.table import Table
+    from sqlalchemy import func
+
+    from models import AuditEvent, LoginSession
+    from models.base import utcnow
+    from models.users import live_tokens
+
+    table = Table("user", "name", "role", "enabled", "last login", "sessions", "tokens",
+                  "last token use")
+    with session_scope() as session:
+        logins: dict[str, datetime] = {row[0]: row[1] for row in session.execute(
+            select(AuditEvent.actor, func.max(AuditEvent.at))
+            .where(AuditEvent.action == "login").group_by(AuditEvent.actor))}
+        settings, now = get_settings(), utcnow()
+        sessions: dict[int, int] = {row[0]: row[1] for row in session.execute(
+            select(LoginSession.user_id, func.count()).where(
+                LoginSession.ended_at.is_(None),
+                LoginSession.last_seen_at > now - timedelta(minutes=settings.session_idle_minutes),
+                LoginSession.created_at > now - timedelta(hours=settings.session_max_hours))
+            .group_by(LoginSession.user_id))}
+        for user in session.scalars(select(User).order_by(User.username)):
+            tokens = live_tokens(user)
+            used = max((t.last_used_at for t in tokens if t.last_used_at), default=None)
+            table.add_row(user.username, user.display_name, user.role,
+                          "yes" if user.active else "[red]no[/red]",
+                          _when(logins.get(user.username)), str(sessions.get(user.id, 0)),
+                          str(len(tokens)), _when(used))
+    console.print(table)
+
+
+def _change_user(username: str, change: Callable[[Session, User], str]) -> None:
+    """Apply one lifecycle change (audited by `change`) to one account and say what it did."""
+    from models.users import AccountError, find_user
+
+    try:
+        with session_scope() as session:
+            message = change(session, find_user(session, username))
+    except AccountError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from error
+    console.print(message)
+
+
+@users_app.command("disable")
+def users_disable(username: str) -> None:
+    """Refuse the account at once: no login, its open sessions ended, its tokens refused."""
+    from models.users import disable
+
+    _change_user(username, lambda session, user: (
+        f"user {username} disabled; {disable(session, user, actor='cli')} open session(s) "
+        "ended; its tokens are refused while it is disabled"))
+
+
+@users_app.command("enable")
+def users_enable(username: str) -> None:
+    """Let a disabled account log in (and its unrevoked tokens work) again."""
+    from models.users import enable
+
+    def change(session: Session, user: User) -> str:
+        enable(session, user, actor="cli")
+        return f"user {username} enabled"
+
+    _change_user(username, change)
+
+
+@users_app.command("set-role")
+def users_set_role(
+    username: str,
+    role: Annotated[Role, typer.Argument(help="scanner, reviewer, supervisor, admin, …")],
+) -> None:
+    """Give the account another role, in force from its next request."""
+    from models.users import change_role
+
+    def change(session: Session, user: User) -> str:
+        before = user.role
+        change_role(session, user, role, actor="cli")
+        return f"user {username}: role {before} → {role.value}"
+
+    _change_user(username, change)
+
+
+@users_app.command("revoke-tokens")
+def users_revoke_tokens(username: str) -> None:
+    """Revoke every API token of the account (make a new one with `users create --token`)."""
+    from models.users import revoke_tokens
+
+    _change_user(username, lambda session, user: (
+        f"user {username}: {revoke_tokens(session, user, actor='cli')} token(s) revoked"))
 
 
 def _import(file: Path, what: str, actor: str = "cli") -> None:
@@ -368,16 +491,39 @@ def peers_add(
 
 @audit_app.command("verify")
 def audit_verify() -> None:
-    """Check the audit chain for any changed or missing entry."""
-    from models.audit import verify
+    """Check the audit chain (keyed hashes, each entry following the one before) and that
+    the database still holds every head in the checkpoint file."""
+    from models.audit import check
 
     with session_scope() as session:
-        count, problems = verify(session)
-    for problem in problems:
-        console.print(f"[red]entry {problem.event_id}[/red]: {problem.problem}")
-    console.print(f"{count} entries checked, {len(problems)} problems")
-    if problems:
+        report = check(session)
+    shown = 50
+    for problem in report.problems[:shown]:
+        where = (f"checkpoint line {problem.checkpoint_line}"
+                 if problem.checkpoint_line is not None else f"entry {problem.event_id}")
+        console.print(f"[red]{where}[/red]: {problem.problem}", soft_wrap=True)
+    if len(report.problems) > shown:
+        console.print(f"… and {len(report.problems) - shown} more problems")
+    for note in report.notes:
+        console.print(f"[yellow]note[/yellow]: {note}", soft_wrap=True)
+    legacy = f" ({report.legacy} with plain hashes from before the keyed chain)" \
+        if report.legacy else ""
+    console.print(f"{report.count} entries checked{legacy} against {report.checkpoints} "
+                  f"checkpoints, {len(report.problems)} problems", soft_wrap=True)
+    if report.problems:
         raise typer.Exit(1)
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Append a signed checkpoint of the chain's head to YOSHIN_AUDIT_CHECKPOINT_FILE (beat
+    does it every YOSHIN_AUDIT_CHECKPOINT_EVERY_SECONDS); run once right after upgrading."""
+    from models.audit import checkpoint_path, write_checkpoint
+
+    with session_scope() as session:
+        checkpoint = write_checkpoint(session)
+    console.print(f"checkpoint of entry {checkpoint.event_id} ({checkpoint.count} entries) "
+                  f"appended to {checkpoint_path()}", soft_wrap=True)
 
 
 @my_number_app.command("rekey")
