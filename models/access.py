@@ -27,6 +27,8 @@ class Action(StrEnum):
     DISCLOSURE_EXPORT = "resident.export.disclosure"
     RESIDENT_IMPORT = "resident.import"
     USER_MANAGE = "user.manage"
+    ACCOUNT_ADMIN = "user.accounts.admin"
+    """The accounts screen: disable, enable, change roles, revoke tokens (admins only)."""
 
 
 _STAFF = {Role.SUPERVISOR, Role.ADMIN}
@@ -50,6 +52,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.DISCLOSURE_EXPORT: frozenset(_STAFF),
     Action.RESIDENT_IMPORT: frozenset(_STAFF),
     Action.USER_MANAGE: frozenset(_STAFF),
+    Action.ACCOUNT_ADMIN: frozenset({Role.ADMIN}),
 }
 
 

@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import ForeignKey, String, select, update
+from sqlalchemy import ForeignKey, String, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models import audit
@@ -181,3 +181,23 @@ def revoke_tokens(session: Session, user: User, actor: str) -> int:
     audit.record(session, actor=actor, action="user.tokens.revoke",
                  subject=f"user:{user.username}", detail={"revoked": len(tokens)})
     return len(tokens)
+
+
+def revoke_token(session: Session, token: ApiToken, actor: str) -> bool:
+    """Revoke one API token of an account (the others keep working); False if it was
+    revoked already, and then nothing is written."""
+    if token.revoked_at is not None:
+        return False
+    token.revoked_at = utcnow()
+    audit.record(session, actor=actor, action="user.token.revoke",
+                 subject=f"user:{token.user.username}",
+                 detail={"token_id": token.id, "name": token.name})
+    return True
+
+
+def last_logins(session: Session) -> dict[str, datetime]:
+    """Each account's last successful login, by user name, from the audit log (the one place
+    a login is recorded), for the periodic review of accounts."""
+    return dict(session.execute(
+        select(audit.AuditEvent.actor, func.max(audit.AuditEvent.at))
+        .where(audit.AuditEvent.action == "login").group_by(audit.AuditEvent.actor)).tuples().all())

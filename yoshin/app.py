@@ -20,6 +20,7 @@ from ledger.reports_api import router as reports_router
 from ledger.transfer_api import router as transfer_router
 from models.settings import get_settings
 from models.storage import keep_files_private
+from review_ui.admin_screens import router as admin_screens_router
 from review_ui.api import router as review_router
 from review_ui.certificate_screens import router as certificate_screens_router
 from review_ui.screens import (
@@ -68,7 +69,7 @@ def create_app() -> FastAPI:
     for router in (session_router, intake_router, review_router, ledger_router, records_router,
                    reports_router, transfer_router, bulk_router, clinic_router,
                    certificates_router, certificates_public, certificate_screens_router,
-                   screens_router):
+                   admin_screens_router, screens_router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_exception_handler(RequestValidationError, _invalid_request)
