@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 from sqlalchemy.orm import Session
 
+from ledger.addresses import shaped_address
 from ledger.commit import CommitRefused, commit_page
 from ledger.confirmation import Shows, confirmations, never
 from ledger.doubt import doubtful_keys, refresh_problems
@@ -78,6 +79,14 @@ def _jpeg(image: np.ndarray) -> bytes:
     return encoded.tobytes()
 
 
+def _shaped(session: Session, key: str, value: str, confidence: float) -> str:
+    """The value read, a doubtful address in the shape of the city's addresses (for the person
+    who checks it; ledger.addresses). A sure value is never changed."""
+    if key != "address" or not value or confidence >= get_settings().review_confidence:
+        return value
+    return shaped_address(session, value)
+
+
 def store(page_id: int, reading: PageReading, timings: dict[str, float]) -> None:
     """Keep the reader's values and move the page on to review, or straight to the ledger.
     `timings` (seconds per stage) are kept on the page, with this step's own as `storage`."""
@@ -93,12 +102,13 @@ def store(page_id: int, reading: PageReading, timings: dict[str, float]) -> None
         page.fields = [f for f in page.fields
                        if f.source not in (FieldSource.OCR, FieldSource.REGISTER)]
         session.flush()
+        read = {key: _shaped(session, key, field.value, field.confidence)
+                for key, field in reading.fields.items()}
         for position, (key, field) in enumerate(reading.fields.items()):
             page.fields.append(FieldValue(
-                key=key, position=position, value=field.value, confidence=field.confidence,
+                key=key, position=position, value=read[key], confidence=field.confidence,
                 source=FieldSource.OCR, box=list(field.box),
             ))
-        read = {key: field.value for key, field in reading.fields.items()}
         shows = lambda key, expected: confirms(reading, key, normalise(expected))  # noqa: E731
         decide(session, page, read, {key: list(f.box) for key, f in reading.fields.items()},
                shows)
