@@ -115,13 +115,16 @@ class OpenSession:
 
     id: int
     user_id: int
+    pending: bool = False
+    """Only the password was shown; the passkey is still to come (models.users.needs_passkey)."""
 
 
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def open_session(session: Session, user: User, client: str) -> tuple[str, OpenSession]:
+def open_session(session: Session, user: User, client: str, pending: bool = False
+                 ) -> tuple[str, OpenSession]:
     """A new session for a user who has just logged in: the cookie's random id (returned
     once, stored only as a hash) and the session. The account's long-dead sessions are
     cleared away on the way."""
@@ -133,10 +136,11 @@ def open_session(session: Session, user: User, client: str) -> tuple[str, OpenSe
             LoginSession.created_at < now - timedelta(hours=settings.session_max_hours))))
     token = secrets.token_urlsafe(32)
     row = LoginSession(token_hash=hash_token(token), user_id=user.id, created_at=now,
-                       last_seen_at=now, client=client[:128], password_stamp=password_stamp(user))
+                       last_seen_at=now, client=client[:128], password_stamp=password_stamp(user),
+                       pending_factor=pending)
     session.add(row)
     session.flush()
-    return token, OpenSession(row.id, user.id)
+    return token, OpenSession(row.id, user.id, pending)
 
 
 def _why_over(row: LoginSession, now: datetime) -> str | None:
@@ -178,7 +182,7 @@ def load_session(session: Session, token: str) -> OpenSession | None:
     now = utcnow()
     if _aware(row.last_seen_at) <= now - TOUCH_EVERY:
         row.last_seen_at = now
-    return OpenSession(row.id, row.user_id)
+    return OpenSession(row.id, row.user_id, row.pending_factor)
 
 
 def session_alive(session: Session, session_id: int) -> bool:
@@ -191,3 +195,20 @@ def end_session(session: Session, session_id: int, reason: str = "logout") -> No
         LoginSession.id == session_id, LoginSession.ended_at.is_(None))
         .values(ended_at=utcnow(), ended_reason=reason)
         .execution_options(synchronize_session=False))
+
+
+def set_challenge(session: Session, session_id: int, challenge: str) -> None:
+    """Remember a half-logged-in session's running passkey ceremony."""
+    session.execute(update(LoginSession).where(LoginSession.id == session_id)
+                    .values(challenge=challenge).execution_options(synchronize_session=False))
+
+
+def take_challenge(session: Session, session_id: int) -> str:
+    """The session's running passkey ceremony, forgotten as it is read: a challenge answers
+    once, so a replayed answer finds none."""
+    row = session.get(LoginSession, session_id, with_for_update=True)
+    if row is None or not row.pending_factor or row.ended_at is not None:
+        return ""
+    challenge, row.challenge = row.challenge, ""
+    session.flush()
+    return challenge

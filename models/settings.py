@@ -44,6 +44,13 @@ class Settings(BaseSettings):
     session_max_hours: int = 12
     """A screen session ends this long after its login, however busy."""
     trusted_proxies: list[str] = Field(default_factory=list)
+    passkey_roles: list[str] = Field(default_factory=lambda: ["supervisor", "admin"])
+    """Roles whose screen login needs a passkey (WebAuthn, with user verification) after the
+    password; API tokens are not affected."""
+    webauthn_rp_id: str = "localhost"
+    """The passkeys' relying party id: the host name the screens are served under."""
+    webauthn_origin: str = "http://localhost:8000"
+    """The screens' exact origin (scheme, host, port) that passkey ceremonies must come from."""
     """Addresses or networks (CIDR) of the reverse proxies in front of the service, whose
     `X-Forwarded-For`/`-Proto` name the real client. Empty: no forwarded header is believed,
     and the audit log and the login brake see the proxy's address. Behind the compose layout

@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import ForeignKey, String, func, select, update
+from sqlalchemy import ForeignKey, LargeBinary, String, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models import audit
@@ -84,8 +84,53 @@ class LoginSession(Timestamped, Base):
     ended_reason: Mapped[str] = mapped_column(String(32), default="")
     client: Mapped[str] = mapped_column(String(128), default="")
     password_stamp: Mapped[str] = mapped_column(String(64), default="")
+    pending_factor: Mapped[bool] = mapped_column(default=False)
+    """A password-only login of a role that needs a passkey: it opens nothing but the passkey
+    ceremony (/login/passkey) until the second factor is shown."""
+    challenge: Mapped[str] = mapped_column(String(160), default="")
+    """The running passkey ceremony ("login:" or "register:" + base64url challenge); one use."""
 
     user: Mapped[User] = relationship()
+
+
+class Passkey(Timestamped, Base):
+    """A WebAuthn credential (passkey) of a user: the second factor of the roles in the
+    setting `passkey_roles`. Only the public key is kept; the private key never leaves the
+    user's device."""
+
+    __tablename__ = "passkeys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    credential_id: Mapped[str] = mapped_column(String(1400), unique=True)
+    """base64url, as the browser names it."""
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    sign_count: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str] = mapped_column(String(64), default="")
+    last_used_at: Mapped[datetime | None]
+
+
+def needs_passkey(user: User) -> bool:
+    """Whether a password alone is not enough for this user's screen login."""
+    from models.settings import get_settings
+
+    return user.role in get_settings().passkey_roles
+
+
+def user_passkeys(session: Session, user_id: int) -> list[Passkey]:
+    return list(session.scalars(select(Passkey).where(Passkey.user_id == user_id)))
+
+
+def reset_passkeys(session: Session, user: User, actor: str) -> int:
+    """Forget a user's passkeys (a lost device): their next login enrols a new one. Their
+    screen sessions end too. Audited."""
+    removed = user_passkeys(session, user.id)
+    for passkey in removed:
+        session.delete(passkey)
+    end_sessions(session, user.id, "passkeys reset")
+    audit.record(session, actor=actor, action="passkey.reset", subject=f"user:{user.username}",
+                 detail={"removed": len(removed)})
+    return len(removed)
 
 
 def password_stamp(user: User) -> str:

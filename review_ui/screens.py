@@ -41,6 +41,7 @@ from models.ids import RowId
 from models.login import LoginRefused, authenticate
 from models.page_state import AWAITING_REVIEW
 from models.settings import get_settings
+from models.users import needs_passkey
 from review_ui.labels import field_labels
 from review_ui.leases import LeaseRefused, next_page, open_page
 from review_ui.schemas import page_out
@@ -145,10 +146,23 @@ def log_in(request: Request, db: DbSession, username: Annotated[str, Form()],
         response.status_code = 429 if throttled else 401
         return response
     request.session.clear()
+    target = next if next.startswith("/") and not next.startswith("//") else _home_for(user)
+    if needs_passkey(user):  # half logged in: the passkey is asked for next
+        request.session["passkey_user_id"] = user.id
+        db.commit()
+        return RedirectResponse(f"/login/passkey?next={quote(target)}", status_code=303)
     request.session["user_id"] = user.id
     db.commit()
-    target = next if next.startswith("/") and not next.startswith("//") else _home_for(user)
     return RedirectResponse(target, status_code=303)
+
+
+@router.get("/login/passkey")
+def passkey_form(request: Request, next: str = "") -> Response:
+    """The second factor's screen (review_ui/static/passkey.js runs the ceremony)."""
+    if not isinstance(request.session.get("passkey_user_id"), int):
+        return RedirectResponse("/login", status_code=303)
+    target = next if next.startswith("/") and not next.startswith("//") else "/"
+    return _render(request, "passkey.html", None, next=target)
 
 
 @router.post("/logout")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 _SESSION_HOME = Path(tempfile.mkdtemp(prefix="yoshin-tests-"))
 os.environ["YOSHIN_HOME"] = str(_SESSION_HOME / "inprocess")
+os.environ["YOSHIN_PASSKEY_ROLES"] = "[]"  # passkeys are tested on their own (test_passkeys)
 for name in ("YOSHIN_DATABASE_URL", "YOSHIN_BROKER_URL"):
     os.environ.pop(name, None)
 
@@ -46,7 +47,7 @@ def stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stack]:
     logs.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("YOSHIN_")}
     env |= {"YOSHIN_HOME": str(home), "YOSHIN_TASK_RETRY_DELAY": "0.5",
-            "YOSHIN_AUTO_COMMIT_READY": "false"}
+            "YOSHIN_AUTO_COMMIT_READY": "false", "YOSHIN_PASSKEY_ROLES": "[]"}
     if request.param == "embedded":
         stack = Stack(home=home, env=env, logs=logs)
         yield stack

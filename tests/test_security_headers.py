@@ -158,7 +158,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, int]
     logs.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("YOSHIN_")}
     env |= {"YOSHIN_HOME": str(root / "home"), "YOSHIN_AUTO_COMMIT_READY": "false",
-            "YOSHIN_TASK_RETRY_DELAY": "0.5"}
+            "YOSHIN_TASK_RETRY_DELAY": "0.5", "YOSHIN_PASSKEY_ROLES": "[]"}
     stack = Stack(home=root / "home", env=env, logs=logs)
     try:
         stack.run("db", "upgrade")

@@ -272,6 +272,16 @@ def users_revoke_tokens(username: str) -> None:
         f"user {username}: {revoke_tokens(session, user, actor='cli')} token(s) revoked"))
 
 
+@users_app.command("reset-passkeys")
+def users_reset_passkeys(username: str) -> None:
+    """Forget the account's passkeys (a lost device) and end its sessions: the next login
+    with the password enrols a new passkey. Audited."""
+    from models.users import reset_passkeys
+
+    _change_user(username, lambda session, user: (
+        f"user {username}: {reset_passkeys(session, user, actor='cli')} passkey(s) removed"))
+
+
 def _import(file: Path, what: str, actor: str = "cli") -> None:
     from ledger import register_import as register
 

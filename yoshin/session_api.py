@@ -14,16 +14,18 @@ import base64
 import hashlib
 import hmac
 import json
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel
+from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from models import audit
+from models.base import utcnow
 from models.db import session_scope
 from models.deps import SESSION_ID, CurrentUser, DbSession, client_address
 from models.keys import derived_key
@@ -34,14 +36,19 @@ from models.login import (
     end_session,
     load_session,
     open_session,
+    set_challenge,
+    take_challenge,
 )
 from models.settings import get_settings
-from models.users import User
+from models.users import Passkey, User, needs_passkey, user_passkeys
 from yoshin.csrf import SESSION_COOKIE
 
 router = APIRouter(prefix="/api", tags=["session"])
 
 NO_SESSION_PATHS = ("/static/", "/health")
+PENDING = "passkey_user_id"
+"""The session key of a half-logged-in user: password shown, passkey still to come. Nothing
+but the passkey ceremony reads it; `user_id`, which every other route reads, stays unset."""
 NOTES_COOKIE = "yoshin_notes"
 """The screens' one-time messages between a redirect and the next page; never personal data."""
 
@@ -55,9 +62,11 @@ class Me(BaseModel):
     username: str
     display_name: str
     role: str
+    second_factor: str | None = None
+    """"passkey" when the login still needs the user's passkey (/login/passkey)."""
 
 
-@router.post("/session")
+@router.post("/session", response_model_exclude_none=True)
 def log_in(body: Credentials, request: Request, db: DbSession) -> Me:
     try:
         user = authenticate(db, body.username, body.password, client_address(request))
@@ -68,6 +77,11 @@ def log_in(body: Credentials, request: Request, db: DbSession) -> Me:
                                 headers={"Retry-After": str(refused.retry_after)}) from None
         raise HTTPException(401, str(refused)) from None
     request.session.clear()
+    if needs_passkey(user):
+        request.session[PENDING] = user.id
+        db.commit()
+        return Me(username=user.username, display_name=user.display_name, role=user.role,
+                  second_factor="passkey")
     request.session["user_id"] = user.id
     db.commit()
     return Me(username=user.username, display_name=user.display_name, role=user.role)
@@ -101,7 +115,7 @@ class SessionData(dict[str, Any]):
         super().clear()
 
     def notes(self) -> dict[str, Any]:
-        return {key: value for key, value in self.items() if key != "user_id"}
+        return {key: value for key, value in self.items() if key not in ("user_id", PENDING)}
 
 
 def _cookies(scope: Scope) -> dict[str, str]:
@@ -137,13 +151,14 @@ def _load(token: str) -> OpenSession | None:
         return load_session(db, token)
 
 
-def _log_in(user_id: int, client: str) -> str | None:
-    """A new session's cookie id for the user a route has just logged in."""
+def _log_in(user_id: int, client: str, pending: bool = False) -> str | None:
+    """A new session's cookie id for the user a route has just logged in (`pending`: by
+    password only, the passkey still to come)."""
     with session_scope() as db:
         user = db.get(User, user_id)
         if user is None or not user.active:
             return None
-        token, _ = open_session(db, user, client)
+        token, _ = open_session(db, user, client, pending)
         return token
 
 
@@ -175,7 +190,7 @@ class ServerSessions:
         notes = _unsealed(jar[NOTES_COOKIE]) if jar.get(NOTES_COOKIE) else {}
         data = SessionData(notes)
         if opened is not None:
-            data["user_id"] = opened.user_id
+            data[PENDING if opened.pending else "user_id"] = opened.user_id
         scope["session"] = data
         scope[SESSION_ID] = opened.id if opened else None
         if scope["type"] != "http":
@@ -187,12 +202,16 @@ class ServerSessions:
         async def send_with_cookies(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                user_id = data.get("user_id")
-                if opened is not None and (data.cleared or user_id != opened.user_id):
+                user_id, pending_id = data.get("user_id"), data.get(PENDING)
+                before = (None, None) if opened is None else (
+                    (None, opened.user_id) if opened.pending else (opened.user_id, None))
+                if opened is not None and (data.cleared or (user_id, pending_id) != before):
                     ended.append(opened.id)  # ended once the route's work is done
                 fresh: str | None = None
                 if isinstance(user_id, int) and (opened is None or ended):
                     fresh = await run_in_threadpool(_log_in, user_id, client)
+                elif isinstance(pending_id, int) and (opened is None or ended):
+                    fresh = await run_in_threadpool(_log_in, pending_id, client, True)
                 if fresh is not None:
                     max_age = get_settings().session_max_hours * 3600
                     headers.append("set-cookie", self._cookie(SESSION_COOKIE, fresh, max_age))
@@ -209,3 +228,113 @@ class ServerSessions:
         finally:
             if ended:  # after the route's own transaction is closed (SQLite has one writer)
                 await run_in_threadpool(_end, ended[0])
+
+
+# Passkeys: the second factor -------------------------------------------------------------
+
+
+def _pending_user(request: Request, db: DbSession) -> tuple[User, int]:
+    """The half-logged-in user and their session's id, or 401 (before the body is read)."""
+    user_id = request.session.get(PENDING) if "session" in request.scope else None
+    session_id = request.scope.get(SESSION_ID)
+    user = db.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or not user.active or session_id is None:
+        raise HTTPException(401, "log in with your password first")
+    return user, session_id
+
+
+PendingUser = Annotated[tuple[User, int], Depends(_pending_user)]
+
+
+@router.post("/session/passkey/options")
+def passkey_options(pending: PendingUser, db: DbSession) -> dict[str, Any]:
+    """Start the ceremony: sign in with a passkey if the user has one, else enrol one. The
+    challenge is kept on the session's row, for one answer."""
+    from webauthn import (
+        generate_authentication_options,
+        generate_registration_options,
+        options_to_json,
+    )
+    from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
+    from webauthn.helpers.structs import (
+        AuthenticatorSelectionCriteria,
+        PublicKeyCredentialDescriptor,
+        ResidentKeyRequirement,
+        UserVerificationRequirement,
+    )
+
+    user, session_id = pending
+    settings = get_settings()
+    keys = user_passkeys(db, user.id)
+    if keys:
+        options: Any = generate_authentication_options(
+            rp_id=settings.webauthn_rp_id,
+            allow_credentials=[PublicKeyCredentialDescriptor(id=base64url_to_bytes(key.credential_id))
+                               for key in keys],
+            user_verification=UserVerificationRequirement.REQUIRED)
+        ceremony = "login"
+    else:
+        options = generate_registration_options(
+            rp_id=settings.webauthn_rp_id, rp_name="Yoshin",
+            user_id=f"yoshin-user-{user.id}".encode(), user_name=user.username,
+            user_display_name=user.display_name or user.username,
+            authenticator_selection=AuthenticatorSelectionCriteria(
+                resident_key=ResidentKeyRequirement.PREFERRED,
+                user_verification=UserVerificationRequirement.REQUIRED))
+        ceremony = "register"
+    set_challenge(db, session_id, f"{ceremony}:{bytes_to_base64url(options.challenge)}")
+    db.commit()
+    return {"ceremony": ceremony, "options": json.loads(options_to_json(options))}
+
+
+def _refuse(db: Any, user: User, request: Request, why: str) -> HTTPException:
+    audit.record(db, actor=user.username, action="passkey.failed",
+                 subject=client_address(request)[:128], detail={"why": why[:200]})
+    db.commit()
+    return HTTPException(400, "the passkey was not accepted")
+
+
+@router.post("/session/passkey/verify")
+def passkey_verify(pending: PendingUser, body: dict[str, Any], request: Request,
+                   db: DbSession) -> Me:
+    """Check the browser's answer to the ceremony; on success the half-logged-in session is
+    replaced by a full one (a new cookie id)."""
+    from webauthn import verify_authentication_response, verify_registration_response
+    from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
+
+    user, session_id = pending
+    ceremony, _, challenge = take_challenge(db, session_id).partition(":")
+    db.commit()  # the challenge is spent, whatever the answer
+    settings = get_settings()
+    if not challenge:
+        raise _refuse(db, user, request, "no ceremony running")
+    try:
+        if ceremony == "register":
+            made = verify_registration_response(
+                credential=body, expected_challenge=base64url_to_bytes(challenge),
+                expected_rp_id=settings.webauthn_rp_id, expected_origin=settings.webauthn_origin,
+                require_user_verification=True)
+            db.add(Passkey(user_id=user.id, credential_id=bytes_to_base64url(made.credential_id),
+                           public_key=made.credential_public_key, sign_count=made.sign_count,
+                           name=str(body.get("name") or "passkey")[:64], last_used_at=utcnow()))
+            action = "passkey.register"
+        else:
+            key = db.scalar(select(Passkey).where(Passkey.user_id == user.id,
+                                                  Passkey.credential_id == str(body.get("id"))))
+            if key is None:
+                raise ValueError("not one of this user's passkeys")
+            checked = verify_authentication_response(
+                credential=body, expected_challenge=base64url_to_bytes(challenge),
+                expected_rp_id=settings.webauthn_rp_id, expected_origin=settings.webauthn_origin,
+                credential_public_key=key.public_key,
+                credential_current_sign_count=key.sign_count, require_user_verification=True)
+            key.sign_count, key.last_used_at = checked.new_sign_count, utcnow()
+            action = "passkey.login"
+    except Exception as error:  # noqa: BLE001 - any malformed or wrong answer is a refusal
+        db.rollback()
+        raise _refuse(db, user, request, f"{type(error).__name__}: {error}") from None
+    audit.record(db, actor=user.username, action=action, subject=client_address(request)[:128])
+    db.commit()
+    request.session.clear()
+    request.session["user_id"] = user.id
+    return Me(username=user.username, display_name=user.display_name, role=user.role)

@@ -58,7 +58,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     logs.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("YOSHIN_")}
     env |= {"YOSHIN_HOME": str(root / "home"), "YOSHIN_AUTO_COMMIT_READY": "false",
-            "YOSHIN_TASK_RETRY_DELAY": "0.5"}
+            "YOSHIN_TASK_RETRY_DELAY": "0.5", "YOSHIN_PASSKEY_ROLES": "[]"}
     with postgres_database() as database, redis_database() as broker:
         env |= {"YOSHIN_DATABASE_URL": database, "YOSHIN_BROKER_URL": broker}
         stack = Stack(home=root / "home", env=env, logs=logs)

@@ -32,7 +32,7 @@ def accounts_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     logs = ARTIFACTS / "logs" / "admin-screen"
     logs.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("YOSHIN_")}
-    env |= {"YOSHIN_HOME": str(root / "home")}
+    env |= {"YOSHIN_HOME": str(root / "home"), "YOSHIN_PASSKEY_ROLES": "[]"}
     stack = Stack(home=root / "home", env=env, logs=logs)
     try:
         stack.run("db", "upgrade")
