@@ -21,6 +21,17 @@ from tests.stack import Stack, postgres_database, redis_database  # noqa: E402
 ARTIFACTS = Path(os.environ.get("YOSHIN_TEST_ARTIFACTS", "test-artifacts")).resolve()
 
 
+@pytest.fixture
+def settings_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
+    """Set YOSHIN_* variables for one test, the settings read afresh."""
+    from models.settings import get_settings
+
+    get_settings.cache_clear()
+    yield monkeypatch
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def sample_set(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     """Twenty clean covid19 forms with their truth, what the city knows, and batch.pdf."""

@@ -6,7 +6,6 @@ and a name that is no account is never stored as typed."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -49,14 +48,6 @@ def _audit(actor: str | None = None, subject: str | None = None) -> list[AuditEv
         query = query.where(AuditEvent.subject == subject)
     with session_scope() as session:
         return list(session.scalars(query))
-
-
-@pytest.fixture
-def settings_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
-    get_settings.cache_clear()
-    yield monkeypatch
-    monkeypatch.undo()
-    get_settings.cache_clear()
 
 
 def test_guessed_names_from_one_address_lock_out_no_real_account(inprocess_db: Path) -> None:

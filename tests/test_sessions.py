@@ -8,7 +8,6 @@ import hashlib
 import string
 import threading
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -56,15 +55,6 @@ def _row(cookie: str) -> LoginSession | None:
     with session_scope() as session:
         return session.scalar(select(LoginSession).where(
             LoginSession.token_hash == hashlib.sha256(cookie.encode()).hexdigest()))
-
-
-@pytest.fixture
-def settings_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
-    """Set YOSHIN_* variables for one test, the settings read afresh."""
-    get_settings.cache_clear()
-    yield monkeypatch
-    monkeypatch.undo()
-    get_settings.cache_clear()
 
 
 def test_a_cookie_replayed_after_logout_opens_nothing(inprocess_db: Path) -> None:
