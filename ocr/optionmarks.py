@@ -281,8 +281,11 @@ def _aligned_origin(gray: np.ndarray, spec: FormSpec, dpi: int, window: Rect, sl
     cx, cy = cv2.minMaxLoc(scores)[3]
     left = min(max(0, 2 * cx - 1), 2 * slack - 2)
     top = min(max(0, 2 * cy - 1), 2 * slack - 2)
-    darkness = {(dx, dy): int(search[printed.rows + top + dy, printed.columns + left + dx].sum(
-        dtype=np.int64)) for dy in range(3) for dx in range(3)}
+    width = search.shape[1]
+    flat = search.ravel()
+    printed_at = (printed.rows + top) * width + printed.columns + left
+    darkness = {(dx, dy): int(flat.take(printed_at + dy * width + dx).sum(dtype=np.int64))
+                for dy in range(3) for dx in range(3)}
     dx, dy = min(darkness, key=darkness.__getitem__)
     return x + left + dx - slack, y + top + dy - slack
 

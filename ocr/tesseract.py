@@ -67,11 +67,17 @@ _local = threading.local()
 
 def _engine(lang: str) -> tesserocr.PyTessBaseAPI:
     """This thread's engine for `lang`, loaded on first use: an engine is not thread-safe and
-    loading a model costs far more than a field's recognition."""
+    loading a model costs far more than a field's recognition.
+
+    The engine never reads a line a second time inverted (light on dark, which Tesseract
+    tries on every line it is unsure of): every crop given to it is dark writing on white.
+    Measured on 542 field crops of 40 generated photo pages, that second try cost 17 % of
+    Tesseract's time and changed only readings below confidence 0.6, which no field uses."""
     engines: dict[str, tesserocr.PyTessBaseAPI] = _local.__dict__.setdefault("engines", {})
     if lang not in engines:
-        engines[lang] = tesserocr.PyTessBaseAPI(path=_tessdata(), lang=lang,
-                                                oem=tesserocr.OEM.LSTM_ONLY)
+        engine = tesserocr.PyTessBaseAPI(path=_tessdata(), lang=lang, oem=tesserocr.OEM.LSTM_ONLY)
+        engine.SetVariable("tessedit_do_invert", "0")
+        engines[lang] = engine
     return engines[lang]
 
 
