@@ -544,10 +544,24 @@ def _layout(spec: FormSpec, dpi: int, key: str, shape: tuple[int, int]) -> _Layo
     return _Layout(window, near, mine, keys, *arrays)
 
 
+@dataclass(frozen=True)
+class _Pieces:
+    """The writing of a scene grouped into labelled pieces."""
+
+    labels: np.ndarray
+    areas: np.ndarray
+    """Pixels of each label."""
+    kept: np.ndarray
+    """Where a piece of at least MIN_PIECE_MM2 lies (specks left out)."""
+    stamped: np.ndarray
+    """Where the writing is a stamp's."""
+    extents: np.ndarray
+    """Each piece's bounding rectangle (window pixels)."""
+
+
 def _scene(gray: np.ndarray, field: FieldSpec, dpi: int, spec: FormSpec
-           ) -> tuple[_Scene, np.ndarray, np.ndarray, np.ndarray]:
-    """The scene of `field`, its writing grouped into labelled pieces, where the writing
-    is a stamp's, and each piece's bounding rectangle (window pixels)."""
+           ) -> tuple[_Scene, _Pieces]:
+    """The scene of `field` and its writing grouped into pieces."""
     layout = _layout(spec, dpi, field.key, gray.shape[:2])
     written, bridges, page = _written(gray, spec, layout.window, layout.frames, dpi)
     group = np.ones((2 * round(mm_to_px(GROUP_MM, dpi)) + 1,) * 2, np.uint8)
@@ -570,10 +584,11 @@ def _scene(gray: np.ndarray, field: FieldSpec, dpi: int, spec: FormSpec
                    layout.inside, layout.field_of, layout.keys, layout.over, dpi)
     pieces = np.where(areas >= MIN_PIECE_MM2 * mm_to_px(1.0, dpi) ** 2, 255, 0).astype(np.uint8)
     pieces[0] = 0
-    stamped = _stamped(pieces[labels], dpi)
+    kept = pieces[labels]
+    stamped = _stamped(kept, dpi)
     if field.type == "presence":
-        stamped |= _sealed(pieces[labels], dpi)
-    return scene, labels, stamped, extents
+        stamped |= _sealed(kept, dpi)
+    return scene, _Pieces(labels, areas, kept > 0, stamped, extents)
 
 
 def _extents(labels: np.ndarray, count: int, mask: np.ndarray) -> np.ndarray:
@@ -661,10 +676,10 @@ def _stamped(written: np.ndarray, dpi: int) -> np.ndarray:
 def field_evidence(gray: np.ndarray, field: FieldSpec, dpi: int, spec: FormSpec
                    ) -> FieldEvidence:
     """The marks written on `field` of a page registered onto `spec` at `dpi`."""
-    scene, labels, stamped, extents = _scene(gray, field, dpi, spec)
+    scene, pieces = _scene(gray, field, dpi, spec)
+    labels, areas, stamped, extents = pieces.labels, pieces.areas, pieces.stamped, pieces.extents
     px_per_mm2 = mm_to_px(1.0, dpi) ** 2
     min_piece = MIN_PIECE_MM2 * px_per_mm2
-    areas = np.bincount(labels.ravel())
     option_ink = [np.zeros(labels.shape, np.uint8) for _ in scene.mine]
     covered = [False for _ in scene.mine]
     stamped_px = 0
@@ -704,7 +719,7 @@ def field_evidence(gray: np.ndarray, field: FieldSpec, dpi: int, spec: FormSpec
     unexplained += TRACE_WEIGHT * sum(count for count, ink in zip(traces, option_ink, strict=True)
                                       if not ink.any())
     # writing of other fields, and this field's own that is doubted (it stays counted)
-    given = (areas >= min_piece)[labels] & (labels > 0)
+    given = pieces.kept.copy()
     for ink in option_ink:
         given &= ink == 0
     for position, index in enumerate(scene.mine):
