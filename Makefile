@@ -9,10 +9,12 @@ test:
 	bash scripts/setup.sh chromium
 	bash scripts/services.sh
 	.venv/bin/ruff check .
+	.venv/bin/mypy
 	.venv/bin/python -m pytest -ra
 
 lint:
 	.venv/bin/ruff check .
+	.venv/bin/mypy
 
 # Pins to the newest releases, reinstall, `make test` (scripts/upgrade.sh --dry-run: list only).
 upgrade:

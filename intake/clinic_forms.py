@@ -7,11 +7,13 @@ so a submission is matched, checked and committed by exactly the code a scan goe
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
-QUESTION_KEYS = tuple(f"q{n}" for n in range(1, 13))
+QuestionKey = Literal["q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10", "q11", "q12"]
+"""The form's twelve questions, spelled out so that a type checker knows them too."""
+QUESTION_KEYS: tuple[QuestionKey, ...] = get_args(QuestionKey)
 CVX = {"208": "pfizer", "207": "moderna", "88": "influenza", "141": "influenza",
        "150": "influenza", "158": "influenza", "161": "influenza"}
 """CDC CVX codes of the vaccines the ledger knows; 第一三共 (daiichi) has none."""
@@ -34,7 +36,7 @@ class ClinicForm(BaseModel):
     address: str = Field(default="", max_length=256)
     body_temperature: str = Field(default="", pattern=r"^(\d{3})?$",
                                   description="tenths of a degree, e.g. 365")
-    answers: dict[Literal[QUESTION_KEYS], Literal["yes", "no", ""]] = {}  # type: ignore[valid-type]
+    answers: dict[QuestionKey, Literal["yes", "no", ""]] = {}
     consent: bool
     doctor_decision: Literal["ok", "defer"]
     doctor_name: str = Field(min_length=1, max_length=64)
@@ -46,7 +48,7 @@ class ClinicForm(BaseModel):
 
     def values(self, clinic_code: str, clinic_name: str) -> dict[str, str]:
         given = self.doctor_decision == "ok"
-        values = {
+        values: dict[str, str] = {
             "ticket_number": self.ticket_number or "",
             "municipality_code": self.municipality_code or "",
             "name_kana": self.name_kana, "name": self.name,

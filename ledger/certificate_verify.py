@@ -58,7 +58,7 @@ class Card:
 
 def _qr_texts(image: Image.Image) -> list[str]:
     found = zxingcpp.read_barcodes(np.asarray(image.convert("L")),
-                                   formats=zxingcpp.BarcodeFormat.QRCode)
+                                   formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode))
     return [code.text for code in found if code.text.startswith(health_cards.QR_PREFIX)]
 
 

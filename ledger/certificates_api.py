@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from pydantic import BaseModel, Field
@@ -30,7 +30,12 @@ Revoker = Annotated[User, Depends(require(Action.CERTIFICATE_REVOKE))]
 Exporter = Annotated[User, Depends(require(Action.FHIR_EXPORT))]
 CARD_MEDIA_TYPE = "application/smart-health-card"
 Format = Literal["pdf", "smart-health-card"]
-VaccineName = Literal[tuple(CATALOG)]  # type: ignore[valid-type]
+if TYPE_CHECKING:
+    VaccineName = str
+    """To a type checker a vaccine is its name; the Literal below is built at run time."""
+else:
+    VaccineName = Literal[tuple(CATALOG)]
+    """Pydantic refuses (and the OpenAPI schema lists) any name not in the catalogue."""
 
 
 class CertificateRequest(BaseModel):

@@ -42,6 +42,8 @@ def check_page(session: Session, page: Page) -> tuple[dict[str, str], int]:
         listed = "; ".join(f"{key}: {problem}" for key, problem in problems.items())
         raise CommitRefused(f"values do not pass validation: {listed}")
     given = parse_date(values["vaccination_date"])
+    if given is None:  # validate() has refused such a value already
+        raise CommitRefused("the vaccination date is not a date")
     dose = fiscal_year(given) if seasonal else int(values["dose_number"])
     held = existing(session, page.resident_id, values["vaccine"], dose)
     if held is not None and not held.voided:
@@ -52,8 +54,14 @@ def check_page(session: Session, page: Page) -> tuple[dict[str, str], int]:
 def commit_page(session: Session, page: Page, *, actor: str, user_id: int | None
                 ) -> LedgerRecord:
     values, dose = check_page(session, page)
+    vaccinated_on = parse_date(values["vaccination_date"])
+    # check_page refused a page without either; checked again so both are known to be set
+    if page.resident_id is None:
+        raise CommitRefused("the page is not matched to a resident")
+    if vaccinated_on is None:
+        raise CommitRefused("the vaccination date is not a date")
     given = Dose(resident_id=page.resident_id, vaccine=values["vaccine"], dose_number=dose,
-                 vaccinated_on=parse_date(values["vaccination_date"]),
+                 vaccinated_on=vaccinated_on,
                  lot_number=values["lot_number"], clinic_code=values.get("clinic_code", ""))
     try:
         source = (RecordSource.CLINIC

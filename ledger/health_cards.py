@@ -129,14 +129,25 @@ def qr_code(token: str) -> segno.QRCode:
     draws the same code, so the encoding is kept for the next call with the same card."""
     numeric = to_numeric(token)
     try:
-        code = segno.make_qr([(QR_PREFIX, segno.consts.MODE_BYTE),
+        # segno's stub types `content` as one str/int/bytes, but make_qr also takes the list
+        # of (data, mode) segments its documentation describes (segno.encoder.prepare_data).
+        code = segno.make_qr([(QR_PREFIX, segno.consts.MODE_BYTE),  # type: ignore[arg-type]
                               (numeric[len(QR_PREFIX):], segno.consts.MODE_NUMERIC)],
                              error="l", boost_error=False)
     except segno.DataOverflowError as overflow:
         raise CardTooLarge(f"the card is {len(token)} characters: too large for a QR") from overflow
-    if code.version > MAX_QR_VERSION:  # type: ignore[operator]
+    if qr_version(code) > MAX_QR_VERSION:
         raise CardTooLarge(f"the card needs QR version {code.version}, above {MAX_QR_VERSION}")
     return code
+
+
+def qr_version(code: segno.QRCode) -> int:
+    """The version (size) of a QR code as a number. segno types it `int | str` because a Micro
+    QR's version is a string ("M1".."M4"); make_qr never makes one, so this is always an int."""
+    version = code.version
+    if not isinstance(version, int):
+        raise TypeError(f"a Micro QR code (version {version}) where a QR code was made")
+    return version
 
 
 def card_file(tokens: list[str]) -> bytes:

@@ -77,9 +77,10 @@ def decrypt(blob: bytes) -> str:
         key, rest = derived_key("my-number-encryption"), blob
     else:
         fingerprint = blob[len(_MAGIC):len(_MAGIC) + _FINGERPRINT]
-        key = _known_keys().get(fingerprint)  # type: ignore[assignment]
-        if key is None:
+        known = _known_keys().get(fingerprint)
+        if known is None:
             raise KeyMissing("a My Number was encrypted with a key that is not configured")
+        key = known
         rest = blob[len(_MAGIC) + _FINGERPRINT:]
     return AESGCM(key).decrypt(rest[:_NONCE], rest[_NONCE:], _AAD).decode()
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import date
 
 from sqlalchemy import exists, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from ledger.text import normalise
 from ledger.vaccines import CATALOG
@@ -28,7 +28,7 @@ no doctor of the clinic is a misreading (石井 健一 read alike as 研健一 o
 photo) or a doctor the master does not know yet, and either way for a person."""
 
 
-def _listed(session: Session, column: object, value: str) -> bool:
+def _listed(session: Session, column: InstrumentedAttribute[str], value: str) -> bool:
     return bool(session.scalar(select(exists().where(column == value))))
 
 

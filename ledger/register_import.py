@@ -145,7 +145,10 @@ def import_residents(session: Session, rows: list[Row], *, actor: str) -> Import
     for row in rows:
         resident, new = residents.get(row["atena_number"])
         resident.name, resident.name_kana = row["name"], row["name_kana"]
-        resident.birth_date = parse_date(row["birth_date"])
+        birth_date = parse_date(row["birth_date"])
+        if birth_date is None:  # read_rows refused such a row (see _resident_problem)
+            raise ImportRefused(f"birth_date {row['birth_date']!r} is not an ISO date")
+        resident.birth_date = birth_date
         resident.sex, resident.address = row["sex"], row["address"]
         resident.moved_out_on = parse_date(row["moved_out_on"]) if row["moved_out_on"] else None
         resident.died_on = parse_date(row["died_on"]) if row["died_on"] else None

@@ -136,7 +136,11 @@ def _years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
-def _due_statement(vaccine: str, on: date) -> Select:
+def _due_statement(
+    vaccine: str, on: date
+) -> Select[str, str, str, date, str, int | None, date | None]:
+    """The columns of DueRow but its status; the last dose's two are None (outer join) for a
+    seasonal vaccine's resident without one."""
     if vaccine not in VACCINES:
         raise ValueError(f"unknown vaccine {vaccine!r}: one of {', '.join(VACCINES)}")
     latest = (

@@ -24,7 +24,7 @@ MACHINE = (FieldSource.CLINIC, FieldSource.REGISTER, FieldSource.OCR)
 
 def machine_values(page: Page) -> dict[str, str]:
     """What the page held before any reviewer touched it."""
-    rank = {source: index for index, source in enumerate(MACHINE)}
+    rank: dict[str, int] = {source: index for index, source in enumerate(MACHINE)}
     best: dict[str, tuple[int, str]] = {}
     for field in page.fields:
         if field.source in rank and (field.key not in best

@@ -299,11 +299,11 @@ def _answer_chunk(session: Session, peer: Peer, bulk_id: int, chunk: list[tuple[
     residents = {r.my_number_hash: r for r in session.scalars(
         select(Resident).where(Resident.my_number_hash.in_(set(hashes.values()))))}
     records: dict[int, list[LedgerRecord]] = defaultdict(list)
-    for record in session.scalars(
+    for held in session.scalars(
             select(LedgerRecord).where(LedgerRecord.resident_id.in_(
                 [r.id for r in residents.values()]), LedgerRecord.voided_at.is_(None))
             .order_by(LedgerRecord.vaccinated_on, LedgerRecord.id)):
-        records[record.resident_id].append(record)
+        records[held.resident_id].append(held)
     found = 0
     for line, _ in chunk:
         resident = residents.get(hashes.get(line, ""))
@@ -315,7 +315,8 @@ def _answer_chunk(session: Session, peer: Peer, bulk_id: int, chunk: list[tuple[
         session.add(Provision(direction="bulk", peer_code=peer.code, resident_id=resident.id,
                               found=True, records=[r.id for r in given],
                               actor=peer.user.username, bulk_id=bulk_id))
-        for record in given or [None]:
+        rows: list[LedgerRecord | None] = [*given] or [None]  # found, no records: one row
+        for record in rows:
             writer.writerow((line, "true", *(("",) * 4 if record is None else (
                 record.vaccine, record.dose_number, record.vaccinated_on.isoformat(),
                 record.lot_number))))
@@ -343,8 +344,10 @@ def answer_bulk(bulk_id: int) -> None:
         for chunk in _chunks(numbers, BULK_CHUNK):
             with session_scope() as session:
                 peer = session.scalar(select(Peer).where(Peer.code == code))
+                if peer is None:
+                    raise LookupError(f"bulk query {bulk_id}: peer {code} no longer exists")
                 found = _answer_chunk(session, peer, bulk_id, chunk, writer)
-                bulk = session.get(BulkQuery, bulk_id)
+                bulk = _bulk(session, bulk_id)
                 bulk.processed += len(chunk)
                 bulk.found += found
     partial.replace(target)
@@ -352,9 +355,17 @@ def answer_bulk(bulk_id: int) -> None:
     _finish(bulk_id, "done")
 
 
+def _bulk(session: Session, bulk_id: int) -> BulkQuery:
+    """The bulk query being answered; it is never deleted while its task runs."""
+    bulk = session.get(BulkQuery, bulk_id)
+    if bulk is None:
+        raise LookupError(f"bulk query {bulk_id} no longer exists")
+    return bulk
+
+
 def _finish(bulk_id: int, state: str, error: str = "") -> None:
     with session_scope() as session:
-        bulk = session.get(BulkQuery, bulk_id)
+        bulk = _bulk(session, bulk_id)
         bulk.state, bulk.error, bulk.finished_at = state, error, utcnow()
         audit.record(session, actor=f"peer-{bulk.peer_code}", action=f"transfer.bulk.{state}",
                      subject=f"bulk:{bulk.id}",

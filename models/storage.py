@@ -17,7 +17,7 @@ import hashlib
 import os
 import struct
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, TextIO
@@ -186,9 +186,10 @@ def _opened_chunks(path: Path) -> Iterator[bytes]:
     raise SealedFileDamaged(f"{path.name} is cut short or has bytes after its end")
 
 
-def read_sealed_lines(path: Path) -> Iterator[str]:
+def read_sealed_lines(path: Path) -> Generator[str, None, None]:
     """The lines of a file made by `write_sealed`, each ending in a newline but perhaps the
-    last; decrypted a chunk at a time, so a long file never sits in memory."""
+    last; decrypted a chunk at a time, so a long file never sits in memory. A generator, so
+    a reader that stops early can close it (and the file) with contextlib.closing."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     rest = ""
     for chunk in _opened_chunks(path):

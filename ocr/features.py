@@ -122,7 +122,7 @@ class ContentFit:
 
 def _features(image: np.ndarray) -> _Features:
     blurred = cv2.GaussianBlur(image, (0, 0), FEATURE_BLUR_PX)
-    detector = cv2.ORB_create(nfeatures=FEATURE_COUNT, scaleFactor=1.2, nlevels=6,
+    detector = cv2.ORB.create(nfeatures=FEATURE_COUNT, scaleFactor=1.2, nlevels=6,
                               fastThreshold=10)
     keypoints, descriptors = detector.detectAndCompute(blurred, None)
     points = np.array([kp.pt for kp in keypoints], np.float32).reshape(-1, 2)
@@ -230,11 +230,11 @@ def _refine(page: np.ndarray, refine: np.ndarray, to_refine: np.ndarray) -> np.n
     warp = np.linalg.inv(to_refine).astype(np.float32)
     criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, ECC_ITERATIONS, ECC_EPSILON)
     try:
-        _, warp = cv2.findTransformECC(refine, page, warp, cv2.MOTION_HOMOGRAPHY, criteria,
-                                       mask, 1)
+        _, refined = cv2.findTransformECC(refine, page, warp, cv2.MOTION_HOMOGRAPHY, criteria,
+                                          mask, 1)
     except cv2.error:
         return to_refine
-    return np.linalg.inv(warp.astype(np.float64))
+    return np.linalg.inv(refined.astype(np.float64))
 
 
 def _agreement(page: np.ndarray, template: _Template, to_cells: np.ndarray) -> float:

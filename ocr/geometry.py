@@ -5,7 +5,7 @@ from __future__ import annotations
 MM_PER_INCH = 25.4
 
 
-def mm_to_px(mm: float, dpi: int) -> float:
+def mm_to_px(mm: float, dpi: float) -> float:
     """Pixels for a length in mm at `dpi`."""
     return mm * dpi / MM_PER_INCH
 

@@ -24,6 +24,7 @@ personal seal (印), doubted like a stamp.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 
@@ -195,7 +196,7 @@ def _rect_union(rects: list[Rect]) -> Rect:
     return left, top, right - left, bottom - top
 
 
-def _grow(rect: Rect, by: int) -> Rect:
+def _grow(rect: Sequence[int], by: int) -> Rect:
     return rect[0] - by, rect[1] - by, rect[2] + 2 * by, rect[3] + 2 * by
 
 
@@ -795,7 +796,7 @@ def _our_part(scene: _Scene, pixels: np.ndarray) -> np.ndarray:
     successive questions meeting), each field keeps the part nearer its own options, and
     writing over an option is always that option's field's."""
     shares = np.bincount(scene.field_of[pixels], minlength=len(scene.keys)) / max(
-        1, np.count_nonzero(pixels))
+        1, int(np.count_nonzero(pixels)))
     enclosed = {scene.keys.index(scene.near[index].key)
                 for index in _enclosed(pixels, scene.near, scene.window)}
     if len(enclosed) == 1:
@@ -824,7 +825,7 @@ def _kept_in(ink: np.ndarray, box: Rect, window: Rect, dpi: int) -> bool:
     """Whether the writing stays within the box's frame, as a fill does."""
     reach = round(mm_to_px(OUTSIDE_MM[0], dpi))
     within = np.count_nonzero(_inside(ink, _grow(box, reach), window))
-    return within >= (1 - FILL_OUTSIDE) * np.count_nonzero(ink)
+    return bool(within >= (1 - FILL_OUTSIDE) * np.count_nonzero(ink))
 
 
 def _around_ink(ink: np.ndarray, window: Rect, dpi: int) -> tuple[np.ndarray, Rect]:

@@ -95,8 +95,9 @@ class Registration:
 def to_gray(image: np.ndarray) -> np.ndarray:
     """Grayscale uint8 view of a scan delivered as gray, BGR or BGRA."""
     if image.ndim == 2:
+        # OpenCV's stub makes `dst` required; None (a new array) is what the binding accepts.
         return image if image.dtype == np.uint8 else cv2.normalize(
-            image, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
+            image, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)  # type: ignore[call-overload]
     if image.ndim == 3 and image.shape[2] == 4:
         return cv2.cvtColor(image, cv2.COLOR_BGRA2GRAY)
     if image.ndim == 3 and image.shape[2] == 3:
@@ -226,7 +227,7 @@ def _fit_by_marks(gray: np.ndarray, spec: FormSpec, qr_found: np.ndarray, dpi: i
     for index in np.argsort(np.linalg.norm(marks_canonical - qr_centre, axis=1)):
         known = [i for i, point in enumerate(found) if point is not None]
         source = np.vstack([qr_canonical, marks_canonical[known]])
-        target = np.vstack([qr_found, *(found[i] for i in known)])
+        target = np.vstack([qr_found, *(point for point in found if point is not None)])
         if len(known) >= 3:
             model, _ = cv2.findHomography(source, target, 0)
         else:

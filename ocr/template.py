@@ -35,7 +35,7 @@ def blank_page(spec: FormSpec, dpi: int) -> np.ndarray:
 
 @cache
 def _print_mask(pdf: Path, dpi: int, grow_px: int) -> np.ndarray:
-    printed = np.where(_render(pdf, dpi) < PRINT_LEVEL, 255, 0).astype(np.uint8)
+    printed: np.ndarray = np.where(_render(pdf, dpi) < PRINT_LEVEL, 255, 0).astype(np.uint8)
     if grow_px:
         printed = cv2.dilate(printed, np.ones((2 * grow_px + 1, 2 * grow_px + 1), np.uint8))
     printed.setflags(write=False)

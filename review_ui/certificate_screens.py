@@ -56,12 +56,11 @@ def issue_screen(resident_id: RowId, request: Request, db: DbSession, user: Issu
     if resident is None:
         request.session["flash"] = f"住民 {resident_id} はいません。"
         return RedirectResponse("/review", status_code=303)
-    fields = [family_name_romaji.strip(), given_name_romaji.strip(),
-              passport_number.strip().upper(), nationality.strip(), vaccines or []]
-    problem = _problem(*fields)
+    family, given = family_name_romaji.strip(), given_name_romaji.strip()
+    passport, country, wanted = passport_number.strip().upper(), nationality.strip(), vaccines or []
+    problem = _problem(family, given, passport, country, wanted)
     if problem:
         return _back(request, resident_id, problem)
-    family, given, passport, country, wanted = fields
     request_values = certificates.Request(
         family_name_romaji=family or None, given_name_romaji=given or None,
         passport_number=passport or None, nationality=country or None, vaccines=tuple(wanted))

@@ -123,8 +123,8 @@ class _Stamper:
     def press(self, tile: Image.Image, centre_mm: tuple[float, float]) -> Box:
         """Press `tile` turned a little, centred at `centre_mm`, in blotchy red; returns the
         mm rectangle it covers."""
-        tile = tile.rotate(self.rng.uniform(-25, 25), Image.BILINEAR, expand=True)
-        coverage = np.zeros(self.page.shape, np.uint8)
+        tile = tile.rotate(self.rng.uniform(-25, 25), Image.Resampling.BILINEAR, expand=True)
+        coverage: np.ndarray = np.zeros(self.page.shape, np.uint8)
         left = round(self.px(centre_mm[0]) - tile.width / 2)
         top = round(self.px(centre_mm[1]) - tile.height / 2)
         patch = np.asarray(tile)
@@ -147,7 +147,7 @@ def _corner_polygon(rng: random.Random, corner: str, legs: tuple[float, float],
     sx, sy = (0 if "left" in corner else width), (0 if "top" in corner else height)
     dx, dy = (1 if sx == 0 else -1), (1 if sy == 0 else -1)
     start, end = (sx + dx * legs[0], sy), (sx, sy + dy * legs[1])
-    edge = [start]
+    edge: list[tuple[float, float]] = [start]
     if ragged:
         for step in range(1, 12):
             t = step / 12
@@ -162,6 +162,8 @@ def _remove(page: np.ndarray, damage: Damage, polygon: list[tuple[float, float]]
             edge: list[tuple[float, float]], level: int, dpi: int) -> np.ndarray:
     """Take `polygon` off the sheet; the new `edge` casts a thin gray line (a fold's crease
     is darker than a tear's or a cut's shadow)."""
+    if damage.sheet is None:  # apply() lays down the whole sheet before a tear or a cut
+        raise ValueError("no sheet to take paper off")
     mask = Image.fromarray(damage.sheet)
     ImageDraw.Draw(mask).polygon(polygon, fill=0)
     damage.sheet = np.asarray(mask).copy()

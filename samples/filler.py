@@ -25,7 +25,16 @@ from samples.blank_form import OPTION_PT
 from samples.fonts import IPA_GOTHIC, IPA_MINCHO, OCR_B, PRINTED, covers, text_width_mm
 from samples.hands import Hand, Pen, draw_hand, font
 from samples.inks import STAFF_INKS, Ink, draw_ink, lay_down
-from samples.marks import CORRECTION_RATE, SLIP_RATE, UNUSUAL, USUAL, Marker, OptionArea, draw_habit
+from samples.marks import (
+    CORRECTION_RATE,
+    SLIP_RATE,
+    UNUSUAL,
+    USUAL,
+    Marker,
+    OptionArea,
+    PxBox,
+    draw_habit,
+)
 
 TYPED_SHARE = 0.35
 """Share of pages whose personal data is printed by the clinic's reception system."""
@@ -80,6 +89,12 @@ def _writer(name: str, page: Image.Image, rng: random.Random, dpi: int,
     return _Writer(name, hand, ink, level, draw_habit(rng), layer,
                    Pen(layer, hand, rng, px_per_mm, stroke),
                    Marker(ImageDraw.Draw(layer), rng, px_per_mm, pen_px))
+
+
+def _scaled(box: Box, factor: float) -> PxBox:
+    """A mm box in px (edges not rounded: marks are drawn at sub-pixel positions)."""
+    x, y, w, h = box
+    return (x * factor, y * factor, w * factor, h * factor)
 
 
 class _Filler:
@@ -186,8 +201,7 @@ class _Filler:
             printed = (x + w + 1.0, middle - OPTION_LABEL_MM / 2,
                        text_width_mm(label, OPTION_PT), OPTION_LABEL_MM)
         to_px = mm_to_px(1.0, self.dpi)
-        return OptionArea(tuple(v * to_px for v in box),
-                          tuple(v * to_px for v in printed) if printed else None)
+        return OptionArea(_scaled(box, to_px), _scaled(printed, to_px) if printed else None)
 
     def mark(self, writer: _Writer, field: FieldSpec, chosen: ChoiceOption | None) -> None:
         """Mark the chosen option (or the check box), in the writer's habit or, now and
@@ -226,8 +240,8 @@ class _Filler:
     def paste(self, label: Image.Image, centre: tuple[float, float], max_angle: float) -> None:
         """Paste `label` rotated a little, its centre at `centre` (px)."""
         angle = self.rng.uniform(-max_angle, max_angle)
-        mask = Image.new("L", label.size, 255).rotate(angle, Image.BILINEAR, expand=True)
-        rotated = label.rotate(angle, Image.BILINEAR, expand=True, fillcolor=255)
+        mask = Image.new("L", label.size, 255).rotate(angle, Image.Resampling.BILINEAR, expand=True)
+        rotated = label.rotate(angle, Image.Resampling.BILINEAR, expand=True, fillcolor=255)
         left = round(centre[0] - rotated.width / 2)
         top = round(centre[1] - rotated.height / 2)
         self.image.paste(rotated, (left, top), mask)

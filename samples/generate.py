@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 import cv2
 import numpy as np
@@ -38,6 +39,12 @@ from samples.filler import fill_page
 from samples.lots import LOTS, Lot
 from samples.people import Resident, make_residents
 from samples.scanner import QUALITIES, draw_params, encode, scan, shifted_off_edge
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+Row = TypeVar("Row", bound="DataclassInstance")
+"""A row of a generated CSV file: an instance of one of the dataclasses written."""
 
 DPI = 300
 FORMS = ("covid19", "influenza")
@@ -73,7 +80,7 @@ def _blank_raster(form_id: str) -> Image.Image:
     return convert_from_path(str(pdf), dpi=DPI, grayscale=True)[0].convert("L")
 
 
-def _write_csv(path: Path, rows: Sequence[object], row_type: type) -> None:
+def _write_csv(path: Path, rows: Sequence[Row], row_type: type[Row]) -> None:
     names = [field.name for field in dataclasses.fields(row_type)]
     with path.open("w", encoding="utf-8", newline="") as stream:
         writer = csv.DictWriter(stream, fieldnames=names)
@@ -201,8 +208,12 @@ def load_truth(directory: Path) -> list[tuple[Path, dict]]:
 
 
 def read_image(path: Path) -> np.ndarray:
-    """A page image of a set as grayscale, the way the reader is fed."""
-    return cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+    """A page image of a set as grayscale, the way the reader is fed; ValueError when the
+    file cannot be read as an image (OpenCV would return None)."""
+    image = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+    if image is None:
+        raise ValueError(f"{path}: not a readable image")
+    return image
 
 
 def main() -> None:

@@ -105,8 +105,9 @@ class Pen:
         ImageDraw.Draw(tile).text((pad, height / 2), char, fill=255, font=face, anchor="lm",
                                   stroke_width=self.stroke, stroke_fill=255)
         centre = (pad + advance / 2, height / 2)
-        tile = tile.transform(tile.size, Image.AFFINE,
-                              _inverse(self.hand.slant, angle_deg, centre), Image.BILINEAR)
+        tile = tile.transform(tile.size, Image.Transform.AFFINE,
+                              _inverse(self.hand.slant, angle_deg, centre),
+                              Image.Resampling.BILINEAR)
         self.stamp(tile, round(x - pad), round(middle - height / 2))
         return advance
 

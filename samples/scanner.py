@@ -151,12 +151,13 @@ def draw_params(rng: np.random.Generator, quality: str) -> ScanParams:
     shadow = rng.random() < q.shadow_rate
     dpi = int(rng.choice(q.dpis))
     angle = round(float(rng.uniform(-q.max_angle_deg, q.max_angle_deg)), 3)
+    shift_x, shift_y = (round(float(v), 3)
+                        for v in rng.uniform(-q.max_shift_mm, q.max_shift_mm, size=2))
     return ScanParams(
         quality=quality,
         dpi=dpi,
         angle_deg=angle,
-        shift_mm=tuple(round(float(v), 3) for v in rng.uniform(-q.max_shift_mm, q.max_shift_mm,
-                                                               size=2)),
+        shift_mm=(shift_x, shift_y),
         scale=round(1 + float(rng.uniform(-q.max_scale_change, q.max_scale_change)), 4),
         upside_down=bool(rng.random() < q.upside_down_rate),
         blur_sigma=round(float(rng.uniform(*q.blur_sigma)), 3),
@@ -224,9 +225,9 @@ def scan(page: np.ndarray, params: ScanParams, rng: np.random.Generator, page_dp
                                      params.scale * ratio)
     matrix[0, 2] += mm_to_px(params.shift_mm[0], params.dpi) + (width - page.shape[1]) / 2
     matrix[1, 2] += mm_to_px(params.shift_mm[1], params.dpi) + (height - page.shape[0]) / 2
-    image = cv2.warpAffine(paper, matrix, (width, height), flags=cv2.INTER_AREA
-                           if ratio < 1 else cv2.INTER_LINEAR,
-                           borderMode=cv2.BORDER_CONSTANT, borderValue=255)
+    image: np.ndarray = cv2.warpAffine(paper, matrix, (width, height), flags=cv2.INTER_AREA
+                                       if ratio < 1 else cv2.INTER_LINEAR,
+                                       borderMode=cv2.BORDER_CONSTANT, borderValue=255)
     if params.upside_down:
         image = cv2.rotate(image, cv2.ROTATE_180)
     if params.shadow_edge:
@@ -279,8 +280,8 @@ def _photograph(page: np.ndarray, params: ScanParams, rng: np.random.Generator, 
     tone = photo.black_level + small.astype(np.float32) * (
         (photo.paper_level - photo.black_level) / 255.0)
     height, width = small.shape
-    source = np.float32([[0, 0], [width, 0], [width, height], [0, height]])
-    matrix = cv2.getPerspectiveTransform(source, np.float32(photo.corners_px))
+    source = np.array([[0, 0], [width, 0], [width, height], [0, height]], np.float32)
+    matrix = cv2.getPerspectiveTransform(source, np.array(photo.corners_px, np.float32))
     size = photo.size_px
     seen = cv2.warpPerspective(tone, matrix, size, flags=cv2.INTER_LINEAR,
                                borderMode=cv2.BORDER_CONSTANT, borderValue=0)
@@ -288,7 +289,7 @@ def _photograph(page: np.ndarray, params: ScanParams, rng: np.random.Generator, 
         sheet, (width, height), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
     cover = cv2.warpPerspective(paper, matrix, size, flags=cv2.INTER_LINEAR,
                                 borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-    desk = photo.desk_level * (1.0 + 0.25 * _smooth_noise(rng, size, 6)
+    desk: np.ndarray = photo.desk_level * (1.0 + 0.25 * _smooth_noise(rng, size, 6)
                                + 0.08 * _smooth_noise(rng, size, 60))
     desk *= 1.0 - 0.35 * cv2.GaussianBlur(cover, (0, 0), mm_to_px(1.5, params.dpi))
     image = cover * seen + (1.0 - cover) * desk

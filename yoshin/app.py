@@ -72,10 +72,12 @@ def create_app() -> FastAPI:
                    admin_screens_router, screens_router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.add_exception_handler(RequestValidationError, _invalid_request)
-    app.add_exception_handler(DataError, _out_of_range)
-    app.add_exception_handler(LoginRequired, login_redirect)
-    app.add_exception_handler(ScreenForbidden, forbidden_page)
+    # FastAPI's decorator makes the same add_exception_handler call; it is typed to take a
+    # handler of one exception class, where Starlette's signature wants one for any Exception.
+    app.exception_handler(RequestValidationError)(_invalid_request)
+    app.exception_handler(DataError)(_out_of_range)
+    app.exception_handler(LoginRequired)(login_redirect)
+    app.exception_handler(ScreenForbidden)(forbidden_page)
 
     @app.get("/health", tags=["session"])
     def health() -> dict[str, str]:

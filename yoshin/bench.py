@@ -77,7 +77,7 @@ def _upload(pages: list[Path]) -> list[int]:
     ids: list[int] = []
     for start in range(0, len(pages), CHUNK):
         with session_scope() as session:
-            user = session.scalar(select(User).where(User.username == "bench"))
+            user = session.scalars(select(User).where(User.username == "bench")).one()
             chunk = [Upload(p.name, p.read_bytes()) for p in pages[start:start + CHUNK]]
             ids += [page.id for page in create_batch(session, user, chunk, "bench").pages]
     return ids
@@ -91,7 +91,7 @@ def _wait(ids: list[int], console: Console, timeout: float) -> None:
         while True:
             with session_scope() as session:
                 done = session.scalar(select(func.count()).select_from(Page).where(
-                    Page.id.in_(ids), Page.state.in_(WORK_DONE)))
+                    Page.id.in_(ids), Page.state.in_(WORK_DONE))) or 0
             progress.update(task, completed=done)
             if done >= len(ids):
                 return

@@ -94,7 +94,7 @@ def run(count: int, database_url: str | None, console: Console) -> CertificateBe
                 progress.advance(task)
         total = time.perf_counter() - started
         with session_scope() as session:
-            versions = [health_cards.qr_code(token).version
+            versions = [health_cards.qr_version(health_cards.qr_code(token))
                         for token in session.scalars(select(Certificate.jws))]
     return CertificateBenchResult(
         count=count, total_seconds=round(total, 2), median_seconds=round(median(timings), 3),

@@ -44,6 +44,12 @@ def bearer_token_holds(header: str) -> bool:
         return row is not None and row.revoked_at is None and row.user.active
 
 
+async def _bearer_token_holds_off_loop(header: str) -> bool:
+    """bearer_token_holds in a worker thread, as it waits on the database. (Awaited inline
+    after `authorization and`, mypy would infer run_in_threadpool's result as str | None.)"""
+    return await run_in_threadpool(bearer_token_holds, header)
+
+
 class SameOriginForCookies:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -59,7 +65,7 @@ class SameOriginForCookies:
             return
         headers = _headers(scope)
         authorization = headers.get("authorization")
-        if authorization and await run_in_threadpool(bearer_token_holds, authorization):
+        if authorization and await _bearer_token_holds_off_loop(authorization):
             # the token authenticates this request: its cookie's session is not the routes'
             await self.app({**scope, "session": {}, SESSION_ID: None}, receive, send)
             return

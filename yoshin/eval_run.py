@@ -32,7 +32,7 @@ def _store(truths: list[tuple[Path, dict]]) -> Iterator[tuple[int, Path, dict]]:
     for start in range(0, len(truths), CHUNK):
         chunk = truths[start:start + CHUNK]
         with session_scope() as session:
-            user = session.scalar(select(User).where(User.username == "eval"))
+            user = session.scalars(select(User).where(User.username == "eval")).one()
             batch = create_batch(session, user, [Upload(p.name, p.read_bytes()) for p, _ in chunk],
                                  queue=False)
             ids = [page.id for page in batch.pages]
@@ -44,7 +44,7 @@ def _outcome(page_id: int, name: str, truth: dict, seconds: float) -> PageOutcom
     settings = get_settings()
     types = {f.key: f.type for spec in forms(settings.forms_dir).values() for f in spec.fields}
     with session_scope() as session:
-        page = session.get(Page, page_id)
+        page = session.get_one(Page, page_id)
         current = page.current_fields()
         doubtful = set(doubtful_keys(current, settings.review_confidence))
         read = {f.key: f for f in page.fields if f.source == FieldSource.OCR}

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from math import ceil
 from pathlib import Path
 from statistics import quantiles
+from typing import Any
 
 import httpx
 from rich.console import Console
@@ -163,15 +164,16 @@ class _Tally:
 
 
 def _call(tally: _Tally, keys: tuple[str, ...], client: httpx.Client, method: str, url: str,
-          expected: frozenset[int], since: float | None = None, **kwargs: object
+          expected: frozenset[int], since: float | None = None, **kwargs: Any
           ) -> httpx.Response | None:
     """One request, timed from `since` (its scheduled moment) or from when it is sent. An
     error is a transport failure or a status outside `expected`; the answer is returned
-    either way (None after a transport failure)."""
+    either way (None after a transport failure). `kwargs` go to httpx as they are (json,
+    files, headers)."""
     started = time.perf_counter() if since is None else since
     what = " ".join(keys)
     try:
-        answer = client.request(method, url, **kwargs)  # type: ignore[arg-type]
+        answer = client.request(method, url, **kwargs)
     except httpx.HTTPError as error:
         tally.request(keys, time.perf_counter() - started, f"{what}: {type(error).__name__}",
                       f"{method} {url}: {error!r}")
