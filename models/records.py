@@ -4,7 +4,7 @@
 routine influenza vaccination, is the season's 年度 (e.g. 2025), so each season holds one.
 
 A record is never deleted: a correction or a void makes a new version, and every version is
-kept in RecordVersion with who, when and why (see ledger.records).
+kept in RecordVersion with who, when and why (see ledger.records.service).
 """
 
 from __future__ import annotations

@@ -13,10 +13,10 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger.commit import CommitRefused, check_page, commit_page
-from ledger.doubt import refresh_problems
-from ledger.matching import find_candidates
-from ledger.second_check import changed_identifiers, match_by_hand, own_part
+from ledger.checks.doubt import refresh_problems
+from ledger.checks.second_check import changed_identifiers, match_by_hand, own_part
+from ledger.records.commit import CommitRefused, check_page, commit_page
+from ledger.residents.matching import find_candidates
 from models import FieldSource, FieldValue, Page, PageState, Resident, User, audit
 from models.access import Action
 from models.base import utcnow

@@ -10,8 +10,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
-from ledger import certificates
-from ledger.vaccines import CATALOG
+from ledger.certificates import service as certificates
+from ledger.kit.vaccines import CATALOG
 from models import Resident, User
 from models.access import Action
 from models.deps import DbSession

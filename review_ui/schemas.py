@@ -7,8 +7,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from ledger.doubt import doubtful_keys
-from ledger.matching import Candidate
+from ledger.checks.doubt import doubtful_keys
+from ledger.residents.matching import Candidate
 from models import Page
 from models.ids import MAX_ROW_ID
 

@@ -20,9 +20,9 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ledger.romaji import passport_romaji
-from ledger.second_check import RESIDENT, changed_identifiers, machine_values, own_part
-from ledger.validation import VACCINES
+from ledger.checks.second_check import RESIDENT, changed_identifiers, machine_values, own_part
+from ledger.checks.validation import VACCINES
+from ledger.kit.romaji import passport_romaji
 from models import (
     AuditEvent,
     Batch,

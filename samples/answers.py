@@ -23,7 +23,7 @@ DOSE_ML = {"pfizer": "0.3", "moderna": "0.5", "daiichi": "0.6"}
 FIRST_GIVEN = {"pfizer": date(2021, 2, 17), "moderna": date(2021, 5, 24),
                "daiichi": date(2023, 12, 4)}
 """A form names a product that was being given on its date (the ledger refuses others as
-misread: see ledger.vaccines)."""
+misread: see ledger.kit.vaccines)."""
 CHILD_DOSE_ML = "0.2"
 CHILD_AGE = 12
 DEFER_RATE = 0.05

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from ledger.addresses import shaped_address, towns
+from ledger.kit.addresses import shaped_address, towns
 from models import Resident
 from models.db import session_scope
 from samples.sets import SETS_DIR

@@ -16,8 +16,8 @@ import segno
 import zxingcpp
 from pdf2image import convert_from_bytes
 
-from ledger.certificate_content import CertificateContent, DoseLine
-from ledger.certificate_pdf import render_pdf
+from ledger.certificates.content import CertificateContent, DoseLine
+from ledger.certificates.pdf import render_pdf
 
 DIGITS = "56" * 1150  # version 22, the largest a SMART Health Card QR may be
 LONG_KANJI_NAME = "勅使河原佐々木長谷川 五十嵐小比類巻美智子"  # 20 kanji

@@ -24,7 +24,7 @@ from PIL import Image, ImageFilter
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from ledger.records import Dose, record_dose, void_record
+from ledger.records.service import Dose, record_dose, void_record
 from models import Certificate, Clinic, Resident, Role, SigningKey
 from models.db import session_scope
 from tests.inprocess import client_as
@@ -165,7 +165,7 @@ def _pdf_text(pdf: bytes) -> str:
 
 
 def test_four_doses_and_long_names_fit_one_qr_of_version_22_or_less() -> None:
-    from ledger.health_cards import qr_code
+    from ledger.certificates.health_cards import qr_code
 
     resident_id = _resident(doses=4)
     clerk = client_as(Role.REVIEWER)
@@ -177,7 +177,7 @@ def test_four_doses_and_long_names_fit_one_qr_of_version_22_or_less() -> None:
 
 
 def test_the_issuance_is_recorded_with_a_hash_of_its_content() -> None:
-    from ledger.certificates import content_hash
+    from ledger.certificates.service import content_hash
     from models import AuditEvent
 
     resident_id = _resident(doses=2)
@@ -224,7 +224,7 @@ def test_cli_verifies_the_pdf_a_photo_of_it_and_the_card_file(tmp_path: Path) ->
 
 
 def test_the_published_example_verifies_and_fails_when_any_byte_changes(tmp_path: Path) -> None:
-    from ledger.certificate_verify import VerificationFailed, verify
+    from ledger.certificates.verify import VerificationFailed, verify
 
     runner = CliRunner()
     keys = EXAMPLE / "issuer-jwks.json"

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from ledger.clinic_accounts import issue_token
+from ledger.clinics.accounts import issue_token
 from models import Clinic, LedgerRecord, Lot, Resident, Role, Ticket
 from models.db import session_scope
 from samples.sets import SETS_DIR

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from ledger.confirmation import confirmations, near
-from ledger.matching import find_candidates, unique_match
+from ledger.checks.confirmation import confirmations, near
+from ledger.residents.matching import find_candidates, unique_match
 from models import Clinic, Lot, Resident, Ticket
 from models.db import session_scope
 from samples.sets import SETS_DIR
@@ -103,7 +103,7 @@ def test_a_clinic_code_one_digit_off_is_the_clinic_the_place_names(inprocess_db:
 
 
 def test_variant_kanji_compare_equal() -> None:
-    from ledger.text import normalise
+    from ledger.kit.text import normalise
 
     assert normalise("川﨑 拓也") == normalise("川崎拓也")
     assert normalise("髙橋　一郎") == normalise("高橋 一郎")

@@ -20,14 +20,14 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from ledger import my_number
-from ledger.csv_cells import FORMULA_STARTS, escape_cell
-from ledger.identifiers import my_number_check_digit
-from ledger.peers import add_peer
-from ledger.records import Dose, record_dose
-from ledger.reports import DueRow, csv_chunks, write_csv
-from ledger.reports_api import router as reports_router
-from ledger.transfers import answer_bulk
+from ledger.kit.csv_cells import FORMULA_STARTS, escape_cell
+from ledger.kit.identifiers import my_number_check_digit
+from ledger.records.service import Dose, record_dose
+from ledger.reports.endpoints import router as reports_router
+from ledger.reports.service import DueRow, csv_chunks, write_csv
+from ledger.residents import my_number
+from ledger.transfers.peers import add_peer
+from ledger.transfers.service import answer_bulk
 from models import Clinic, LedgerRecord, Lot, Resident, Role
 from models.db import session_scope
 from tests.inprocess import client_as, make_user

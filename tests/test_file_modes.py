@@ -17,9 +17,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from ledger.identifiers import is_valid_local_government_code
-from ledger.peers import add_peer
-from ledger.transfers import answer_bulk
+from ledger.kit.identifiers import is_valid_local_government_code
+from ledger.transfers.peers import add_peer
+from ledger.transfers.service import answer_bulk
 from models import BulkQuery, Peer
 from models.db import session_scope
 from models.settings import get_settings

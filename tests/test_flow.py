@@ -9,7 +9,7 @@ import time
 
 import httpx
 
-from ledger.validation import validate
+from ledger.checks.validation import validate
 from tests.stack import Stack, wait_for
 
 

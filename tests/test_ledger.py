@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from ledger import my_number
-from ledger.commit import CommitRefused, commit_page
-from ledger.identifiers import is_valid_local_government_code, is_valid_my_number
-from ledger.register_import import (
+from ledger.kit.identifiers import is_valid_local_government_code, is_valid_my_number
+from ledger.records.commit import CommitRefused, commit_page
+from ledger.residents import my_number
+from ledger.residents.register_import import (
     LOTS,
     RESIDENTS,
     TICKETS,

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from ledger.records import Dose, RecordRefused, record_dose
+from ledger.records.service import Dose, RecordRefused, record_dose
 from models import LedgerRecord, Resident
 from models.db import new_session, session_scope
 from models.migrate import upgrade

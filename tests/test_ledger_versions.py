@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ledger.records import (
+from ledger.records.service import (
     Dose,
     RecordRefused,
     correct_record,

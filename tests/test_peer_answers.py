@@ -21,10 +21,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from ledger import my_number
-from ledger.identifiers import my_number_check_digit
-from ledger.peers import PeerRefused, add_peer
-from ledger.records import Dose, record_dose
+from ledger.kit.identifiers import my_number_check_digit
+from ledger.records.service import Dose, record_dose
+from ledger.residents import my_number
+from ledger.transfers.peers import PeerRefused, add_peer
 from models import AuditEvent, LedgerRecord, Peer, Resident, Role
 from models.db import session_scope
 from models.settings import get_settings

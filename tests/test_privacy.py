@@ -13,8 +13,8 @@ from pathlib import Path
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from ledger import my_number
-from ledger.records import Dose, correct_record, record_dose
+from ledger.records.service import Dose, correct_record, record_dose
+from ledger.residents import my_number
 from models import AuditEvent, Resident, Role
 from models.db import session_scope
 from tests.inprocess import client_as
@@ -94,7 +94,7 @@ def test_the_my_number_key_rotates_and_old_rows_are_rekeyed(tmp_path: Path,
                                                             monkeypatch) -> None:  # noqa: ANN001
     import os
 
-    from ledger.my_number import KeyMissing, decrypt, under_current_key
+    from ledger.residents.my_number import KeyMissing, decrypt, under_current_key
     from models.migrate import upgrade
     from models.settings import get_settings
     from yoshin.isolated import isolated_home

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from ledger.record_checks import record_problems
-from ledger.records import Dose, record_dose
+from ledger.checks.record_checks import record_problems
+from ledger.records.service import Dose, record_dose
 from models import Clinic, Resident
 from models.db import session_scope
 from samples.sets import SETS_DIR

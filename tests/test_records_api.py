@@ -7,7 +7,7 @@ import secrets
 from datetime import date
 from pathlib import Path
 
-from ledger.records import Dose, record_dose
+from ledger.records.service import Dose, record_dose
 from models import Resident, Role
 from models.db import session_scope
 from tests.inprocess import client_as

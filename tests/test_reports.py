@@ -20,10 +20,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger import my_number
-from ledger.identifiers import my_number_check_digit
-from ledger.records import Dose, record_dose, void_record
-from ledger.reports import (
+from ledger.checks.validation import SEASONAL, VACCINES
+from ledger.kit.identifiers import my_number_check_digit
+from ledger.records.service import Dose, record_dose, void_record
+from ledger.reports.endpoints import router
+from ledger.reports.service import (
     INTERVALS,
     ClaimRow,
     CountRow,
@@ -37,8 +38,7 @@ from ledger.reports import (
     monthly_claims,
     write_csv,
 )
-from ledger.reports_api import router
-from ledger.validation import SEASONAL, VACCINES
+from ledger.residents import my_number
 from models import AuditEvent, Clinic, Resident, Role
 from models.db import session_scope
 from tests.inprocess import make_user

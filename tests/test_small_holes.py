@@ -246,7 +246,7 @@ def test_a_reviewer_cannot_revoke_by_reissuing() -> None:
     resident_id = _resident()
     with session_scope() as session:
         session.add(Clinic(clinic_code="7650001", name="試験クリニック", doctors=[]))
-    from ledger.records import Dose, record_dose
+    from ledger.records.service import Dose, record_dose
 
     with session_scope() as session:
         record_dose(session, Dose(resident_id, "pfizer", 1, date(2021, 6, 1), "FF5357",
@@ -270,7 +270,7 @@ def test_a_reviewer_cannot_revoke_by_reissuing() -> None:
 # f. a clinic learns nothing of another clinic's forms -----------------------------------------
 
 def _clinic_client(code: str) -> TestClient:
-    from ledger.clinic_accounts import issue_token
+    from ledger.clinics.accounts import issue_token
 
     with session_scope() as session:
         session.add(Clinic(clinic_code=code, name=f"クリニック {code}", doctors=["田村 誠"]))

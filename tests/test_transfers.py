@@ -28,7 +28,7 @@ TOKEN_CHIBA_TO_MATSUDO = "ysn_chiba-asks-matsudo-" + "y" * 20
 HEADER = "atena_number,my_number,name,name_kana,birth_date,sex,address,moved_out_on,died_on\n"
 SEED = """
 from datetime import date
-from ledger.records import Dose, record_dose, void_record
+from ledger.records.service import Dose, record_dose, void_record
 from models import Resident
 from models.db import session_scope
 from sqlalchemy import select

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ledger.validation import validate
+from ledger.checks.validation import validate
 
 GIVEN = {"doctor_decision": "ok", "vaccine": "pfizer", "lot_number": "FJ5929",
          "dose_ml": "0.3", "dose_number": "3", "vaccination_date": "2024-01-19",

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger.identifiers import is_valid_my_number
+from ledger.kit.identifiers import is_valid_my_number
 from tests.conftest import ARTIFACTS
 
 TESTS = Path(__file__).resolve().parent

@@ -15,12 +15,12 @@ import cv2
 import numpy as np
 from sqlalchemy.orm import Session
 
-from ledger.addresses import shaped_address
-from ledger.commit import CommitRefused, commit_page
-from ledger.confirmation import Shows, confirmations, never
-from ledger.doubt import doubtful_keys, refresh_problems
-from ledger.matching import find_candidates, unique_match
-from ledger.text import normalise
+from ledger.checks.confirmation import Shows, confirmations, never
+from ledger.checks.doubt import doubtful_keys, refresh_problems
+from ledger.kit.addresses import shaped_address
+from ledger.kit.text import normalise
+from ledger.records.commit import CommitRefused, commit_page
+from ledger.residents.matching import find_candidates, unique_match
 from models import FieldSource, FieldValue, Page, PageState
 from models.base import utcnow
 from models.db import session_scope
@@ -81,7 +81,7 @@ def _jpeg(image: np.ndarray) -> bytes:
 
 def _shaped(session: Session, key: str, value: str, confidence: float) -> str:
     """The value read, a doubtful address in the shape of the city's addresses (for the person
-    who checks it; ledger.addresses). A sure value is never changed."""
+    who checks it; ledger.kit.addresses). A sure value is never changed."""
     if key != "address" or not value or confidence >= get_settings().review_confidence:
         return value
     return shaped_address(session, value)

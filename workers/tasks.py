@@ -20,7 +20,7 @@ def read_page(self, page_id: int) -> None:  # noqa: ANN001 - Celery's bound task
 @celery_app.task(name="yoshin.answer_bulk")
 def answer_bulk(bulk_id: int) -> None:
     """A peer's bulk transfer query; rerunning it after a lost worker starts it over."""
-    from ledger.transfers import answer_bulk as answer
+    from ledger.transfers.service import answer_bulk as answer
 
     answer(bulk_id)
 

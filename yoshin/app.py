@@ -12,12 +12,12 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from intake.api import router as intake_router
 from intake.clinic_api import router as clinic_router
 from intake.transfer_bulk import router as bulk_router
-from ledger.api import router as ledger_router
-from ledger.certificates_api import public as certificates_public
-from ledger.certificates_api import router as certificates_router
-from ledger.records_api import router as records_router
-from ledger.reports_api import router as reports_router
-from ledger.transfer_api import router as transfer_router
+from ledger.certificates.endpoints import public as certificates_public
+from ledger.certificates.endpoints import router as certificates_router
+from ledger.records.endpoints import router as records_router
+from ledger.reports.endpoints import router as reports_router
+from ledger.residents.endpoints import router as ledger_router
+from ledger.transfers.endpoints import router as transfer_router
 from models.settings import get_settings
 from models.storage import keep_files_private
 from review_ui.admin_screens import router as admin_screens_router

@@ -19,8 +19,8 @@ from rich.console import Console
 from rich.progress import Progress
 from sqlalchemy import select
 
-from ledger import health_cards
-from ledger.records import Dose, record_dose
+from ledger.certificates import health_cards
+from ledger.records.service import Dose, record_dose
 from models import ApiToken, Certificate, Clinic, Lot, Resident, Role, User
 from models.db import session_scope
 from models.migrate import upgrade

@@ -23,7 +23,7 @@ def _own_keys() -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
     verify run never creates a database."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from ledger.certificates import jwks, revocation_list
+    from ledger.certificates.service import jwks, revocation_list
     from models.db import session_scope
 
     settings = get_settings()
@@ -55,8 +55,8 @@ def verify(
 ) -> None:
     """Find the SMART Health Card, check its signature and revocation, print holder and doses;
     exit 1 when any check fails."""
-    from ledger.certificate_verify import VerificationFailed, read_tokens
-    from ledger.certificate_verify import verify as verify_card
+    from ledger.certificates.verify import VerificationFailed, read_tokens
+    from ledger.certificates.verify import verify as verify_card
 
     settings = get_settings()
     own_keys, crls = _own_keys()
@@ -79,7 +79,7 @@ def verify(
     for index, token in enumerate(tokens, start=1):
         trusted = dict(issuers)
         if given_keys:
-            from ledger.certificate_verify import claimed_issuer
+            from ledger.certificates.verify import claimed_issuer
 
             try:
                 trusted.setdefault(claimed_issuer(token), []).extend(given_keys)
@@ -106,7 +106,7 @@ def verify(
 @certificates_app.command("rotate-key")
 def rotate_key() -> None:
     """Start signing with a new key; the old public key stays in the JWKS."""
-    from ledger.signing_keys import rotate
+    from ledger.certificates.signing_keys import rotate
     from models.db import session_scope
     from models.migrate import upgrade
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from ledger import register_import as register
+from ledger.residents import register_import as register
 from models import Role, User
 from models.db import session_scope
 

@@ -283,7 +283,7 @@ def users_reset_passkeys(username: str) -> None:
 
 
 def _import(file: Path, what: str, actor: str = "cli") -> None:
-    from ledger import register_import as register
+    from ledger.residents import register_import as register
 
     form, importer = register.IMPORTS[what]
     try:
@@ -428,7 +428,7 @@ def bench(
 @clinics_app.command("token")
 def clinics_token(code: Annotated[str, typer.Argument(help="医療機関コード")]) -> None:
     """Issue the API token a clinic submits digital forms with (shown once)."""
-    from ledger.clinic_accounts import ClinicUnknown, issue_token
+    from ledger.clinics.accounts import ClinicUnknown, issue_token
 
     try:
         with session_scope() as session:
@@ -487,7 +487,7 @@ def peers_add(
         help="the token the peer will present to us; made up when not given")] = None,
 ) -> None:
     """Configure a municipality to answer and to ask; prints the token it must present."""
-    from ledger.peers import PeerRefused, add_peer
+    from ledger.transfers.peers import PeerRefused, add_peer
 
     try:
         with session_scope() as session:
@@ -541,7 +541,7 @@ def my_number_rekey() -> None:
     """Re-encrypt every stored My Number under YOSHIN_MY_NUMBER_KEY_FILE (after a rotation:
     set the new key file, list the old one in YOSHIN_MY_NUMBER_OLD_KEY_FILES, run this, then
     remove the old key)."""
-    from ledger.my_number import rekey
+    from ledger.residents.my_number import rekey
 
     with session_scope() as session:
         moved = rekey(session, actor="cli")

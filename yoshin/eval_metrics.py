@@ -13,7 +13,7 @@ from statistics import mean, median
 
 from rapidfuzz.distance import Levenshtein
 
-from ledger.text import normalise
+from ledger.kit.text import normalise
 
 LEDGER_KEYS = frozenset({"vaccine", "dose_number", "vaccination_date", "lot_number",
                          "clinic_code", "doctor_decision"})

@@ -13,8 +13,8 @@ from rich.progress import Progress
 from sqlalchemy import select
 
 from intake.batches import Upload, create_batch
-from ledger.doubt import doubtful_keys
-from ledger.text import normalise
+from ledger.checks.doubt import doubtful_keys
+from ledger.kit.text import normalise
 from models import FieldSource, Page, PageState, Resident, Role, User
 from models.db import session_scope
 from models.migrate import upgrade

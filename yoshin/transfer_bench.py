@@ -26,9 +26,9 @@ import httpx
 from rich.console import Console
 from sqlalchemy import insert, select
 
-from ledger import my_number
-from ledger.identifiers import my_number_check_digit
-from ledger.peers import add_peer
+from ledger.kit.identifiers import my_number_check_digit
+from ledger.residents import my_number
+from ledger.transfers.peers import add_peer
 from models import LedgerRecord, Resident
 from models.db import session_scope
 from models.migrate import upgrade

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from playwright.sync_api import Page
 
-from ledger.text import normalise
-from ledger.validation import validate
+from ledger.checks.validation import validate
+from ledger.kit.text import normalise
 
 TIMEOUT_MS = 30_000
 

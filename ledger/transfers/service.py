@@ -6,9 +6,9 @@ answer through the same queries, and the number itself is never stored or logged
 provision record keeps who asked, when, the resident (only when ours) and the records sent.
 
 Outbound: for a resident who moved in, staff ask the former municipality (over https; see
-`ledger.peers.check_peer_url`) and its records become ledger records with source `transfer`
-and the peer's code as their origin. The answer is input like any other: each record is
-checked (`PeerRecord`) and an answer with any part that does not fit is refused whole.
+`ledger.transfers.peers.check_peer_url`) and its records become ledger records with source
+`transfer` and the peer's code as their origin. The answer is input like any other: each record
+is checked (`PeerRecord`) and an answer with any part that does not fit is refused whole.
 
 Bulk: a peer's file of numbers is answered in the queue, a chunk per transaction, into a
 results file keyed by line number; the numbers file is deleted once answered.
@@ -35,12 +35,13 @@ from pydantic import (
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from ledger import csv_cells, my_number
-from ledger.commit import fiscal_year
-from ledger.identifiers import is_valid_my_number
-from ledger.peers import PeerRefused, check_peer_url, outbound_token
-from ledger.records import Dose, RecordRefused, record_dose
-from ledger.validation import CLINIC_CODE, LOT_NUMBER, SEASONAL, VACCINES
+from ledger.checks.validation import CLINIC_CODE, LOT_NUMBER, SEASONAL, VACCINES
+from ledger.kit import csv_cells
+from ledger.kit.identifiers import is_valid_my_number
+from ledger.records.commit import fiscal_year
+from ledger.records.service import Dose, RecordRefused, record_dose
+from ledger.residents import my_number
+from ledger.transfers.peers import PeerRefused, check_peer_url, outbound_token
 from models import BulkQuery, LedgerRecord, Peer, Provision, RecordSource, Resident, audit, storage
 from models.base import utcnow
 from models.db import session_scope
@@ -213,8 +214,8 @@ def _body(peer: Peer, answer: httpx.Response) -> bytes:
 
 
 def ask_peer(peer: Peer, number: str) -> PeerAnswer:
-    """One query to a peer's Yoshin, over https (see ledger.peers.check_peer_url), its answer
-    checked record by record; TransferFailed with a reason a person can act on."""
+    """One query to a peer's Yoshin, over https (see ledger.transfers.peers.check_peer_url), its
+    answer checked record by record; TransferFailed with a reason a person can act on."""
     settings = get_settings()
     try:
         check_peer_url(peer)

@@ -1,7 +1,7 @@
 """Which values a person must look at: the one rule the reader and the review screen share.
 
 A value is doubtful when it breaks a rule, or when the machine read it with low confidence
-and the city's records did not confirm it (see `ledger.confirmation`). A value a person gave,
+and the city's records did not confirm it (see `ledger.checks.confirmation`). A value a person gave,
 or the records confirmed, is never doubtful for want of confidence, only for breaking a rule.
 """
 
@@ -11,8 +11,8 @@ from collections.abc import Mapping
 
 from sqlalchemy.orm import Session
 
-from ledger.record_checks import record_problems
-from ledger.validation import validate
+from ledger.checks.record_checks import record_problems
+from ledger.checks.validation import validate
 from models import FieldSource, FieldValue
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ledger.text import normalise
+from ledger.kit.text import normalise
 from models import FieldSource, Page
 
 RESIDENT = "resident"

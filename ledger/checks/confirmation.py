@@ -21,7 +21,7 @@ from rapidfuzz.distance import Levenshtein
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger.text import normalise
+from ledger.kit.text import normalise
 from models import Clinic, Lot, Resident, Ticket
 
 NEAR_SHARE = 0.34

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger.identifiers import is_valid_local_government_code
+from ledger.kit.identifiers import is_valid_local_government_code
 from models import Peer, Role, User, audit
 from models.keys import derived_key
 from models.settings import get_settings

@@ -1,4 +1,4 @@
-"""What the city's records refute on a form, beyond the form's own rules (ledger.validation):
+"""What the city's records refute on a form, beyond the form's own rules (ledger.checks.validation):
 a ticket the city never issued, a lot it never received, a clinic it has no contract with
 or a doctor that clinic does not list, a birth date or sex other than the matched
 resident's, a vaccination date before the vaccine was given in Japan or not after the
@@ -17,9 +17,9 @@ from datetime import date
 from sqlalchemy import exists, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from ledger.text import normalise
-from ledger.vaccines import CATALOG
-from ledger.validation import parse_date
+from ledger.checks.validation import parse_date
+from ledger.kit.text import normalise
+from ledger.kit.vaccines import CATALOG
 from models import Clinic, LedgerRecord, Lot, Resident, Ticket
 
 DOCTOR_KEYS = ("doctor_name", "vaccinator_name")

@@ -21,10 +21,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger import health_cards, signing_keys
-from ledger.certificate_content import CertificateContent, DoseLine
-from ledger.romaji import passport_romaji
-from ledger.vaccines import CATALOG, manufacturer_ja, vaccine
+from ledger.certificates import health_cards, signing_keys
+from ledger.certificates.content import CertificateContent, DoseLine
+from ledger.kit.romaji import passport_romaji
+from ledger.kit.vaccines import CATALOG, manufacturer_ja, vaccine
 from models import Certificate, Clinic, LedgerRecord, Resident, audit
 from models.base import utcnow
 from models.keys import derived_key

@@ -8,7 +8,7 @@ is a character the city's own addresses settle: 千葉県 read as 干葉県, 二
 one of the towns the register holds, so a reading near exactly one of them is that town; the
 block and house numbers after it keep the digits read, with 丁目, 番 and 号 between them
 where the register writes the town's addresses that way. The value stays doubtful: it is
-shown to a person, never taken as confirmed (see ledger.confirmation for what is).
+shown to a person, never taken as confirmed (see ledger.checks.confirmation for what is).
 """
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ from rapidfuzz.distance import Levenshtein
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ledger.text import normalise
+from ledger.kit.text import normalise
 from models import Resident
 
 NEAR_SHARE = 0.34
 """At most this share of a town's characters may differ for a reading to be that town (as a
-near name or address in ledger.confirmation)."""
+near name or address in ledger.checks.confirmation)."""
 BLOCK_FORM = re.compile(r"(\d+)丁目(\d+)番(\d+)号")
 READ_BLOCKS = re.compile(r"(\d+)(\D{1,2})(\d+)(\D{1,2})(\d+)(\D?)")
 """Three numbers with one or two characters between them, as a misread 1丁目2番3号."""

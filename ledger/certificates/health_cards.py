@@ -19,7 +19,7 @@ from joserfc.jwk import ECKey
 from joserfc.jws import JWSRegistry
 from joserfc.registry import HeaderParameter
 
-from ledger.certificate_content import CertificateContent
+from ledger.certificates.content import CertificateContent
 
 CARD_TYPES = ("https://smarthealth.cards#health-card", "https://smarthealth.cards#immunization")
 FHIR_VERSION = "4.0.1"

@@ -9,10 +9,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, Field
 
-from ledger.api import RecordOut
-from ledger.record_checks import record_problems
-from ledger.records import RecordRefused, correct_record, history, void_record
-from ledger.validation import CORRECTED_FIELDS, correction_values, validate
+from ledger.checks.record_checks import record_problems
+from ledger.checks.validation import CORRECTED_FIELDS, correction_values, validate
+from ledger.records.service import RecordRefused, correct_record, history, void_record
+from ledger.residents.endpoints import RecordOut
 from models import LedgerRecord, User, audit
 from models.access import Action
 from models.deps import DbSession, require

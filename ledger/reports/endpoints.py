@@ -1,6 +1,6 @@
 """The ledger's reports over the API: JSON for the screen, CSV (`?format=csv`) to hand on.
 Supervisors and admins only, and every answer is audited with the report, its parameters and
-its row count, never its contents; no report holds a My Number (see ledger.reports)."""
+its row count, never its contents; no report holds a My Number (see ledger.reports.service)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
-from ledger.reports import (
+from ledger.checks.validation import VACCINES
+from ledger.reports.service import (
     ClaimRow,
     CountRow,
     DueRow,
@@ -23,7 +24,6 @@ from ledger.reports import (
     due_list,
     monthly_claims,
 )
-from ledger.validation import VACCINES
 from models import User, audit
 from models.access import Action
 from models.deps import DbSession, require

@@ -10,8 +10,8 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from ledger.records import Dose, RecordRefused, duplicate_message, existing, record_dose
-from ledger.validation import RECORD_KEYS, SEASONAL, parse_date, validate
+from ledger.checks.validation import RECORD_KEYS, SEASONAL, parse_date, validate
+from ledger.records.service import Dose, RecordRefused, duplicate_message, existing, record_dose
 from models import FieldSource, LedgerRecord, Page, PageState, RecordSource
 from models.base import utcnow
 

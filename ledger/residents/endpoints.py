@@ -10,8 +10,8 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel
 from sqlalchemy import or_, select
 
-from ledger import my_number
-from ledger.disclosure import disclosure
+from ledger.residents import my_number
+from ledger.residents.disclosure import disclosure
 from models import LedgerRecord, Resident, User, audit
 from models.access import Action
 from models.deps import DbSession, require

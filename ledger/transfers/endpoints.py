@@ -10,9 +10,9 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from ledger import my_number
-from ledger.peers import PeerRefused, peer_by_code
-from ledger.transfers import (
+from ledger.residents import my_number
+from ledger.transfers.peers import PeerRefused, peer_by_code
+from ledger.transfers.service import (
     TransferAnswer,
     TransferFailed,
     answer_query,

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Mapping
 from datetime import date
 
-from ledger.identifiers import is_valid_insurer_number, is_valid_local_government_code
+from ledger.kit.identifiers import is_valid_insurer_number, is_valid_local_government_code
 
 VACCINES: dict[str, str] = {
     "pfizer": "ファイザー", "moderna": "モデルナ", "daiichi": "第一三共",

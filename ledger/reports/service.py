@@ -16,8 +16,8 @@ from typing import BinaryIO
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from ledger import csv_cells
-from ledger.validation import SEASONAL, VACCINES
+from ledger.checks.validation import SEASONAL, VACCINES
+from ledger.kit import csv_cells
 from models import Clinic, LedgerRecord, RecordSource, Resident
 
 AGE_BANDS: tuple[tuple[str, int], ...] = (
@@ -204,7 +204,7 @@ class _Echo:
 def csv_chunks(rows: Iterable[object], columns: Sequence[str]) -> Iterator[bytes]:
     """The CSV as UTF-8 with a byte order mark (utf-8-sig): Japanese Excel reads a file
     without one as Shift_JIS and garbles every name. One chunk per row, for streaming; every
-    cell escaped against spreadsheet formulas (ledger.csv_cells)."""
+    cell escaped against spreadsheet formulas (ledger.kit.csv_cells)."""
     writer = csv_cells.writer(_Echo())
     yield writer.writerow(columns).encode("utf-8-sig")
     for row in rows:

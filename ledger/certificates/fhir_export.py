@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger.health_cards import CVX_SYSTEM
-from ledger.vaccines import manufacturer_ja, vaccine
+from ledger.certificates.health_cards import CVX_SYSTEM
+from ledger.kit.vaccines import manufacturer_ja, vaccine
 from models import Clinic, LedgerRecord, Resident
 from models.settings import get_settings
 

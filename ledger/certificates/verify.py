@@ -25,7 +25,7 @@ from joserfc.jwk import ECKey
 from pdf2image import convert_from_bytes
 from PIL import Image, UnidentifiedImageError
 
-from ledger import health_cards
+from ledger.certificates import health_cards
 
 CLOCK_SKEW_SECONDS = 300
 MAX_FILE_BYTES = 50 * 1024 * 1024

@@ -14,10 +14,11 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from ledger import certificates, fhir_export, health_cards
-from ledger.certificate_content import CertificateContent
-from ledger.certificate_pdf import render_pdf
-from ledger.vaccines import CATALOG
+from ledger.certificates import fhir_export, health_cards
+from ledger.certificates import service as certificates
+from ledger.certificates.content import CertificateContent
+from ledger.certificates.pdf import render_pdf
+from ledger.kit.vaccines import CATALOG
 from models import Certificate, Resident, User, audit
 from models.access import Action
 from models.deps import DbSession, require

@@ -3,7 +3,7 @@
 The ticket number leads to the resident it was issued to; the register then confirms the
 name, reading and birth date. A match is trusted without a person only when exactly one
 resident fits and the identifying values agree (names may be a character or two off, as a
-reader misreads them: see `ledger.confirmation.near`).
+reader misreads them: see `ledger.checks.confirmation.near`).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from ledger.confirmation import near
-from ledger.validation import parse_date
+from ledger.checks.confirmation import near
+from ledger.checks.validation import parse_date
 from models import Resident, Ticket
 
 HARD = frozenset({"ticket_number", "birth_date", "sex"})
@@ -33,7 +33,7 @@ class Candidate:
     def certain(self) -> bool:
         """By the ticket it was issued with, the birth date and one of name, reading or
         address (names written beyond the reader's reach are then confirmed on the image, see
-        ledger.confirmation); or, on a form without a ticket, by birth date and two of name,
+        ledger.checks.confirmation); or, on a form without a ticket, by birth date and two of name,
         reading and address, one of them a name (twins share all but a name: `unique_match`
         then finds two). A name the reader could not make out does not count against a match
         the ticket and birth date make (it stays for a person to read); a differing birth

@@ -18,9 +18,9 @@ from typing import Generic, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger import my_number
-from ledger.identifiers import is_valid_local_government_code, is_valid_my_number
-from ledger.validation import VACCINES, parse_date
+from ledger.checks.validation import VACCINES, parse_date
+from ledger.kit.identifiers import is_valid_local_government_code, is_valid_my_number
+from ledger.residents import my_number
 from models import Clinic, Lot, Resident, Ticket, audit
 
 Row = dict[str, str]

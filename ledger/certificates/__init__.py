@@ -1,0 +1,1 @@
+"""Vaccination certificates (接種証明書): issuance, PDF, SMART Health Cards, keys, FHIR."""

@@ -1,0 +1,1 @@
+"""Small helpers the domains share: check digits, names, romaji, CSV cells, vaccines, addresses."""

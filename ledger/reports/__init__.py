@@ -1,0 +1,1 @@
+"""The ledger's reports: clinic claims, dose counts for the state, reminders."""

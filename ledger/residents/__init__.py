@@ -1,0 +1,1 @@
+"""Residents (宛名): the register, matching a form to a person, My Number, disclosure."""

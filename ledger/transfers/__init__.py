@@ -1,0 +1,1 @@
+"""Transfers of vaccination records between municipalities, and the peers we exchange with."""
