@@ -16,11 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from intake.clinic_forms import ClinicForm, Immunization
+from ledger.checks.routing import decide
 from models import Batch, Clinic, Document, FieldSource, FieldValue, Page, PageState, User, audit
 from models.access import Action
 from models.deps import DbSession, require
 from models.storage import put
-from workers.reading import decide
 
 router = APIRouter(prefix="/api/clinic", tags=["clinic"])
 ClinicCaller = Annotated[User, Depends(require(Action.CLINIC_SUBMIT))]

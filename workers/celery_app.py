@@ -4,6 +4,9 @@ process, only without a server to install."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
+
 from celery import Celery
 from celery.schedules import crontab
 
@@ -54,4 +57,22 @@ def make_celery(settings: Settings) -> Celery:
     return app
 
 
-celery_app = make_celery(get_settings())
+_settings = get_settings()
+celery_app = make_celery(_settings)
+_BUILT_FOR = (_settings.broker, _settings.embedded_queue_dir)
+
+
+def sending_app() -> Celery:
+    """The app to send through: the one for the broker the settings name now, not when this
+    module was imported. `yoshin bench` points the settings at a throw-away home after the
+    web modules are loaded; a message sent through the app built earlier would go to a queue
+    its worker never reads."""
+    settings = get_settings()
+    return _app_for(settings.broker, settings.embedded_queue_dir)
+
+
+@lru_cache(maxsize=4)
+def _app_for(broker: str, queue_dir: Path) -> Celery:
+    if (broker, queue_dir) == _BUILT_FOR:
+        return celery_app
+    return make_celery(get_settings())

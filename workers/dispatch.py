@@ -3,6 +3,10 @@
 A task sent before the commit could start on a row that does not exist yet, or that a
 rollback removes. Tasks are buffered on the session and sent from its after-commit hook; a
 broker that cannot be reached marks the pages failed with that reason, so none is lost.
+
+Tasks are sent by name through the Celery app (the names are fixed in `workers.tasks`), so
+this module never imports the tasks: `workers.tasks` imports the reconciler, which imports
+this module, and sending by name keeps that a straight line instead of a cycle.
 """
 
 from __future__ import annotations
@@ -14,11 +18,15 @@ from sqlalchemy.orm import Session
 
 from models import BulkQuery, Page, PageState
 from models.db import session_scope
+from workers.celery_app import sending_app
 
 log = logging.getLogger(__name__)
 _PENDING = "yoshin.pending_page_reads"
 UNQUEUED_PREFIX = "could not be queued"
 """How a page the broker refused is marked; the reconciler queues such pages again."""
+READ_PAGE = "yoshin.read_page"
+ANSWER_BULK = "yoshin.answer_bulk"
+"""Task names as registered in `workers.tasks`."""
 
 
 def read_after_commit(session: Session, page_ids: list[int]) -> None:
@@ -35,13 +43,11 @@ def _send_pending(session: Session) -> None:
 
 
 def send_reads(page_ids: list[int]) -> None:
-    from workers.tasks import read_page
-
     unsent: list[int] = []
     error: Exception | None = None
     for page_id in page_ids:
         try:
-            read_page.delay(page_id)
+            sending_app().send_task(READ_PAGE, args=(page_id,))
         except Exception as exc:  # the broker is down: record it on the page, never drop it
             unsent.append(page_id)
             error = exc
@@ -59,10 +65,8 @@ def answer_bulk_after_commit(session: Session, bulk_id: int) -> None:
     """Queue a bulk transfer query once the row that describes it is committed."""
 
     def send(_: Session) -> None:
-        from workers.tasks import answer_bulk
-
         try:
-            answer_bulk.delay(bulk_id)
+            sending_app().send_task(ANSWER_BULK, args=(bulk_id,))
         except Exception as exc:  # the broker is down: say so on the query, never drop it
             log.error("could not queue bulk query %d: %s", bulk_id, exc)
             with session_scope() as failed:

@@ -1,5 +1,5 @@
 """What a worker does with a page, apart from Celery: claim it, store what the reader saw,
-decide whether a person must look, and commit it to the ledger when no one needs to.
+and hand it to `ledger.checks.routing.decide`, which sends it to a person or to the ledger.
 
 Each step runs in its own short transaction and first checks the page's state, so a retried
 or twice-delivered task never stores a page twice or moves it backwards.
@@ -15,12 +15,9 @@ import cv2
 import numpy as np
 from sqlalchemy.orm import Session
 
-from ledger.checks.confirmation import Shows, confirmations, never
-from ledger.checks.doubt import doubtful_keys, refresh_problems
+from ledger.checks.routing import decide
 from ledger.kit.addresses import shaped_address
 from ledger.kit.text import normalise
-from ledger.records.commit import CommitRefused, commit_page
-from ledger.residents.matching import find_candidates, unique_match
 from models import FieldSource, FieldValue, Page, PageState
 from models.base import utcnow
 from models.db import session_scope
@@ -28,7 +25,6 @@ from models.settings import get_settings
 from models.storage import blob_path, put
 from ocr import PageReading, confirms
 
-READER = "system:reader"
 REGISTERED_QUALITY = 90
 
 
@@ -114,32 +110,3 @@ def store(page_id: int, reading: PageReading, timings: dict[str, float]) -> None
                shows)
         page.timings = {**timings, "storage": perf_counter() - started}
 
-
-def decide(session: Session, page: Page, values: dict[str, str],
-           boxes: dict[str, list[int]] | None = None, shows: Shows = never) -> None:
-    """Match the page to a resident, add what the city's records confirm, mark each value's
-    problems, and send the page to a person or, when nothing is doubtful and the resident is
-    unique, into the ledger. Scanned pages and clinic submissions take this one path."""
-    settings = get_settings()
-    order = list(values)
-    resident = unique_match(find_candidates(session, values))
-    page.resident_id = resident.id if resident else None
-    for key, value in confirmations(session, values, resident, shows).items():
-        page.fields.append(FieldValue(
-            key=key, position=order.index(key), value=value, source=FieldSource.REGISTER,
-            box=(boxes or {}).get(key),
-        ))
-    current = page.current_fields()
-    refresh_problems(session, current, resident_id=page.resident_id, page_id=page.id)
-    doubtful = doubtful_keys(current, settings.review_confidence)
-    if doubtful or resident is None:
-        why = [f"{len(doubtful)} doubtful fields"] if doubtful else []
-        why += [] if resident else ["no unique resident match"]
-        page.move_to(PageState.NEEDS_REVIEW, "; ".join(why))
-        return
-    page.move_to(PageState.READY)
-    if settings.auto_commit_ready:
-        try:
-            commit_page(session, page, actor=READER, user_id=None)
-        except CommitRefused as refused:
-            page.move_to(PageState.NEEDS_REVIEW, str(refused))

@@ -7,6 +7,8 @@ from __future__ import annotations
 from models.settings import get_settings
 from workers.celery_app import celery_app
 from workers.pipeline import RetryLater, read_stored_page
+from workers.reconcile import reconcile as reconcile_stopped
+from workers.retention import purge_expired as purge
 
 
 @celery_app.task(bind=True, name="yoshin.read_page", max_retries=None)
@@ -28,17 +30,13 @@ def answer_bulk(bulk_id: int) -> None:
 @celery_app.task(name="yoshin.reconcile")
 def reconcile() -> None:
     """Requeue pages that stopped moving (run every minute by beat)."""
-    from workers.reconcile import reconcile as run
-
-    run()
+    reconcile_stopped()
 
 
 @celery_app.task(name="yoshin.purge_expired")
 def purge_expired() -> None:
     """Delete what has outlived its retention period (run daily by beat)."""
-    from workers.retention import purge_expired as run
-
-    run()
+    purge()
 
 
 @celery_app.task(name="yoshin.audit_checkpoint")
