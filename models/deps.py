@@ -23,18 +23,31 @@ SESSION_ID = "yoshin.session_id"
 by the session middleware (yoshin.session_api.ServerSessions)."""
 
 
+class KeptRefusal(HTTPException):
+    """A refusal that is itself a fact to keep: the audit entry of a refused attempt (a
+    second check by the same person, say). The request's writes are committed with the
+    error, so whoever raises it must have written nothing but that entry."""
+
+
 def get_db() -> Iterator[Session]:
-    """One session per request. Routes commit what they mean to keep; anything left is
-    rolled back, so an error never leaves half a change behind."""
+    """One session and one commit per request, made here and before the answer is sent
+    (the dependency's scope is the endpoint function): routes and services never commit,
+    and an error rolls back everything the request wrote, so none leaves half a change."""
     session = new_session()
     try:
         yield session
-    finally:
+        session.commit()
+    except KeptRefusal:
+        session.commit()
+        raise
+    except BaseException:
         session.rollback()
+        raise
+    finally:
         session.close()
 
 
-DbSession = Annotated[Session, Depends(get_db)]
+DbSession = Annotated[Session, Depends(get_db, scope="function")]
 
 
 def _user_from_token(db: Session, header: str) -> User | None:
