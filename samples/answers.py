@@ -15,15 +15,14 @@ from ocr.checkdigits import insurer_check_digit, with_local_government_check_dig
 from samples.clinics import CLINICS, DOCTORS
 from samples.lots import lots_of
 from samples.people import Resident, unique_digits
+from samples.vaccines import VACCINES
 
 MATSUDO_CODE = with_local_government_check_digit("12207")
 COVID_SPAN = (date(2021, 2, 17), date(2023, 12, 28))
 INFLUENZA_SPAN = (date(2023, 10, 1), date(2024, 1, 31))
-DOSE_ML = {"pfizer": "0.3", "moderna": "0.5", "daiichi": "0.6"}
-FIRST_GIVEN = {"pfizer": date(2021, 2, 17), "moderna": date(2021, 5, 24),
-               "daiichi": date(2023, 12, 4)}
-"""A form names a product that was being given on its date (the ledger refuses others as
-misread: see ledger.kit.vaccines)."""
+COVID_VACCINES = sorted(name for name, known in VACCINES.items() if known.disease == "covid19")
+"""The products a covid19 form may name, in name order (the draw below depends on it); each
+only from its first_given day, since the ledger refuses others as misread."""
 CHILD_DOSE_ML = "0.2"
 CHILD_AGE = 12
 DEFER_RATE = 0.05
@@ -136,9 +135,9 @@ def covid19_values(rng: random.Random, resident: Resident, ticket: Ticket) -> di
     birth = date.fromisoformat(resident.birth_date)
     earliest = max(COVID_SPAN[0], _birthday(birth, 5) + timedelta(days=1))
     day = _day_between(rng, earliest, COVID_SPAN[1])
-    vaccine = rng.choice([name for name in sorted(DOSE_ML)
-                          if FIRST_GIVEN[name] <= date.fromisoformat(day)])
-    dose_ml = CHILD_DOSE_ML if ticket.ticket_kind == "2" else DOSE_ML[vaccine]
+    vaccine = rng.choice([name for name in COVID_VACCINES
+                          if VACCINES[name].first_given <= date.fromisoformat(day)])
+    dose_ml = CHILD_DOSE_ML if ticket.ticket_kind == "2" else VACCINES[vaccine].dose_ml
     if ticket.ticket_kind == "2":
         vaccine = "pfizer"
     values = {
@@ -161,4 +160,4 @@ def influenza_values(rng: random.Random, resident: Resident) -> dict[str, str]:
     values = {**_personal(rng, resident), "insurer_number": _insurer_number(rng),
               **_influenza_questions(rng)}
     day = _day_between(rng, *INFLUENZA_SPAN)
-    return values | _vaccination(rng, "influenza", "0.5", day)
+    return values | _vaccination(rng, "influenza", VACCINES["influenza"].dose_ml, day)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from samples.vaccines import VACCINES
+
 
 @dataclass(frozen=True)
 class Lot:
@@ -14,11 +16,9 @@ class Lot:
     manufacturer: str
 
 
-MANUFACTURERS = {
-    "pfizer": "ファイザー株式会社",
-    "moderna": "モデルナ・ジャパン株式会社",
-    "daiichi": "第一三共株式会社",
-}
+MANUFACTURERS = {name: known.manufacturer_ja for name, known in VACCINES.items()
+                 if known.manufacturer_ja}
+"""Makers of the vaccines one company makes (the catalogue's); influenza lots name their own."""
 LOTS = (
     *(Lot(n, "pfizer", MANUFACTURERS["pfizer"]) for n in ("FF5357", "FH0151", "FJ5929", "EY0779",
                                                           "GH9693", "HD5912")),

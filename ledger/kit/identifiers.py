@@ -1,6 +1,10 @@
 """Check digits of the identifiers the ledger accepts: 個人番号 (My Number),
 地方公共団体コード and 保険者番号. Pure arithmetic, so a mistyped number is refused without any
-lookup."""
+lookup.
+
+ocr/checkdigits.py, which the sample generator uses to make valid numbers, has the same rules:
+the copy is forced, since the ledger may import only models and the generator only ocr.
+tests/test_identifier_agreement.py holds the two to the same answer on every input."""
 
 from __future__ import annotations
 

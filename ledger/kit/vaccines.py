@@ -1,19 +1,37 @@
 """The vaccines the ledger knows, as a certificate names them for people and for machines.
 
+The one catalogue is the data file vaccines.json beside this module; this module is the
+ledger's typed view of it. It is data, not code, because two rooms need the list and no
+module can serve both: the ledger may import only models, and the sample generator may
+import only ocr, so the generator reads the same file with its own small loader
+(samples/vaccines.py) instead of keeping its own list. The file lives with the ledger because
+the ledger owns these facts (what it accepts, what a certificate prints); the generator only
+writes forms the ledger will accept. tests/test_vaccine_catalogue.py holds both views and the
+printed forms' vaccine options to the file.
+
 CVX is the CDC code system the SMART Health Cards verifiers understand. 第一三共's vaccine has
 no code of its own there, so its doses carry 213 (SARS-COV-2 vaccine, unspecified formulation),
 and the routine influenza vaccine (HA, quadrivalent) carries 88 (influenza, unspecified).
+Influenza is made by several companies: its manufacturer comes from the lot master.
+
+first_given is the first day a vaccine was given in Japan (the file cites each): a form dated
+before it is misread.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Lot
+
+CATALOGUE_FILE = Path(__file__).with_name("vaccines.json")
 
 
 @dataclass(frozen=True)
@@ -29,28 +47,46 @@ class Vaccine:
     follow a Comirnaty one), so a dose's date is held against the earlier doses of it."""
     first_given: date
     """The first day the vaccine was given in Japan: a form dated before it is misread."""
+    label_ja: str
+    """The short name the screens and the covid19 form print (ファイザー, インフルエンザHA…)."""
+    seasonal: bool
+    """Given once a season: its dose is the season (年度), not a count."""
+    interval: timedelta | None
+    """How long after a dose of a non-seasonal vaccine the next one is due; None if seasonal."""
+    dose_ml: str
+    """The adult dose as written on a form."""
 
 
-CATALOG: dict[str, Vaccine] = {
-    "pfizer": Vaccine("新型コロナウイルスワクチン", "COVID-19 vaccine (mRNA)", "Comirnaty",
-                      "ファイザー株式会社", "Pfizer/BioNTech", "208", "covid19",
-                      date(2021, 2, 17)),
-    "moderna": Vaccine("新型コロナウイルスワクチン", "COVID-19 vaccine (mRNA)", "Spikevax",
-                       "モデルナ・ジャパン株式会社", "Moderna", "207", "covid19",
-                       date(2021, 5, 24)),
-    "daiichi": Vaccine("新型コロナウイルスワクチン", "COVID-19 vaccine (mRNA)", "Daichirona",
-                       "第一三共株式会社", "Daiichi Sankyo", "213", "covid19",
-                       date(2023, 12, 4)),
-    "influenza": Vaccine("インフルエンザHAワクチン", "Influenza vaccine (HA)", "Influenza HA",
-                         "", "", "88", "influenza", date(2001, 11, 7)),
-}
-"""Influenza is made by several companies: its manufacturer comes from the lot master.
+def _vaccine(entry: dict[str, Any]) -> Vaccine:
+    """One entry of the file, every field checked for its type so a slip fails at import."""
+    text = {key: entry[key] for key in ("name_ja", "name_en", "product", "manufacturer_ja",
+                                        "manufacturer_en", "cvx", "disease", "label_ja",
+                                        "dose_ml")}
+    if not all(isinstance(value, str) for value in text.values()):
+        raise ValueError(f"vaccines.json: text expected in {entry}")
+    seasonal, days = entry["seasonal"], entry["interval_days"]
+    if not isinstance(seasonal, bool) or (days is None) != seasonal or \
+            not (days is None or isinstance(days, int)):
+        raise ValueError(f"vaccines.json: a seasonal vaccine has no interval, others do: {entry}")
+    return Vaccine(**text, first_given=date.fromisoformat(entry["first_given"]),
+                   seasonal=seasonal, interval=None if days is None else timedelta(days=days))
 
-First days given: Comirnaty 2021-02-17 (the health workers' priority vaccination, 厚生労働省
-「新型コロナワクチンの接種について」), Spikevax 2021-05-24 (the state's mass vaccination centres),
-Daichirona 2023-12-04 (the first deliveries of the XBB.1.5 product to municipalities), the
-influenza vaccine as a routine vaccination of the elderly 2001-11-07 (予防接種法 as amended by
-法律第116号, 2001)."""
+
+def load_catalogue(path: Path = CATALOGUE_FILE) -> dict[str, Vaccine]:
+    """The catalogue in file order (the order lists and error messages give)."""
+    entries = json.loads(path.read_text(encoding="utf-8"))
+    return {name: _vaccine(entry) for name, entry in entries.items()}
+
+
+CATALOG: dict[str, Vaccine] = load_catalogue()
+
+LABELS: dict[str, str] = {name: known.label_ja for name, known in CATALOG.items()}
+"""Ledger vaccine name → the short name people read (ledger.checks.validation.VACCINES)."""
+SEASONAL: frozenset[str] = frozenset(name for name, known in CATALOG.items() if known.seasonal)
+"""Vaccines given once a season: their dose is the season (年度), not a count."""
+INTERVALS: dict[str, timedelta] = {name: known.interval for name, known in CATALOG.items()
+                                   if known.interval is not None}
+"""How long after a dose of a non-seasonal vaccine the next one is due."""
 
 
 def vaccine(name: str) -> Vaccine:

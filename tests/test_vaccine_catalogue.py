@@ -1,0 +1,109 @@
+"""One vaccine catalogue (ledger/kit/vaccines.json): the ledger's view, the generator's view
+and the printed forms all say what it says, and what people see of it has not moved."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from ledger.kit import vaccines as kit
+from ocr.fieldmap import load_forms
+from samples.blank_form import FORMS_DIR
+from samples.lots import LOTS, MANUFACTURERS
+from samples.vaccines import CATALOGUE_FILE, VACCINES, load_vaccines
+
+SHOWN = {
+    "pfizer": kit.Vaccine("新型コロナウイルスワクチン", "COVID-19 vaccine (mRNA)", "Comirnaty",
+                          "ファイザー株式会社", "Pfizer/BioNTech", "208", "covid19",
+                          date(2021, 2, 17), "ファイザー", False, timedelta(days=90), "0.3"),
+    "moderna": kit.Vaccine("新型コロナウイルスワクチン", "COVID-19 vaccine (mRNA)", "Spikevax",
+                           "モデルナ・ジャパン株式会社", "Moderna", "207", "covid19",
+                           date(2021, 5, 24), "モデルナ", False, timedelta(days=90), "0.5"),
+    "daiichi": kit.Vaccine("新型コロナウイルスワクチン", "COVID-19 vaccine (mRNA)", "Daichirona",
+                           "第一三共株式会社", "Daiichi Sankyo", "213", "covid19",
+                           date(2023, 12, 4), "第一三共", False, timedelta(days=90), "0.6"),
+    "influenza": kit.Vaccine("インフルエンザHAワクチン", "Influenza vaccine (HA)", "Influenza HA",
+                             "", "", "88", "influenza", date(2001, 11, 7), "インフルエンザHA",
+                             True, None, "0.5"),
+}
+"""The catalogue as certificates, screens, reports and generated forms showed it before it
+became one file: a change here is a change people see, so it must be made on purpose."""
+
+
+def test_the_catalogue_says_what_people_saw() -> None:
+    assert kit.CATALOG == SHOWN
+    assert list(kit.CATALOG) == ["pfizer", "moderna", "daiichi", "influenza"]
+    assert kit.LABELS == {"pfizer": "ファイザー", "moderna": "モデルナ", "daiichi": "第一三共",
+                          "influenza": "インフルエンザHA"}
+    assert kit.SEASONAL == frozenset({"influenza"})
+    assert kit.INTERVALS == {name: timedelta(days=90) for name in ("pfizer", "moderna", "daiichi")}
+
+
+def test_the_generator_reads_the_ledgers_file() -> None:
+    assert CATALOGUE_FILE.resolve() == kit.CATALOGUE_FILE.resolve()
+    assert list(VACCINES) == list(kit.CATALOG)
+    for name, form in VACCINES.items():
+        known = kit.CATALOG[name]
+        assert (form.disease, form.manufacturer_ja, form.dose_ml, form.first_given) == \
+            (known.disease, known.manufacturer_ja, known.dose_ml, known.first_given)
+
+
+def test_every_lot_is_of_a_catalogue_vaccine_and_single_makers_match() -> None:
+    assert {lot.vaccine for lot in LOTS} == set(kit.CATALOG)
+    assert MANUFACTURERS == {"pfizer": "ファイザー株式会社",
+                             "moderna": "モデルナ・ジャパン株式会社",
+                             "daiichi": "第一三共株式会社"}
+    for lot in LOTS:
+        if kit.CATALOG[lot.vaccine].manufacturer_ja:
+            assert lot.manufacturer == kit.CATALOG[lot.vaccine].manufacturer_ja
+
+
+def test_the_printed_forms_offer_the_catalogues_vaccines() -> None:
+    """The field maps are the paper and stay as printed; their vaccine boxes must name the
+    catalogue's vaccines of the form's disease, labelled with its short or full name."""
+    for form_id, spec in load_forms(FORMS_DIR).items():
+        options = next(field.options for field in spec.fields if field.key == "vaccine")
+        assert [o.value for o in options] == [name for name, known in kit.CATALOG.items()
+                                              if known.disease == form_id]
+        for option in options:
+            known = kit.CATALOG[option.value]
+            assert option.label in (known.label_ja, known.name_ja)
+
+
+def test_the_ledgers_remaining_lists_agree_with_the_catalogue() -> None:
+    """Copies the ledger still keeps outside ledger/kit until they import the catalogue."""
+    from intake.clinic_forms import CVX
+    from ledger.checks import validation
+    from ledger.reports import service
+
+    assert validation.VACCINES == kit.LABELS and validation.SEASONAL == kit.SEASONAL
+    assert service.INTERVALS == kit.INTERVALS
+    assert all(name in kit.CATALOG for name in CVX.values())
+    assert {code: CVX[code] for code in (known.cvx for known in kit.CATALOG.values())
+            if code in CVX} == {known.cvx: name for name, known in kit.CATALOG.items()
+                                if name != "daiichi"}
+
+
+def _write(tmp_path: Path, change: dict[str, object]) -> Path:
+    entries = json.loads(kit.CATALOGUE_FILE.read_text(encoding="utf-8"))
+    entries["pfizer"] |= change
+    path = tmp_path / "vaccines.json"
+    path.write_text(json.dumps(entries, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("change", [{"seasonal": True}, {"interval_days": None},
+                                    {"cvx": 208}, {"seasonal": "no"}])
+def test_a_slip_in_the_file_fails_at_load(tmp_path: Path, change: dict[str, object]) -> None:
+    with pytest.raises(ValueError):
+        kit.load_catalogue(_write(tmp_path, change))
+
+
+def test_both_loaders_read_a_changed_file_alike(tmp_path: Path) -> None:
+    path = _write(tmp_path, {"dose_ml": "0.25", "first_given": "2021-03-01"})
+    ledger, forms = kit.load_catalogue(path)["pfizer"], load_vaccines(path)["pfizer"]
+    assert (ledger.dose_ml, ledger.first_given) == (forms.dose_ml, forms.first_given) == \
+        ("0.25", date(2021, 3, 1))
