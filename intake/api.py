@@ -57,7 +57,6 @@ def upload_batch(db: DbSession, user: Uploader,
     try:
         uploads = [_read_limited(f) for f in files]
         batch = create_batch(db, user, uploads, label, blobs)
-        db.commit()
     except UploadRejected as refused:
         db.rollback()
         blobs.discard()
@@ -145,5 +144,4 @@ def retry_page(page_id: RowId, db: DbSession, user: Retrier) -> BatchOut:
     page.attempts = 0
     audit.record(db, actor=user.username, action="page.retry", subject=f"page:{page.id}")
     read_after_commit(db, [page.id])
-    db.commit()
     return batch_out(page.batch)

@@ -99,7 +99,6 @@ def _receive(db: Session, user: User, form: ClinicForm, kind: str, sent: dict) -
     audit.record(db, actor=user.username, action="clinic.form.receive",
                  resident_id=page.resident_id, subject=f"page:{page.id}",
                  detail={"kind": kind, "state": page.state})
-    db.commit()
     return Received(page_id=page.id, state=page.state, reason=page.state_reason,
                     resident_id=page.resident_id,
                     problems={f.key: f.problem for f in page.current_fields().values()

@@ -96,7 +96,6 @@ def submit(db: DbSession, caller: PeerCaller,
     audit.record(db, actor=caller.username, action="transfer.bulk.submit",
                  subject=f"bulk:{bulk.id}", detail={"queries": bulk.total})
     answer_bulk_after_commit(db, bulk.id)
-    db.commit()
     return BulkOut.model_validate(bulk, from_attributes=True)
 
 
@@ -129,7 +128,6 @@ def results(bulk_id: RowId, db: DbSession, caller: PeerCaller) -> StreamingRespo
         raise HTTPException(409, f"bulk query {bulk_id} is {bulk.state}, not done")
     audit.record(db, actor=caller.username, action="transfer.bulk.fetch",
                  subject=f"bulk:{bulk.id}", detail={"queries": bulk.total, "found": bulk.found})
-    db.commit()
     return StreamingResponse(_stream(Path(bulk.result_path)), media_type="text/csv",
                              headers={"Content-Disposition":
                                       f'attachment; filename="bulk-{bulk_id}.csv"'})

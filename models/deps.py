@@ -76,6 +76,14 @@ def _touch(db: Session, row: ApiToken) -> None:
                .execution_options(synchronize_session=False))
 
 
+def release_connection(db: Session) -> None:
+    """End a dependency's read-only transaction so the pooled connection goes back: FastAPI
+    runs a dependency and the endpoint in separate thread-pool steps, and a request holding a
+    connection while it waits for a free thread starves the threads that would release
+    theirs. Nothing is written by then, so this commit keeps nothing of the request's."""
+    db.commit()
+
+
 def client_address(request: Request) -> str:
     """The caller's address: the connection's, or, from a proxy named in the setting
     `trusted_proxies` only, the client its `X-Forwarded-For` names (yoshin.app)."""
@@ -109,7 +117,7 @@ def current_user(request: Request, db: DbSession) -> User:
     else:
         user_id = request.session.get("user_id") if "session" in request.scope else None
         user = db.get(User, user_id) if user_id else None
-    db.commit()  # hand the connection back: the request may wait for a thread next
+    release_connection(db)
     if user is None or not user.active:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,

@@ -81,7 +81,6 @@ def disable_account(user_id: RowId, request: Request, db: DbSession,
     if not account.active:
         return _back(request, f"{username} はすでに無効です。", user_id)
     ended = accounts.disable(db, account, actor=admin.username)
-    db.commit()
     return _back(request, f"{username} を無効にしました。開いていたセッション {ended} 件を終了し、"
                           "トークンは無効の間すべて拒否されます。", user_id)
 
@@ -96,7 +95,6 @@ def enable_account(user_id: RowId, request: Request, db: DbSession,
     if account.active:
         return _back(request, f"{username} はすでに有効です。", user_id)
     accounts.enable(db, account, actor=admin.username)
-    db.commit()
     return _back(request, f"{username} を有効にしました。", user_id)
 
 
@@ -115,7 +113,6 @@ def change_role(user_id: RowId, request: Request, db: DbSession, admin: Admin,
     if role == before:
         return _back(request, f"{username} の役割はすでに {role} です。", user_id)
     accounts.change_role(db, account, Role(role), actor=admin.username)
-    db.commit()
     return _back(request, f"{username} の役割を {before} から {role} に変更しました"
                           "（次の操作から有効）。", user_id)
 
@@ -129,5 +126,4 @@ def revoke_token(user_id: RowId, token_id: RowId, request: Request, db: DbSessio
     username, name = token.user.username, token.name
     if not accounts.revoke_token(db, token, actor=admin.username):
         return _back(request, f"{username} のトークン「{name}」はすでに失効しています。", user_id)
-    db.commit()
     return _back(request, f"{username} のトークン「{name}」を失効させました。", user_id)

@@ -20,7 +20,7 @@ from ledger.residents.matching import find_candidates
 from models import FieldSource, FieldValue, Page, PageState, Resident, User, audit
 from models.access import Action
 from models.base import utcnow
-from models.deps import DbSession, require
+from models.deps import DbSession, KeptRefusal, require
 from models.ids import RowId
 from models.settings import get_settings
 from review_ui.images import ImageMissing, field_jpeg, page_jpeg
@@ -60,7 +60,6 @@ def _leased(db: Session, page_id: int, user: User) -> Page:
 def _show(db: Session, page: Page, user: User, action: str) -> PageOut:
     audit.record(db, actor=user.username, action=action, resident_id=page.resident_id,
                  subject=f"page:{page.id}")
-    db.commit()
     return page_out(page, get_settings().review_confidence)
 
 
@@ -69,7 +68,6 @@ def _show(db: Session, page: Page, user: User, action: str) -> PageOut:
 def review_next(db: DbSession, user: Reviewer) -> PageOut | Response:
     page = next_page(db, user)
     if page is None:
-        db.commit()
         return Response(status_code=204)
     return _show(db, page, user, "page.open")
 
@@ -96,7 +94,6 @@ def page_image(page_id: RowId, db: DbSession, user: PageViewer,
     page = _page(db, page_id)
     audit.record(db, actor=user.username, action="page.image.read",
                  resident_id=page.resident_id, subject=f"page:{page.id}")
-    db.commit()
     try:
         return _jpeg_answer(page_jpeg(page, width))
     except ImageMissing as missing:
@@ -113,7 +110,6 @@ def field_image(page_id: RowId, key: str, db: DbSession, user: PageViewer) -> Re
         raise HTTPException(404, f"page {page_id} has no field {key} with a box")
     audit.record(db, actor=user.username, action="page.image.read",
                  resident_id=page.resident_id, subject=f"page:{page.id} field:{key}")
-    db.commit()
     try:
         return _jpeg_answer(field_jpeg(page, field.box))
     except ImageMissing as missing:
@@ -154,7 +150,6 @@ def resident_candidates(page_id: RowId, db: DbSession, user: Reviewer) -> list[C
     for candidate in candidates:
         audit.record(db, actor=user.username, action="resident.read",
                      resident_id=candidate.resident.id, subject=f"candidates for page:{page.id}")
-    db.commit()
     return [candidate_out(c) for c in candidates]
 
 
@@ -181,7 +176,6 @@ def _commit(db: Session, page: Page, user: User) -> Confirmation:
         record = commit_page(db, page, actor=user.username, user_id=user.id)
     except CommitRefused as refused:
         raise HTTPException(409, str(refused)) from refused
-    db.commit()
     return Confirmation(page_id=page.id, state=page.state, record_id=record.id,
                         resident_id=record.resident_id)
 
@@ -205,7 +199,6 @@ def confirm_page(page_id: RowId, db: DbSession, user: Reviewer) -> Confirmation:
     audit.record(db, actor=user.username, action="page.second_check.request",
                  resident_id=page.resident_id, subject=f"page:{page.id}",
                  detail={"changed": changed})
-    db.commit()
     return Confirmation(page_id=page.id, state=page.state, record_id=None,
                         resident_id=page.resident_id, changed=changed)
 
@@ -223,9 +216,8 @@ def _awaiting_second_check(db: Session, page_id: int, user: User, action: str) -
                      resident_id=page.resident_id, subject=f"page:{page.id}",
                      detail={"attempted": action, "confirmed": part.confirmed,
                              "matched": part.matched, "corrected": list(part.corrected)})
-        db.commit()
-        raise HTTPException(409, f"the second check must be made by another person than the "
-                                 f"one who {part.describe()}")
+        raise KeptRefusal(409, f"the second check must be made by another person than the "
+                               f"one who {part.describe()}")
     return page
 
 
@@ -238,7 +230,6 @@ def second_check_queue(db: DbSession, user: Supervisor) -> list[PageOut]:
     for page in pages:
         audit.record(db, actor=user.username, action="page.read",
                      resident_id=page.resident_id, subject=f"page:{page.id}")
-    db.commit()
     return [page_out(page, threshold) for page in pages]
 
 

@@ -69,7 +69,6 @@ def issue_screen(resident_id: RowId, request: Request, db: DbSession, user: Issu
     except certificates.CertificateRefused as refused:
         db.rollback()
         return _back(request, resident_id, f"発行できません: {refused}")
-    db.commit()
     return _back(request, resident_id, f"証明書 {issued.certificate_id} を発行しました。",
                  issued.certificate_id)
 
@@ -87,7 +86,6 @@ def reissue_screen(certificate_id: str, request: Request, db: DbSession,
     except certificates.CertificateRefused as refused:
         db.rollback()
         return _back(request, found.resident_id, f"再発行できません: {refused}")
-    db.commit()
     return _back(request, found.resident_id,
                  f"証明書 {fresh.certificate_id} を再発行し、{certificate_id} を失効させました。",
                  fresh.certificate_id)
@@ -105,5 +103,4 @@ def revoke_screen(certificate_id: str, request: Request, db: DbSession, user: Re
     except certificates.CertificateRefused as refused:
         db.rollback()
         return _back(request, found.resident_id, f"失効できません: {refused}")
-    db.commit()
     return _back(request, found.resident_id, f"証明書 {certificate_id} を失効させました。")

@@ -36,7 +36,7 @@ from models import (
     audit,
 )
 from models.access import Action, allowed
-from models.deps import DbSession, client_address
+from models.deps import DbSession, client_address, release_connection
 from models.ids import RowId
 from models.login import LoginRefused, authenticate
 from models.page_state import AWAITING_REVIEW
@@ -84,7 +84,7 @@ def _session_user(request: Request, db: Session) -> User | None:
 def screen_user(action: Action):  # noqa: ANN201 - a FastAPI dependency
     def check(request: Request, db: DbSession) -> User:
         user = _session_user(request, db)
-        db.commit()  # as in models.deps.current_user: do not hold the connection meanwhile
+        release_connection(db)
         if user is None:
             request.session.clear()
             raise LoginRequired(request.url.path)
@@ -140,7 +140,6 @@ def log_in(request: Request, db: DbSession, username: Annotated[str, Form()],
     try:
         user = authenticate(db, username, password, client_address(request))
     except LoginRefused as refused:
-        db.commit()
         throttled = refused.retry_after is not None
         response = _render(request, "login.html", None, next=next, error=(
             "ログインの失敗が続いたため、しばらくログインできません。" if throttled
@@ -151,10 +150,8 @@ def log_in(request: Request, db: DbSession, username: Annotated[str, Form()],
     target = next if next.startswith("/") and not next.startswith("//") else _home_for(user)
     if needs_passkey(user):  # half logged in: the passkey is asked for next
         request.session["passkey_user_id"] = user.id
-        db.commit()
         return RedirectResponse(f"/login/passkey?next={quote(target)}", status_code=303)
     request.session["user_id"] = user.id
-    db.commit()
     return RedirectResponse(target, status_code=303)
 
 
@@ -173,7 +170,6 @@ def log_out(request: Request, db: DbSession) -> RedirectResponse:
     request.session.clear()
     if user is not None:
         audit.record(db, actor=user.username, action="logout")
-        db.commit()
     return RedirectResponse("/login", status_code=303)
 
 
@@ -212,12 +208,10 @@ def review_next(request: Request, db: DbSession,
                 user: Annotated[User, Depends(screen_user(Action.REVIEW))]) -> Response:
     page = next_page(db, user)
     if page is None:
-        db.commit()
         request.session["flash"] = "確認を待つページはありません。"
         return RedirectResponse("/review", status_code=303)
     audit.record(db, actor=user.username, action="page.open", resident_id=page.resident_id,
                  subject=f"page:{page.id}")
-    db.commit()
     return RedirectResponse(f"/review/{page.id}", status_code=303)
 
 
@@ -246,7 +240,6 @@ def review_page(page_id: RowId, request: Request, db: DbSession,
         return RedirectResponse("/review/next", status_code=303)
     audit.record(db, actor=user.username, action="page.open", resident_id=page.resident_id,
                  subject=f"page:{page.id}")
-    db.commit()
     return _render(request, "review.html", user, page=page, fields=_fields_for_screen(page),
                    image_size=None)
 
@@ -311,7 +304,6 @@ def second_check_page(page_id: RowId, request: Request, db: DbSession,
              else "", "box": current[key].box if key in current else None,
              "by": names.get(current[key].created_by_id or 0, "") if key in current else ""}
             for key in changed]
-    db.commit()
     reviewer = db.get(User, page.decided_by_id) if page.decided_by_id else None
     return _render(request, "second_check.html", user, page=page, rows=rows,
                    reviewer=reviewer, own=own_part(page, user.id))
@@ -340,7 +332,6 @@ def resident_screen(resident_id: RowId, request: Request, db: DbSession,
                          .order_by(AuditEvent.id.desc()).limit(50)).all()
     audit.record(db, actor=user.username, action="resident.read", resident_id=resident_id,
                  subject="resident view")
-    db.commit()
     issued = db.scalars(select(Certificate).where(Certificate.resident_id == resident_id)
                         .order_by(Certificate.id.desc())).all()
     family, given = passport_romaji(resident.name_kana)

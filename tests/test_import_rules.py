@@ -87,3 +87,19 @@ def test_messages_go_to_the_queue_the_settings_name_when_sent(tmp_path: Path) ->
         "print(app is not celery_app, folder.is_relative_to(get_settings().resolved_home))\n"
     )
     assert _run(code, tmp_path / "first") == "True True"
+
+
+def test_only_the_session_dependency_and_session_scope_commit() -> None:
+    """One commit per request (models.deps.get_db) or task (models.db.session_scope): a route
+    or a service that commits on its own could leave half a change when a later step fails."""
+    allowed = {ROOT / "models" / "deps.py", ROOT / "models" / "db.py"}
+    committing = []
+    for room in ("intake", "ledger", "review_ui", "workers", "models", "yoshin", "ocr"):
+        for path in sorted((ROOT / room).rglob("*.py")):
+            if path in allowed or "migrations" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                        and node.func.attr == "commit"):
+                    committing.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert committing == []

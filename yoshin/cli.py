@@ -541,10 +541,17 @@ def my_number_rekey() -> None:
     """Re-encrypt every stored My Number under YOSHIN_MY_NUMBER_KEY_FILE (after a rotation:
     set the new key file, list the old one in YOSHIN_MY_NUMBER_OLD_KEY_FILES, run this, then
     remove the old key)."""
-    from ledger.residents.my_number import rekey
+    from ledger.residents.my_number import rekey_batch
 
-    with session_scope() as session:
-        moved = rekey(session, actor="cli")
+    moved, last_id = 0, 0
+    while True:
+        with session_scope() as session:
+            count, last = rekey_batch(session, after_id=last_id)
+            if last is None:
+                audit.record(session, actor="cli", action="my_number.rekey",
+                             detail={"rows": moved})
+                break
+        moved, last_id = moved + count, last
     console.print(f"{moved} My Numbers re-encrypted under the current key")
 
 

@@ -27,7 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from models import audit
 from models.base import utcnow
 from models.db import session_scope
-from models.deps import SESSION_ID, CurrentUser, DbSession, client_address
+from models.deps import SESSION_ID, CurrentUser, DbSession, KeptRefusal, client_address
 from models.keys import derived_key
 from models.login import (
     LoginRefused,
@@ -70,20 +70,17 @@ class Me(BaseModel):
 def log_in(body: Credentials, request: Request, db: DbSession) -> Me:
     try:
         user = authenticate(db, body.username, body.password, client_address(request))
-    except LoginRefused as refused:
-        db.commit()
+    except LoginRefused as refused:  # the failure's audit entry is what the brake counts
         if refused.retry_after is not None:
-            raise HTTPException(429, str(refused),
-                                headers={"Retry-After": str(refused.retry_after)}) from None
-        raise HTTPException(401, str(refused)) from None
+            raise KeptRefusal(429, str(refused),
+                              headers={"Retry-After": str(refused.retry_after)}) from None
+        raise KeptRefusal(401, str(refused)) from None
     request.session.clear()
     if needs_passkey(user):
         request.session[PENDING] = user.id
-        db.commit()
         return Me(username=user.username, display_name=user.display_name, role=user.role,
                   second_factor="passkey")
     request.session["user_id"] = user.id
-    db.commit()
     return Me(username=user.username, display_name=user.display_name, role=user.role)
 
 
@@ -91,7 +88,6 @@ def log_in(body: Credentials, request: Request, db: DbSession) -> Me:
 def log_out(request: Request, user: CurrentUser, db: DbSession) -> Response:
     request.session.clear()
     audit.record(db, actor=user.username, action="logout")
-    db.commit()
     return Response(status_code=204)
 
 
@@ -283,15 +279,15 @@ def passkey_options(pending: PendingUser, db: DbSession) -> dict[str, Any]:
                 user_verification=UserVerificationRequirement.REQUIRED))
         ceremony = "register"
     set_challenge(db, session_id, f"{ceremony}:{bytes_to_base64url(options.challenge)}")
-    db.commit()
     return {"ceremony": ceremony, "options": json.loads(options_to_json(options))}
 
 
-def _refuse(db: Any, user: User, request: Request, why: str) -> HTTPException:
+def _refuse(db: Any, user: User, request: Request, why: str) -> KeptRefusal:
+    """A refusal that keeps its audit entry and the spent challenge: a challenge answers
+    once, whatever the answer."""
     audit.record(db, actor=user.username, action="passkey.failed",
                  subject=client_address(request)[:128], detail={"why": why[:200]})
-    db.commit()
-    return HTTPException(400, "the passkey was not accepted")
+    return KeptRefusal(400, "the passkey was not accepted")
 
 
 @router.post("/session/passkey/verify")
@@ -304,7 +300,6 @@ def passkey_verify(pending: PendingUser, body: dict[str, Any], request: Request,
 
     user, session_id = pending
     ceremony, _, challenge = take_challenge(db, session_id).partition(":")
-    db.commit()  # the challenge is spent, whatever the answer
     settings = get_settings()
     if not challenge:
         raise _refuse(db, user, request, "no ceremony running")
@@ -331,10 +326,8 @@ def passkey_verify(pending: PendingUser, body: dict[str, Any], request: Request,
             key.sign_count, key.last_used_at = checked.new_sign_count, utcnow()
             action = "passkey.login"
     except Exception as error:  # noqa: BLE001 - any malformed or wrong answer is a refusal
-        db.rollback()
         raise _refuse(db, user, request, f"{type(error).__name__}: {error}") from None
     audit.record(db, actor=user.username, action=action, subject=client_address(request)[:128])
-    db.commit()
     request.session.clear()
     request.session["user_id"] = user.id
     return Me(username=user.username, display_name=user.display_name, role=user.role)

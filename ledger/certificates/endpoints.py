@@ -116,7 +116,6 @@ def issue_certificate(resident_id: RowId, body: CertificateRequest, db: DbSessio
     except certificates.CertificateRefused as refused:
         raise HTTPException(409, str(refused)) from None
     answer = _file(certificate, form)
-    db.commit()
     answer.status_code = 201
     return answer
 
@@ -127,7 +126,6 @@ def list_certificates(resident_id: RowId, db: DbSession, user: Issuer) -> list[C
                       .order_by(Certificate.id)).all()
     audit.record(db, actor=user.username, action="certificate.list", resident_id=resident_id,
                  subject="certificates")
-    db.commit()
     return [_out(db, row) for row in rows]
 
 
@@ -136,7 +134,6 @@ def get_certificate(certificate_id: str, db: DbSession, user: Issuer) -> Certifi
     certificate = _certificate(db, certificate_id)
     audit.record(db, actor=user.username, action="certificate.read",
                  resident_id=certificate.resident_id, subject=certificate_id)
-    db.commit()
     return _out(db, certificate)
 
 
@@ -152,7 +149,6 @@ def download_certificate(certificate_id: str, form: Format, db: DbSession,
     audit.record(db, actor=user.username, action="certificate.download",
                  resident_id=certificate.resident_id, subject=certificate_id,
                  detail={"format": form})
-    db.commit()
     return _file(certificate, form)
 
 
@@ -164,7 +160,6 @@ def revoke_certificate(certificate_id: str, body: Revocation, db: DbSession,
         certificates.revoke(db, certificate, actor=user.username, reason=body.reason)
     except certificates.CertificateRefused as refused:
         raise HTTPException(409, str(refused)) from None
-    db.commit()
     return _out(db, certificate)
 
 
@@ -177,7 +172,6 @@ def reissue_certificate(certificate_id: str, db: DbSession, user: Revoker) -> Ce
         fresh = certificates.reissue(db, certificate, actor=user.username)
     except certificates.CertificateRefused as refused:
         raise HTTPException(409, str(refused)) from None
-    db.commit()
     return _out(db, fresh)
 
 
@@ -192,7 +186,6 @@ def export_fhir(resident_id: RowId, db: DbSession, user: Exporter) -> Response:
     audit.record(db, actor=user.username, action="resident.export.fhir",
                  resident_id=resident_id, subject="fhir bundle",
                  detail={"immunizations": len(bundle["entry"]) - 1})
-    db.commit()
     return Response(health_cards.minified(bundle), media_type="application/fhir+json")
 
 

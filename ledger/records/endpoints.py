@@ -67,7 +67,6 @@ def get_record(record_id: RowId, db: DbSession, user: Viewer) -> RecordDetail:
     record = _record(db, record_id)
     audit.record(db, actor=user.username, action="ledger.record.read",
                  resident_id=record.resident_id, subject=f"record:{record.id}")
-    db.commit()
     return _detail(db, record)
 
 
@@ -98,7 +97,6 @@ def correct(record_id: RowId, body: Correction, db: DbSession, user: Editor) -> 
                        user_id=user.id)
     except RecordRefused as refused:
         raise HTTPException(409, str(refused)) from refused
-    db.commit()
     return _detail(db, record)
 
 
@@ -109,5 +107,4 @@ def void(record_id: RowId, body: Voiding, db: DbSession, user: Editor) -> Record
         void_record(db, record, reason=body.reason, actor=user.username, user_id=user.id)
     except RecordRefused as refused:
         raise HTTPException(409, str(refused)) from refused
-    db.commit()
     return _detail(db, record)

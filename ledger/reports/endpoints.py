@@ -54,12 +54,11 @@ class DueReport(BaseModel):
 
 def _audit(db: DbSession, user: User, report: str, form: str, rows: int,
            **parameters: str) -> None:
-    """Written and committed before the answer leaves, so that a download cut short is
-    still on record."""
+    """Committed with the request, before the answer leaves (models.deps.get_db), so a
+    download cut short is still on record."""
     audit.record(db, actor=user.username, action="report.export" if form == "csv"
                  else "report.view", subject=f"report:{report}",
                  detail={"report": report, "format": form, "rows": rows, **parameters})
-    db.commit()
 
 
 def _csv(rows: Iterable[object], row_type: type, filename: str) -> StreamingResponse:

@@ -72,7 +72,6 @@ def search_residents(db: DbSession, user: Viewer,
     for resident in found:
         audit.record(db, actor=user.username, action="resident.read", resident_id=resident.id,
                      subject="search")
-    db.commit()
     return [resident_out(r) for r in found]
 
 
@@ -87,7 +86,6 @@ def get_resident(resident_id: RowId, db: DbSession, user: Viewer) -> ResidentOut
     ).all()
     audit.record(db, actor=user.username, action="resident.read", resident_id=resident_id,
                  subject="resident view")
-    db.commit()
     return resident_out(resident, list(records))
 
 
@@ -106,7 +104,6 @@ def show_my_number(resident_id: RowId, db: DbSession, user: NumberViewer) -> MyN
         raise HTTPException(404, f"resident {resident_id} has no My Number on record")
     audit.record(db, actor=user.username, action="resident.my_number.show",
                  resident_id=resident_id, subject="resident view")
-    db.commit()
     return MyNumberOut(my_number=my_number.decrypt(resident.my_number_encrypted))
 
 
@@ -121,5 +118,4 @@ def disclose(resident_id: RowId, db: DbSession, user: Discloser) -> dict[str, An
                  resident_id=resident_id, subject="disclosure export",
                  detail={"records": len(document["ledger_records"]),
                          "forms": len(document["forms"])})
-    db.commit()
     return document

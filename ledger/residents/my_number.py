@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Resident, audit
+from models import Resident
 from models.keys import derived_key
 from models.settings import get_settings
 
@@ -89,27 +89,21 @@ def under_current_key(blob: bytes) -> bool:
     return blob.startswith(_MAGIC + _fingerprint(_current_key()))
 
 
-def rekey(session: Session, actor: str, batch: int = 1000) -> int:
-    """Re-encrypt every stored number not yet under the current key; returns how many.
-    Commits every `batch` rows, so a long run keeps its progress if interrupted."""
+def rekey_batch(session: Session, *, after_id: int, batch: int = 1000) -> tuple[int, int | None]:
+    """Re-encrypt, under the current key, the stored numbers of the next `batch` residents
+    after `after_id`; returns how many moved and the last id seen (None when none was left).
+    One batch per transaction (the caller commits), so a long run keeps its progress if
+    interrupted and never holds every row's lock at once."""
+    rows = session.scalars(select(Resident).where(
+        Resident.id > after_id, Resident.my_number_encrypted.is_not(None))
+        .order_by(Resident.id).limit(batch).with_for_update()).all()
     moved = 0
-    last_id = 0
-    while True:
-        rows = session.scalars(select(Resident).where(
-            Resident.id > last_id, Resident.my_number_encrypted.is_not(None))
-            .order_by(Resident.id).limit(batch).with_for_update()).all()
-        if not rows:
-            break
-        for resident in rows:
-            blob = resident.my_number_encrypted
-            if blob is not None and not under_current_key(blob):
-                resident.my_number_encrypted = encrypt(decrypt(blob))
-                moved += 1
-        last_id = rows[-1].id
-        session.commit()
-    audit.record(session, actor=actor, action="my_number.rekey", detail={"rows": moved})
-    session.commit()
-    return moved
+    for resident in rows:
+        blob = resident.my_number_encrypted
+        if blob is not None and not under_current_key(blob):
+            resident.my_number_encrypted = encrypt(decrypt(blob))
+            moved += 1
+    return moved, rows[-1].id if rows else None
 
 
 def masked(has_number: bool) -> str:

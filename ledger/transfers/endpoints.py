@@ -4,6 +4,7 @@ moved in. The number asked about is never logged or echoed in an error."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query
@@ -21,7 +22,7 @@ from ledger.transfers.service import (
 )
 from models import Provision, Resident, User, audit
 from models.access import Action
-from models.deps import DbSession, require
+from models.deps import DbSession, KeptRefusal, require
 from models.ids import RowId
 from models.transfers import peer_of
 
@@ -32,6 +33,17 @@ Staff = Annotated[User, Depends(require(Action.TRANSFER_REQUEST))]
 ANSWER_FLOOR_SECONDS = 0.05
 """Every answer takes at least this long, so that its timing tells a caller nothing about
 whether the person is ours (the database work differs by a few milliseconds)."""
+
+
+def answer_floor() -> Iterator[None]:
+    """Hold a successful answer until ANSWER_FLOOR_SECONDS have passed. Taken before the
+    database session, it ends after the session's commit, so the wait holds no transaction."""
+    started = time.perf_counter()
+    yield
+    time.sleep(max(0.0, ANSWER_FLOOR_SECONDS - (time.perf_counter() - started)))
+
+
+AnswerFloor = Annotated[None, Depends(answer_floor, scope="function")]
 
 
 class TransferQuery(BaseModel):
@@ -66,16 +78,13 @@ class ProvisionOut(BaseModel):
 
 
 @router.post("/transfer/query")
-def transfer_query(body: TransferQuery, db: DbSession, caller: PeerCaller) -> TransferAnswer:
+def transfer_query(_floor: AnswerFloor, body: TransferQuery, db: DbSession,
+                   caller: PeerCaller) -> TransferAnswer:
     """Another municipality asks for one person's records (its token, its own code)."""
-    started = time.perf_counter()
     peer = peer_of(db, caller)
     if peer is None or peer.code != body.requester_code:
         raise HTTPException(403, "the requester_code does not belong to the caller's token")
-    answer = answer_query(db, peer, body.my_number)
-    db.commit()
-    time.sleep(max(0.0, ANSWER_FLOOR_SECONDS - (time.perf_counter() - started)))
-    return answer
+    return answer_query(db, peer, body.my_number)
 
 
 def _failed(db: DbSession, user: User, resident: Resident, peer_code: str, reason: str) -> None:
@@ -85,7 +94,6 @@ def _failed(db: DbSession, user: User, resident: Resident, peer_code: str, reaso
     audit.record(db, actor=user.username, action="transfer.request.failed",
                  resident_id=resident.id, subject=f"peer:{peer_code}",
                  detail={"reason": reason})
-    db.commit()
 
 
 @router.post("/residents/{resident_id}/transfer-requests")
@@ -108,8 +116,7 @@ def request_transfer(resident_id: RowId, body: TransferRequest, db: DbSession, u
     except TransferFailed as failed:
         db.rollback()
         _failed(db, user, resident, peer.code, str(failed))
-        raise HTTPException(502, str(failed)) from failed
-    db.commit()
+        raise KeptRefusal(502, str(failed)) from failed
     return TransferResult(peer_code=peer.code, found=result.found, created=result.created,
                           skipped=result.skipped)
 
@@ -121,5 +128,4 @@ def provisions(db: DbSession, user: Staff,
     rows = db.scalars(select(Provision).order_by(Provision.id.desc()).limit(limit)).all()
     audit.record(db, actor=user.username, action="transfer.provisions.read",
                  subject="provision record", detail={"rows": len(rows)})
-    db.commit()
     return [ProvisionOut.model_validate(p, from_attributes=True) for p in rows]
