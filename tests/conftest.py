@@ -21,6 +21,19 @@ from tests.stack import Stack, postgres_database, redis_database  # noqa: E402
 ARTIFACTS = Path(os.environ.get("YOSHIN_TEST_ARTIFACTS", "test-artifacts")).resolve()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_my_number_leaks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """After the last test, whatever the order, and after every server and worker a test
+    started has stopped: no file the run wrote may hold a My Number (tests/leak_scan.py)."""
+    yield
+    from tests.leak_scan import find_leaks
+
+    base = tmp_path_factory.getbasetemp()
+    _, leaks = find_leaks(base, [base, ARTIFACTS])
+    if leaks:
+        pytest.fail("My Numbers were written where they must not be:\n" + "\n".join(leaks))
+
+
 @pytest.fixture
 def settings_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
     """Set YOSHIN_* variables for one test, the settings read afresh."""
@@ -39,6 +52,25 @@ def sample_set(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
 
     return generate_set(tmp_path_factory.mktemp("samples"), count=20, seed=20261127,
                         quality="clean")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def clean_inprocess_database() -> None:
+    """Each test module starts from an empty in-process database: no module leans on, or
+    works around, rows another module left, whatever order the modules run in. Within a
+    module, its own module-scoped fixtures (a town, a clinic) build what its tests share."""
+    from models.settings import get_settings
+
+    if not (get_settings().resolved_home / "yoshin.db").exists():
+        return  # not made yet: inprocess_db makes it empty
+    from models.audit import checkpoint_path
+    from models.base import Base
+    from models.db import session_scope
+
+    with session_scope() as session:
+        for table in reversed(Base.metadata.sorted_tables):
+            session.execute(table.delete())
+    checkpoint_path().unlink(missing_ok=True)  # it names entries of the emptied chain
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
-"""Runs after every other test (pytest takes the files in name order): every file the test
-run wrote — the servers' and workers' logs, the installations' homes and SQLite databases,
-exports, bulk results, stored uploads — is searched for any My Number the run used.
+"""The scan that ends every test run (tests/conftest.py, after the last test whatever the
+order): every file the run wrote — the servers' and workers' logs, the installations' homes
+and SQLite databases, exports, bulk results, stored uploads — is searched for any My Number
+the run used.
 
 The numbers come from the register extracts the tests fed in and the literals in the tests'
 own source; those inputs are the only files allowed to hold them.
@@ -12,10 +13,7 @@ import csv
 import re
 from pathlib import Path
 
-import pytest
-
 from ledger.kit.identifiers import is_valid_my_number
-from tests.conftest import ARTIFACTS
 
 TESTS = Path(__file__).resolve().parent
 SAMPLE_SETS = TESTS.parent / "samples" / "sets"
@@ -44,14 +42,14 @@ def _numbers_used(base: Path) -> set[str]:
     return numbers
 
 
-def test_no_my_number_in_any_log_export_or_database(
-        tmp_path_factory: pytest.TempPathFactory) -> None:
-    base = tmp_path_factory.getbasetemp()
+def find_leaks(base: Path, roots: list[Path]) -> tuple[int, list[str]]:
+    """How many files were searched under `roots`, and each that holds a My Number the run
+    used (named by its last four digits only)."""
     numbers = _numbers_used(base)
     assert len(numbers) >= 10, "the run used no My Numbers to look for"
     pattern = re.compile("|".join(sorted(numbers)).encode())
     searched, leaks = 0, []
-    for root in (base, ARTIFACTS):
+    for root in roots:
         for path in root.rglob("*"):
             if not path.is_file() or path.suffix.lower() in PICTURES or _is_input(path):
                 continue
@@ -59,5 +57,4 @@ def test_no_my_number_in_any_log_export_or_database(
             found = pattern.search(path.read_bytes())
             if found:
                 leaks.append(f"{path}: a My Number ending {found.group()[-4:].decode()}")
-    assert searched > 0
-    assert leaks == []
+    return searched, leaks
