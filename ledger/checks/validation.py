@@ -8,13 +8,9 @@ from collections.abc import Callable, Mapping
 from datetime import date
 
 from ledger.kit.identifiers import is_valid_insurer_number, is_valid_local_government_code
+from ledger.kit.vaccines import LABELS as VACCINES
+from ledger.kit.vaccines import SEASONAL
 
-VACCINES: dict[str, str] = {
-    "pfizer": "ファイザー", "moderna": "モデルナ", "daiichi": "第一三共",
-    "influenza": "インフルエンザHA",
-}
-SEASONAL = frozenset({"influenza"})
-"""Vaccines given once a season: their dose is the season (年度), not a count."""
 RECORD_KEYS = ("vaccine", "vaccination_date", "lot_number")
 
 LOT_NUMBER = re.compile(r"[A-Z0-9]{4,12}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import BinaryIO
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, aliased
 
 from ledger.checks.validation import SEASONAL, VACCINES
 from ledger.kit import csv_cells
+from ledger.kit.vaccines import INTERVALS
 from models import Clinic, LedgerRecord, RecordSource, Resident
 
 AGE_BANDS: tuple[tuple[str, int], ...] = (
@@ -25,10 +26,6 @@ AGE_BANDS: tuple[tuple[str, int], ...] = (
 )
 """The state report's age groups (age at vaccination), each as (label, youngest age in it)."""
 
-INTERVALS: dict[str, timedelta] = {
-    "pfizer": timedelta(days=90), "moderna": timedelta(days=90), "daiichi": timedelta(days=90),
-}
-"""How long after a dose of a non-seasonal vaccine the next one is due."""
 
 SEASONAL_AGE = 65
 """From this age a seasonal vaccination is routine (定期接種), so the city reminds of it."""
