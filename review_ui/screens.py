@@ -23,12 +23,12 @@ from sqlalchemy.orm import Session
 from ledger.checks.second_check import RESIDENT, changed_identifiers, machine_values, own_part
 from ledger.checks.validation import VACCINES
 from ledger.kit.romaji import passport_romaji
+from ledger.records.repository import records_of
 from models import (
     AuditEvent,
     Batch,
     Certificate,
     FieldSource,
-    LedgerRecord,
     Page,
     PageState,
     Resident,
@@ -317,8 +317,7 @@ def resident_screen(resident_id: RowId, request: Request, db: DbSession,
     if resident is None:
         request.session["flash"] = f"住民 {resident_id} はいません。"
         return RedirectResponse("/review", status_code=303)
-    records = db.scalars(select(LedgerRecord).where(LedgerRecord.resident_id == resident_id)
-                         .order_by(LedgerRecord.vaccinated_on, LedgerRecord.id)).all()
+    records = records_of(db, resident_id, voided=True)
     pages = {r.page_id: db.get(Page, r.page_id) for r in records if r.page_id}
     names = {u.id: u.username for u in db.scalars(select(User))}
     corrections = [

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from ledger.certificates.health_cards import CVX_SYSTEM
 from ledger.kit.vaccines import manufacturer_ja, vaccine
+from ledger.records.repository import records_of
 from models import Clinic, LedgerRecord, Resident
 from models.settings import get_settings
 
@@ -69,10 +70,7 @@ def _immunization(session: Session, record: LedgerRecord, patient_id: str) -> di
 
 def resident_bundle(session: Session, resident: Resident) -> dict[str, Any]:
     patient = _patient(resident)
-    records = session.scalars(
-        select(LedgerRecord).where(LedgerRecord.resident_id == resident.id,
-                                   LedgerRecord.voided_at.is_(None))
-        .order_by(LedgerRecord.vaccinated_on, LedgerRecord.id)).all()
+    records = records_of(session, resident.id)
     base = get_settings().issuer_url.rstrip("/") + "/fhir"
     entries = [{"fullUrl": f"{base}/Patient/{patient['id']}", "resource": patient}]
     for record in records:

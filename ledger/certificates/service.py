@@ -25,6 +25,7 @@ from ledger.certificates import health_cards, signing_keys
 from ledger.certificates.content import CertificateContent, DoseLine
 from ledger.kit.romaji import passport_romaji
 from ledger.kit.vaccines import CATALOG, manufacturer_ja, vaccine
+from ledger.records.repository import records_of
 from models import Certificate, Clinic, LedgerRecord, Resident, audit
 from models.base import utcnow
 from models.keys import derived_key
@@ -89,12 +90,8 @@ def build_content(session: Session, resident: Resident, request: Request,
         unknown = sorted(set(wanted) - set(CATALOG))
         if unknown:
             raise CertificateRefused(f"unknown vaccine: {', '.join(unknown)}")
-    records = session.scalars(
-        select(LedgerRecord).where(LedgerRecord.resident_id == resident.id,
-                                   LedgerRecord.voided_at.is_(None))
-        .order_by(LedgerRecord.vaccinated_on, LedgerRecord.id)
-    ).all()
-    records = [r for r in records if wanted is None or r.vaccine in wanted]
+    records = [r for r in records_of(session, resident.id)
+               if wanted is None or r.vaccine in wanted]
     if not records:
         raise CertificateRefused("the ledger holds no dose to certify for this resident")
     family, given = passport_romaji(resident.name_kana)

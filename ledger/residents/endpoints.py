@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel
 from sqlalchemy import or_, select
 
+from ledger.records.repository import records_of
 from ledger.residents import my_number
 from ledger.residents.disclosure import disclosure
 from models import LedgerRecord, Resident, User, audit
@@ -80,10 +81,7 @@ def get_resident(resident_id: RowId, db: DbSession, user: Viewer) -> ResidentOut
     resident = db.get(Resident, resident_id)
     if resident is None:
         raise HTTPException(404, f"no resident {resident_id}")
-    records = db.scalars(
-        select(LedgerRecord).where(LedgerRecord.resident_id == resident_id)
-        .order_by(LedgerRecord.vaccinated_on, LedgerRecord.id)
-    ).all()
+    records = records_of(db, resident_id, voided=True)
     audit.record(db, actor=user.username, action="resident.read", resident_id=resident_id,
                  subject="resident view")
     return resident_out(resident, list(records))

@@ -39,6 +39,7 @@ from ledger.checks.validation import CLINIC_CODE, LOT_NUMBER, SEASONAL, VACCINES
 from ledger.kit import csv_cells
 from ledger.kit.identifiers import is_valid_my_number
 from ledger.records.commit import fiscal_year
+from ledger.records.repository import records_in_force_of_many, records_of
 from ledger.records.service import Dose, RecordRefused, record_dose
 from ledger.residents import my_number
 from ledger.transfers.peers import PeerRefused, check_peer_url, outbound_token
@@ -186,10 +187,7 @@ def answer_query(session: Session, peer: Peer, number: str, *, direction: str = 
                  ) -> TransferAnswer:
     """Answer one query and write it to the provision record and the audit chain."""
     resident = _resident(session, number) if is_valid_my_number(number) else None
-    records = [] if resident is None else list(session.scalars(
-        select(LedgerRecord).where(LedgerRecord.resident_id == resident.id,
-                                   LedgerRecord.voided_at.is_(None))
-        .order_by(LedgerRecord.vaccinated_on, LedgerRecord.id)))
+    records = [] if resident is None else list(records_of(session, resident.id))
     session.add(Provision(direction=direction, peer_code=peer.code,
                           resident_id=resident.id if resident else None,
                           found=resident is not None, records=[r.id for r in records],
@@ -300,10 +298,7 @@ def _answer_chunk(session: Session, peer: Peer, bulk_id: int, chunk: list[tuple[
     residents = {r.my_number_hash: r for r in session.scalars(
         select(Resident).where(Resident.my_number_hash.in_(set(hashes.values()))))}
     records: dict[int, list[LedgerRecord]] = defaultdict(list)
-    for held in session.scalars(
-            select(LedgerRecord).where(LedgerRecord.resident_id.in_(
-                [r.id for r in residents.values()]), LedgerRecord.voided_at.is_(None))
-            .order_by(LedgerRecord.vaccinated_on, LedgerRecord.id)):
+    for held in records_in_force_of_many(session, [r.id for r in residents.values()]):
         records[held.resident_id].append(held)
     found = 0
     for line, _ in chunk:

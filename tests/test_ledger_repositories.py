@@ -1,0 +1,44 @@
+"""The records repository (ledger/records/repository.py): a person's records in the order
+they were given, the voided ones only when asked for."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from ledger.records.repository import records_in_force_of_many, records_of
+from models import LedgerRecord, Resident
+from models.db import session_scope
+
+
+def _resident(session: Session, name: str) -> Resident:
+    resident = Resident(atena_number=secrets.token_hex(6), name=name, name_kana="シケン",
+                        birth_date=date(1960, 1, 2), sex="F", address="千葉県松戸市")
+    session.add(resident)
+    session.flush()
+    return resident
+
+
+def _record(resident: Resident, day: date, dose: int, voided: bool = False) -> LedgerRecord:
+    return LedgerRecord(resident_id=resident.id, vaccine="pfizer", dose_number=dose,
+                        vaccinated_on=day, lot_number="FA1234", source="paper",
+                        voided_at=datetime(2024, 6, 1) if voided else None)
+
+
+def test_records_come_in_the_order_given_and_voided_ones_only_when_asked(
+        inprocess_db: Path) -> None:
+    with session_scope() as session:
+        one, other = _resident(session, "試験 一"), _resident(session, "試験 二")
+        session.add_all([_record(one, date(2024, 5, 3), 3), _record(one, date(2023, 1, 9), 1),
+                         _record(one, date(2023, 9, 1), 2, voided=True),
+                         _record(other, date(2022, 2, 2), 1)])
+        session.flush()
+        assert [r.dose_number for r in records_of(session, one.id)] == [1, 3]
+        assert [r.dose_number for r in records_of(session, one.id, voided=True)] == [1, 2, 3]
+        many = records_in_force_of_many(session, [one.id, other.id])
+        assert [(r.resident_id, r.dose_number) for r in many] == [
+            (other.id, 1), (one.id, 1), (one.id, 3)]
+        session.rollback()
