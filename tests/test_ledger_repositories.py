@@ -42,3 +42,16 @@ def test_records_come_in_the_order_given_and_voided_ones_only_when_asked(
         assert [(r.resident_id, r.dose_number) for r in many] == [
             (other.id, 1), (one.id, 1), (one.id, 3)]
         session.rollback()
+
+
+def test_an_unknown_resident_is_404_but_only_for_a_caller_with_the_right(
+        inprocess_db: Path) -> None:
+    from models import Role
+    from tests.inprocess import client_as
+
+    supervisor, scanner = client_as(Role.SUPERVISOR), client_as(Role.SCANNER)
+    missing = 10**9
+    for path in (f"/api/residents/{missing}", f"/api/residents/{missing}/disclosure"):
+        answer = supervisor.get(path)
+        assert answer.status_code == 404 and answer.json()["detail"] == f"no resident {missing}"
+        assert scanner.get(path).status_code == 403  # not told whether the id exists

@@ -19,7 +19,8 @@ from ledger.certificates import service as certificates
 from ledger.certificates.content import CertificateContent
 from ledger.certificates.pdf import render_pdf
 from ledger.kit.vaccines import CATALOG
-from models import Certificate, Resident, User, audit
+from ledger.residents.deps import ResidentDep
+from models import Certificate, User, audit
 from models.access import Action
 from models.deps import DbSession, require
 from models.ids import RowId
@@ -101,12 +102,10 @@ def _certificate(db: DbSession, certificate_id: str) -> Certificate:
 @router.post("/api/residents/{resident_id}/certificates", status_code=201,
              response_class=Response,
              responses={201: {"content": {"application/pdf": {}, CARD_MEDIA_TYPE: {}}}})
-def issue_certificate(resident_id: RowId, body: CertificateRequest, db: DbSession, user: Issuer,
-                      form: Annotated[Format, Query(alias="format")] = "pdf") -> Response:
+def issue_certificate(user: Issuer, resident: ResidentDep, body: CertificateRequest,
+                      db: DbSession, form: Annotated[Format, Query(alias="format")] = "pdf"
+                      ) -> Response:
     """Issue a certificate of the resident's doses and answer with it (PDF by default)."""
-    resident = db.get(Resident, resident_id)
-    if resident is None:
-        raise HTTPException(404, f"no resident {resident_id}")
     request = certificates.Request(
         family_name_romaji=body.family_name_romaji, given_name_romaji=body.given_name_romaji,
         passport_number=body.passport_number, nationality=body.nationality,
@@ -177,14 +176,11 @@ def reissue_certificate(certificate_id: str, db: DbSession, user: Revoker) -> Ce
 
 @router.get("/api/residents/{resident_id}/fhir", response_class=Response,
             responses={200: {"content": {"application/fhir+json": {}}}})
-def export_fhir(resident_id: RowId, db: DbSession, user: Exporter) -> Response:
+def export_fhir(user: Exporter, resident: ResidentDep, db: DbSession) -> Response:
     """The resident's immunizations as a FHIR R4 Bundle."""
-    resident = db.get(Resident, resident_id)
-    if resident is None:
-        raise HTTPException(404, f"no resident {resident_id}")
     bundle = fhir_export.resident_bundle(db, resident)
     audit.record(db, actor=user.username, action="resident.export.fhir",
-                 resident_id=resident_id, subject="fhir bundle",
+                 resident_id=resident.id, subject="fhir bundle",
                  detail={"immunizations": len(bundle["entry"]) - 1})
     return Response(health_cards.minified(bundle), media_type="application/fhir+json")
 

@@ -12,11 +12,11 @@ from sqlalchemy import or_, select
 
 from ledger.records.repository import records_of
 from ledger.residents import my_number
+from ledger.residents.deps import ResidentDep
 from ledger.residents.disclosure import disclosure
 from models import LedgerRecord, Resident, User, audit
 from models.access import Action
 from models.deps import DbSession, require
-from models.ids import RowId
 
 router = APIRouter(prefix="/api/residents", tags=["ledger"])
 Viewer = Annotated[User, Depends(require(Action.RESIDENT_VIEW))]
@@ -77,12 +77,9 @@ def search_residents(db: DbSession, user: Viewer,
 
 
 @router.get("/{resident_id}")
-def get_resident(resident_id: RowId, db: DbSession, user: Viewer) -> ResidentOut:
-    resident = db.get(Resident, resident_id)
-    if resident is None:
-        raise HTTPException(404, f"no resident {resident_id}")
-    records = records_of(db, resident_id, voided=True)
-    audit.record(db, actor=user.username, action="resident.read", resident_id=resident_id,
+def get_resident(user: Viewer, resident: ResidentDep, db: DbSession) -> ResidentOut:
+    records = records_of(db, resident.id, voided=True)
+    audit.record(db, actor=user.username, action="resident.read", resident_id=resident.id,
                  subject="resident view")
     return resident_out(resident, list(records))
 
@@ -92,28 +89,22 @@ class MyNumberOut(BaseModel):
 
 
 @router.post("/{resident_id}/my-number")
-def show_my_number(resident_id: RowId, db: DbSession, user: NumberViewer) -> MyNumberOut:
+def show_my_number(user: NumberViewer, resident: ResidentDep, db: DbSession) -> MyNumberOut:
     """The full My Number, for the few tasks that need it; each showing is audited. A POST,
     so that no cache, prefetch or browser history keeps it."""
-    resident = db.get(Resident, resident_id)
-    if resident is None:
-        raise HTTPException(404, f"no resident {resident_id}")
     if resident.my_number_encrypted is None:
-        raise HTTPException(404, f"resident {resident_id} has no My Number on record")
+        raise HTTPException(404, f"resident {resident.id} has no My Number on record")
     audit.record(db, actor=user.username, action="resident.my_number.show",
-                 resident_id=resident_id, subject="resident view")
+                 resident_id=resident.id, subject="resident view")
     return MyNumberOut(my_number=my_number.decrypt(resident.my_number_encrypted))
 
 
 @router.get("/{resident_id}/disclosure")
-def disclose(resident_id: RowId, db: DbSession, user: Discloser) -> dict[str, Any]:
+def disclose(user: Discloser, resident: ResidentDep, db: DbSession) -> dict[str, Any]:
     """開示請求: all data held about the person, as one JSON document (audited)."""
-    resident = db.get(Resident, resident_id)
-    if resident is None:
-        raise HTTPException(404, f"no resident {resident_id}")
     document = disclosure(db, resident)
     audit.record(db, actor=user.username, action="resident.disclosure",
-                 resident_id=resident_id, subject="disclosure export",
+                 resident_id=resident.id, subject="disclosure export",
                  detail={"records": len(document["ledger_records"]),
                          "forms": len(document["forms"])})
     return document

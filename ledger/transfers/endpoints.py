@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from ledger.residents import my_number
+from ledger.residents.deps import ResidentDep
 from ledger.transfers.peers import PeerRefused, peer_by_code
 from ledger.transfers.service import (
     TransferAnswer,
@@ -23,7 +24,6 @@ from ledger.transfers.service import (
 from models import Provision, Resident, User, audit
 from models.access import Action
 from models.deps import DbSession, KeptRefusal, require
-from models.ids import RowId
 from models.transfers import peer_of
 
 router = APIRouter(prefix="/api", tags=["transfer"])
@@ -97,14 +97,11 @@ def _failed(db: DbSession, user: User, resident: Resident, peer_code: str, reaso
 
 
 @router.post("/residents/{resident_id}/transfer-requests")
-def request_transfer(resident_id: RowId, body: TransferRequest, db: DbSession, user: Staff
+def request_transfer(user: Staff, resident: ResidentDep, body: TransferRequest, db: DbSession
                      ) -> TransferResult:
     """Ask the former municipality for a resident who moved in and import what comes back."""
-    resident = db.get(Resident, resident_id)
-    if resident is None:
-        raise HTTPException(404, f"no resident {resident_id}")
     if resident.my_number_encrypted is None:
-        raise HTTPException(409, f"resident {resident_id} has no My Number to ask with")
+        raise HTTPException(409, f"resident {resident.id} has no My Number to ask with")
     try:
         peer = peer_by_code(db, body.peer_code)
     except PeerRefused as refused:
