@@ -26,7 +26,6 @@ class Action(StrEnum):
     FHIR_EXPORT = "resident.export.fhir"
     DISCLOSURE_EXPORT = "resident.export.disclosure"
     RESIDENT_IMPORT = "resident.import"
-    USER_MANAGE = "user.manage"
     ACCOUNT_ADMIN = "user.accounts.admin"
     """The accounts screen: disable, enable, change roles, revoke tokens (admins only)."""
 
@@ -51,7 +50,6 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.FHIR_EXPORT: frozenset(_STAFF),
     Action.DISCLOSURE_EXPORT: frozenset(_STAFF),
     Action.RESIDENT_IMPORT: frozenset(_STAFF),
-    Action.USER_MANAGE: frozenset(_STAFF),
     Action.ACCOUNT_ADMIN: frozenset({Role.ADMIN}),
 }
 
