@@ -1,8 +1,8 @@
 """The review API: the next page for a person, corrections, the resident, confirm or reject.
 
-Changes need the page's lease (see `review_ui.leases`); every answer that shows a page's
-values or a resident is written to the audit log. Each change keeps its author (a correction's
-row, the page's hand match), and none of them may make the page's second check.
+Routes translate HTTP only: the rules are `review_ui.service`'s. Changes need the page's
+lease (`LeasedPage`, see `review_ui.leases`); a page is loaded after the permission check,
+so a caller without the right learns nothing of which pages exist.
 """
 
 from __future__ import annotations
@@ -10,21 +10,17 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger.checks.doubt import refresh_problems
-from ledger.checks.second_check import changed_identifiers, match_by_hand, own_part
-from ledger.records.commit import CommitRefused, check_page, commit_page
-from ledger.residents.matching import find_candidates
-from models import FieldSource, FieldValue, Page, PageState, Resident, User, audit
+from ledger.records.commit import CommitRefused
+from models import Page, User
 from models.access import Action
-from models.base import utcnow
 from models.deps import DbSession, KeptRefusal, require
 from models.ids import RowId
 from models.settings import get_settings
+from review_ui import repository, service
 from review_ui.images import ImageMissing, field_jpeg, page_jpeg
-from review_ui.leases import LeaseRefused, next_page, open_page, release
+from review_ui.leases import LeaseRefused
 from review_ui.schemas import (
     CandidateOut,
     Confirmation,
@@ -42,44 +38,57 @@ PageViewer = Annotated[User, Depends(require(Action.PAGE_VIEW))]
 Supervisor = Annotated[User, Depends(require(Action.SECOND_CHECK))]
 
 
-def _page(db: Session, page_id: int) -> Page:
+def _page(page_id: RowId, db: DbSession) -> Page:
     page = db.get(Page, page_id, with_for_update=True)
     if page is None:
         raise HTTPException(404, f"no page {page_id}")
     return page
 
 
-def _leased(db: Session, page_id: int, user: User) -> Page:
-    page = _page(db, page_id)
+PageDep = Annotated[Page, Depends(_page)]
+"""The path's page, or 404; declared after the caller's permission parameter."""
+
+
+def _leased(user: Reviewer, page: PageDep, db: DbSession) -> Page:
     try:
-        return open_page(db, page, user)
+        return service.take(db, page, user=user)
     except LeaseRefused as refused:
         raise HTTPException(409, str(refused)) from refused
 
 
-def _show(db: Session, page: Page, user: User, action: str) -> PageOut:
-    audit.record(db, actor=user.username, action=action, resident_id=page.resident_id,
-                 subject=f"page:{page.id}")
+LeasedPage = Annotated[Page, Depends(_leased)]
+"""The path's page leased to the reviewer (404, or 409 while another reviewer holds it)."""
+
+
+def _out(page: Page) -> PageOut:
     return page_out(page, get_settings().review_confidence)
+
+
+def _shown(db: Session, page: Page, user: User) -> PageOut:
+    return _out(service.shown(db, page, user=user))
+
+
+def _confirmation(decision: service.Decision) -> Confirmation:
+    page = decision.page
+    return Confirmation(page_id=page.id, state=page.state, record_id=decision.record_id,
+                        resident_id=decision.resident_id, changed=decision.changed)
 
 
 @router.get("/review/next", response_model=PageOut,
             responses={204: {"description": "nothing waits for review"}})
 def review_next(db: DbSession, user: Reviewer) -> PageOut | Response:
-    page = next_page(db, user)
-    if page is None:
-        return Response(status_code=204)
-    return _show(db, page, user, "page.open")
+    page = service.take_next(db, user=user)
+    return Response(status_code=204) if page is None else _out(page)
 
 
 @router.post("/pages/{page_id}/open")
-def open_for_review(page_id: RowId, db: DbSession, user: Reviewer) -> PageOut:
-    return _show(db, _leased(db, page_id, user), user, "page.open")
+def open_for_review(db: DbSession, user: Reviewer, page: LeasedPage) -> PageOut:
+    return _out(service.shown(db, page, user=user, action="page.open"))
 
 
 @router.get("/pages/{page_id}")
-def get_page(page_id: RowId, db: DbSession, user: PageViewer) -> PageOut:
-    return _show(db, _page(db, page_id), user, "page.read")
+def get_page(db: DbSession, user: PageViewer, page: PageDep) -> PageOut:
+    return _shown(db, page, user)
 
 
 def _jpeg_answer(data: bytes) -> Response:
@@ -88,12 +97,10 @@ def _jpeg_answer(data: bytes) -> Response:
 
 @router.get("/pages/{page_id}/image", response_class=Response,
             responses={200: {"content": {"image/jpeg": {}}}})
-def page_image(page_id: RowId, db: DbSession, user: PageViewer,
+def page_image(db: DbSession, user: PageViewer, page: PageDep,
                width: Annotated[int | None, Query(ge=40, le=4000)] = None) -> Response:
     """The registered page (or the scan, before it is read); `width` for a thumbnail."""
-    page = _page(db, page_id)
-    audit.record(db, actor=user.username, action="page.image.read",
-                 resident_id=page.resident_id, subject=f"page:{page.id}")
+    service.image_read(db, page, user=user)
     try:
         return _jpeg_answer(page_jpeg(page, width))
     except ImageMissing as missing:
@@ -102,14 +109,12 @@ def page_image(page_id: RowId, db: DbSession, user: PageViewer,
 
 @router.get("/pages/{page_id}/fields/{key}/image", response_class=Response,
             responses={200: {"content": {"image/jpeg": {}}}})
-def field_image(page_id: RowId, key: str, db: DbSession, user: PageViewer) -> Response:
+def field_image(key: str, db: DbSession, user: PageViewer, page: PageDep) -> Response:
     """The crop of one field: the evidence beside its value on the review screen."""
-    page = _page(db, page_id)
     field = page.current_fields().get(key)
     if field is None or not field.box:
-        raise HTTPException(404, f"page {page_id} has no field {key} with a box")
-    audit.record(db, actor=user.username, action="page.image.read",
-                 resident_id=page.resident_id, subject=f"page:{page.id} field:{key}")
+        raise HTTPException(404, f"page {page.id} has no field {key} with a box")
+    service.image_read(db, page, user=user, key=key)
     try:
         return _jpeg_answer(field_jpeg(page, field.box))
     except ImageMissing as missing:
@@ -117,156 +122,80 @@ def field_image(page_id: RowId, key: str, db: DbSession, user: PageViewer) -> Re
 
 
 @router.patch("/pages/{page_id}/fields")
-def correct_fields(page_id: RowId, body: FieldCorrections, db: DbSession, user: Reviewer
+def correct_fields(body: FieldCorrections, db: DbSession, user: Reviewer, page: LeasedPage
                    ) -> PageOut:
-    page = _leased(db, page_id, user)
-    known = page.current_fields()
-    unknown = sorted(set(body.values) - set(known))
-    if unknown:
-        raise HTTPException(422, f"this form has no field {', '.join(unknown)}")
-    mine = {f.key: f for f in page.fields if f.source == FieldSource.REVIEWER}
-    for key, value in body.values.items():
-        row = mine.get(key)
-        if row is None:
-            row = FieldValue(key=key, position=known[key].position, source=FieldSource.REVIEWER,
-                             box=known[key].box)
-            page.fields.append(row)
-        elif row.value == value.strip():
-            continue  # saved again unchanged: the correction stays its author's
-        row.value = value.strip()
-        row.created_by_id = user.id
-    refresh_problems(db, page.current_fields(), resident_id=page.resident_id, page_id=page.id)
-    audit.record(db, actor=user.username, action="page.fields.correct",
-                 resident_id=page.resident_id, subject=f"page:{page.id}",
-                 detail={"fields": sorted(body.values)})
-    return _show(db, page, user, "page.read")
+    try:
+        service.correct(db, page, user=user, values=body.values)
+    except service.UnknownFields as unknown:
+        raise HTTPException(422, str(unknown)) from unknown
+    return _shown(db, page, user)
 
 
 @router.get("/pages/{page_id}/candidates")
-def resident_candidates(page_id: RowId, db: DbSession, user: Reviewer) -> list[CandidateOut]:
-    page = _page(db, page_id)
-    values = {key: f.value for key, f in page.current_fields().items()}
-    candidates = find_candidates(db, values)
-    for candidate in candidates:
-        audit.record(db, actor=user.username, action="resident.read",
-                     resident_id=candidate.resident.id, subject=f"candidates for page:{page.id}")
-    return [candidate_out(c) for c in candidates]
+def resident_candidates(db: DbSession, user: Reviewer, page: PageDep) -> list[CandidateOut]:
+    return [candidate_out(c) for c in service.candidates(db, page, user=user)]
 
 
 @router.put("/pages/{page_id}/resident")
-def match_resident(page_id: RowId, body: ResidentChoice, db: DbSession, user: Reviewer
+def match_resident(body: ResidentChoice, db: DbSession, user: Reviewer, page: LeasedPage
                    ) -> PageOut:
-    """Match the page to a resident by hand: a change of who was vaccinated, so (unless it is
-    the reader's own match) it needs a second person, like a corrected name."""
-    page = _leased(db, page_id, user)
-    if db.get(Resident, body.resident_id) is None:
-        raise HTTPException(422, f"no resident {body.resident_id}")
-    previous = page.resident_id
-    if match_by_hand(page, body.resident_id, user.id):
-        refresh_problems(db, page.current_fields(), resident_id=page.resident_id,
-                         page_id=page.id)
-        audit.record(db, actor=user.username, action="page.resident.match",
-                     resident_id=body.resident_id, subject=f"page:{page.id}",
-                     detail={"previous_resident_id": previous})
-    return _show(db, page, user, "page.read")
-
-
-def _commit(db: Session, page: Page, user: User) -> Confirmation:
     try:
-        record = commit_page(db, page, actor=user.username, user_id=user.id)
-    except CommitRefused as refused:
-        raise HTTPException(409, str(refused)) from refused
-    return Confirmation(page_id=page.id, state=page.state, record_id=record.id,
-                        resident_id=record.resident_id)
+        service.match(db, page, user=user, resident_id=body.resident_id)
+    except service.NoSuchResident as missing:
+        raise HTTPException(422, str(missing)) from missing
+    return _shown(db, page, user)
 
 
 @router.post("/pages/{page_id}/confirm")
-def confirm_page(page_id: RowId, db: DbSession, user: Reviewer) -> Confirmation:
-    """Commit the page to the ledger, or, when reviewers changed identifying values (or the
-    resident the page is matched to) and the second check is on, hand it to a supervisor."""
-    page = _leased(db, page_id, user)
-    changed = changed_identifiers(page) if get_settings().second_check else []
-    if not changed:
-        return _commit(db, page, user)
+def confirm_page(db: DbSession, user: Reviewer, page: LeasedPage) -> Confirmation:
+    """Commit the page to the ledger, or hand it to a supervisor for a second check."""
     try:
-        check_page(db, page)
+        return _confirmation(service.confirm(db, page, user=user))
     except CommitRefused as refused:
         raise HTTPException(409, str(refused)) from refused
-    page.move_to(PageState.SECOND_CHECK, f"second check: {', '.join(changed)} changed; "
-                                         f"confirmed by {user.username}")
-    page.decided_by_id, page.decided_at = user.id, utcnow()
-    release(page)
-    audit.record(db, actor=user.username, action="page.second_check.request",
-                 resident_id=page.resident_id, subject=f"page:{page.id}",
-                 detail={"changed": changed})
-    return Confirmation(page_id=page.id, state=page.state, record_id=None,
-                        resident_id=page.resident_id, changed=changed)
-
-
-def _awaiting_second_check(db: Session, page_id: int, user: User, action: str) -> Page:
-    """The page, if it waits for a second check this person may make: not one who confirmed
-    it, matched it by hand or corrected any of its values. A refusal is audited."""
-    page = _page(db, page_id)
-    if page.state != PageState.SECOND_CHECK:
-        raise HTTPException(409, f"page {page_id} is {page.state}, not waiting for a second "
-                                 "check")
-    part = own_part(page, user.id)
-    if part:
-        audit.record(db, actor=user.username, action="page.second_check.refused",
-                     resident_id=page.resident_id, subject=f"page:{page.id}",
-                     detail={"attempted": action, "confirmed": part.confirmed,
-                             "matched": part.matched, "corrected": list(part.corrected)})
-        raise KeptRefusal(409, f"the second check must be made by another person than the "
-                               f"one who {part.describe()}")
-    return page
 
 
 @router.get("/second-check")
 def second_check_queue(db: DbSession, user: Supervisor) -> list[PageOut]:
     """Pages waiting for a supervisor, oldest first."""
-    pages = db.scalars(select(Page).where(Page.state == PageState.SECOND_CHECK)
-                       .order_by(Page.decided_at, Page.id)).all()
-    threshold = get_settings().review_confidence
-    for page in pages:
-        audit.record(db, actor=user.username, action="page.read",
-                     resident_id=page.resident_id, subject=f"page:{page.id}")
-    return [page_out(page, threshold) for page in pages]
+    pages = service.read_all(db, repository.awaiting_second_check(db), user=user)
+    return [_out(page) for page in pages]
+
+
+def _refused(error: Exception) -> HTTPException:
+    """A second check refused: one by a person who took part keeps its audit entry."""
+    if isinstance(error, service.OwnWork):
+        return KeptRefusal(409, str(error))
+    return HTTPException(409, str(error))
 
 
 @router.post("/pages/{page_id}/approve")
-def approve_page(page_id: RowId, db: DbSession, user: Supervisor) -> Confirmation:
+def approve_page(db: DbSession, user: Supervisor, page: PageDep) -> Confirmation:
     """The second person agrees with the reviewer: the page goes to the ledger."""
-    page = _awaiting_second_check(db, page_id, user, "approve")
-    audit.record(db, actor=user.username, action="page.second_check.approve",
-                 resident_id=page.resident_id, subject=f"page:{page.id}")
-    return _commit(db, page, user)
+    try:
+        return _confirmation(service.approve(db, page, user=user))
+    except (service.NotAwaitingSecondCheck, service.OwnWork, CommitRefused) as refused:
+        raise _refused(refused) from refused
 
 
 @router.post("/pages/{page_id}/send-back")
-def send_back(page_id: RowId, body: Rejection, db: DbSession, user: Supervisor) -> PageOut:
+def send_back(body: Rejection, db: DbSession, user: Supervisor, page: PageDep) -> PageOut:
     """The second person disagrees: the page goes back to the review queue with the reason."""
-    page = _awaiting_second_check(db, page_id, user, "send_back")
-    page.move_to(PageState.NEEDS_REVIEW, f"sent back by {user.username}: {body.reason}")
-    audit.record(db, actor=user.username, action="page.second_check.send_back",
-                 resident_id=page.resident_id, subject=f"page:{page.id}")
-    return _show(db, page, user, "page.read")
+    try:
+        service.send_back(db, page, user=user, reason=body.reason)
+    except (service.NotAwaitingSecondCheck, service.OwnWork) as refused:
+        raise _refused(refused) from refused
+    return _shown(db, page, user)
 
 
 @router.post("/pages/{page_id}/reject")
-def reject_page(page_id: RowId, body: Rejection, db: DbSession, user: Reviewer) -> PageOut:
-    page = _leased(db, page_id, user)
-    page.move_to(PageState.REJECTED, body.reason)
-    page.decided_by_id, page.decided_at = user.id, utcnow()
-    release(page)
-    audit.record(db, actor=user.username, action="page.reject", resident_id=page.resident_id,
-                 subject=f"page:{page.id}")
-    return _show(db, page, user, "page.read")
+def reject_page(body: Rejection, db: DbSession, user: Reviewer, page: LeasedPage) -> PageOut:
+    service.reject(db, page, user=user, reason=body.reason)
+    return _shown(db, page, user)
 
 
 @router.post("/pages/{page_id}/release")
-def put_aside(page_id: RowId, db: DbSession, user: Reviewer) -> PageOut:
+def put_aside(db: DbSession, user: Reviewer, page: LeasedPage) -> PageOut:
     """Give the page back to the queue without deciding it."""
-    page = _leased(db, page_id, user)
-    page.move_to(PageState.NEEDS_REVIEW, f"put aside by {user.username}")
-    release(page)
-    return _show(db, page, user, "page.read")
+    service.put_aside(page, user=user)
+    return _shown(db, page, user)

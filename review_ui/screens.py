@@ -17,7 +17,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger.checks.second_check import RESIDENT, changed_identifiers, machine_values, own_part
@@ -39,11 +39,11 @@ from models.access import Action, allowed
 from models.deps import DbSession, client_address, release_connection
 from models.ids import RowId
 from models.login import LoginRefused, authenticate
-from models.page_state import AWAITING_REVIEW
 from models.settings import get_settings
 from models.users import needs_passkey
+from review_ui import repository, service
 from review_ui.labels import field_labels
-from review_ui.leases import LeaseRefused, next_page, open_page
+from review_ui.leases import LeaseRefused
 from review_ui.schemas import page_out
 
 router = APIRouter(include_in_schema=False)
@@ -190,28 +190,21 @@ def batch_screen(batch_id: RowId, request: Request, db: DbSession,
     return _render(request, "batch.html", user, batch=batch)
 
 
-def _waiting(db: Session) -> int:
-    return db.scalar(select(func.count()).select_from(Page)
-                     .where(Page.state.in_(AWAITING_REVIEW))) or 0
-
-
 @router.get("/review")
 def review_queue(request: Request, db: DbSession,
                  user: Annotated[User, Depends(screen_user(Action.REVIEW))]) -> HTMLResponse:
-    second = db.scalar(select(func.count()).select_from(Page)
-                       .where(Page.state == PageState.SECOND_CHECK)) or 0
-    return _render(request, "queue.html", user, waiting=_waiting(db), second=second)
+    return _render(request, "queue.html", user,
+                   waiting=repository.count_awaiting_review(db),
+                   second=repository.count_awaiting_second_check(db))
 
 
 @router.get("/review/next")
 def review_next(request: Request, db: DbSession,
                 user: Annotated[User, Depends(screen_user(Action.REVIEW))]) -> Response:
-    page = next_page(db, user)
+    page = service.take_next(db, user=user)
     if page is None:
         request.session["flash"] = "確認を待つページはありません。"
         return RedirectResponse("/review", status_code=303)
-    audit.record(db, actor=user.username, action="page.open", resident_id=page.resident_id,
-                 subject=f"page:{page.id}")
     return RedirectResponse(f"/review/{page.id}", status_code=303)
 
 
@@ -232,14 +225,12 @@ def review_page(page_id: RowId, request: Request, db: DbSession,
         request.session["flash"] = f"ページ {page_id} はありません。"
         return RedirectResponse("/review", status_code=303)
     try:
-        open_page(db, page, user)
+        service.shown(db, service.take(db, page, user=user), user=user, action="page.open")
     except LeaseRefused:
         db.rollback()
         request.session["flash"] = (f"ページ {page_id} は他の確認者が作業中です。"
                                     "次のページを開きました。")
         return RedirectResponse("/review/next", status_code=303)
-    audit.record(db, actor=user.username, action="page.open", resident_id=page.resident_id,
-                 subject=f"page:{page.id}")
     return _render(request, "review.html", user, page=page, fields=_fields_for_screen(page),
                    image_size=None)
 
@@ -276,8 +267,7 @@ def _resident_row(db: Session, page: Page, user: User,
 def second_check_list(request: Request, db: DbSession,
                       user: Annotated[User, Depends(screen_user(Action.SECOND_CHECK))]
                       ) -> HTMLResponse:
-    pages = db.scalars(select(Page).where(Page.state == PageState.SECOND_CHECK)
-                       .order_by(Page.decided_at, Page.id)).all()
+    pages = repository.awaiting_second_check(db)
     names = {u.id: u.username for u in db.scalars(select(User))}
     return _render(request, "second_check_list.html", user, pages=pages, names=names,
                    changed={p.id: _changed_labels(p) for p in pages})
@@ -291,8 +281,7 @@ def second_check_page(page_id: RowId, request: Request, db: DbSession,
     if page is None or page.state != PageState.SECOND_CHECK:
         request.session["flash"] = f"ページ {page_id} は二次確認を待っていません。"
         return RedirectResponse("/second-check", status_code=303)
-    audit.record(db, actor=user.username, action="page.read", resident_id=page.resident_id,
-                 subject=f"page:{page.id}")
+    service.shown(db, page, user=user)
     names = {u.id: u.username for u in db.scalars(select(User))}
     before = machine_values(page)
     changed = changed_identifiers(page)
