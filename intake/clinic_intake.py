@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from intake.clinic_forms import ClinicForm
 from ledger.checks.routing import decide
+from ledger.clinics.repository import clinic_of_account
 from models import Batch, Clinic, Document, FieldSource, FieldValue, Page, PageState, User, audit
 from models.storage import put
 
@@ -36,7 +37,7 @@ class Received(BaseModel):
 
 
 def _clinic(db: Session, user: User) -> Clinic:
-    clinic = db.scalar(select(Clinic).where(Clinic.user_id == user.id))
+    clinic = clinic_of_account(db, user.id)
     if clinic is None:
         raise NotAClinic("this token belongs to no contracted clinic")
     return clinic

@@ -1,5 +1,6 @@
-"""The records repository (ledger/records/repository.py): a person's records in the order
-they were given, the voided ones only when asked for."""
+"""The ledger's repositories: a person's records in the order they were given, the voided
+ones only when asked for (ledger/records/repository.py); a clinic by code or by its account
+(ledger/clinics/repository.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from ledger.clinics.repository import all_clinics, any_clinic, clinic_by_code, clinic_of_account
 from ledger.records.repository import records_in_force_of_many, records_of
-from models import LedgerRecord, Resident
+from models import Clinic, LedgerRecord, Resident, Role, User
 from models.db import session_scope
 
 
@@ -55,3 +57,21 @@ def test_an_unknown_resident_is_404_but_only_for_a_caller_with_the_right(
         answer = supervisor.get(path)
         assert answer.status_code == 404 and answer.json()["detail"] == f"no resident {missing}"
         assert scanner.get(path).status_code == 403  # not told whether the id exists
+
+
+def test_a_clinic_is_found_by_its_code_or_its_account_and_an_empty_code_finds_none(
+        inprocess_db: Path) -> None:
+    with session_scope() as session:
+        assert not any_clinic(session)
+        account = User(username=f"clinic-{secrets.token_hex(3)}", role=Role.CLINIC)
+        session.add(account)
+        session.flush()
+        session.add_all([Clinic(clinic_code="1210001", name="試験医院", user_id=account.id),
+                         Clinic(clinic_code="1210000", name="試験クリニック")])
+        session.flush()
+        assert any_clinic(session)
+        found = clinic_by_code(session, "1210001")
+        assert found is not None and found.name == "試験医院"
+        assert clinic_by_code(session, "") is None and clinic_by_code(session, "9") is None
+        assert clinic_of_account(session, account.id) is found
+        assert [c.clinic_code for c in all_clinics(session)] == ["1210000", "1210001"]

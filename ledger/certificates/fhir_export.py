@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger.certificates.health_cards import CVX_SYSTEM
+from ledger.clinics.repository import clinic_by_code
 from ledger.kit.vaccines import manufacturer_ja, vaccine
 from ledger.records.repository import records_of
-from models import Clinic, LedgerRecord, Resident
+from models import LedgerRecord, Resident
 from models.settings import get_settings
 
 LEDGER_VACCINE_SYSTEM = "https://yoshin.example/fhir/vaccine"
@@ -62,7 +62,7 @@ def _immunization(session: Session, record: LedgerRecord, patient_id: str) -> di
         resource["manufacturer"] = {"display": manufacturer}
     if record.source == "transfer":
         resource["reportOrigin"] = {"text": f"自治体コード {record.origin}"}
-    clinic = session.scalar(select(Clinic).where(Clinic.clinic_code == record.clinic_code))
+    clinic = clinic_by_code(session, record.clinic_code)
     if clinic is not None:
         resource["performer"] = [{"actor": {"display": clinic.name}}]
     return resource

@@ -23,10 +23,11 @@ from sqlalchemy.orm import Session
 
 from ledger.certificates import health_cards, signing_keys
 from ledger.certificates.content import CertificateContent, DoseLine
+from ledger.clinics.repository import clinic_by_code
 from ledger.kit.romaji import passport_romaji
 from ledger.kit.vaccines import CATALOG, manufacturer_ja, vaccine
 from ledger.records.repository import records_of
-from models import Certificate, Clinic, LedgerRecord, Resident, audit
+from models import Certificate, LedgerRecord, Resident, audit
 from models.base import utcnow
 from models.keys import derived_key
 from models.settings import get_settings
@@ -64,7 +65,7 @@ def revocation_id(certificate_id: str) -> str:
 def _place(session: Session, record: LedgerRecord) -> tuple[str, str]:
     if record.source == "transfer":
         return f"自治体コード {record.origin}", f"Municipality code {record.origin}"
-    clinic = session.scalar(select(Clinic).where(Clinic.clinic_code == record.clinic_code))
+    clinic = clinic_by_code(session, record.clinic_code)
     if clinic is None:
         return record.clinic_code, record.clinic_code
     return clinic.name, clinic.name

@@ -21,6 +21,7 @@ from rapidfuzz.distance import Levenshtein
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ledger.clinics.repository import all_clinics, clinic_by_code
 from ledger.kit.text import normalise
 from models import Clinic, Lot, Resident, Ticket
 
@@ -96,12 +97,12 @@ def _clinic(session: Session, values: Mapping[str, str], shows: Shows) -> dict[s
     def named(clinic: Clinic) -> bool:
         return near(place, clinic.name) or bool(place and shows("place", clinic.name))
 
-    clinic = session.scalar(select(Clinic).where(Clinic.clinic_code == code))
+    clinic = clinic_by_code(session, code)
     if clinic is None and len(code) > 1:
         # one digit misread, lost or added (the usual slips of a recogniser on a handwritten
         # code): the clinic is the one contracted clinic whose code is that near and whose
         # name the place shows
-        close = [c for c in session.scalars(select(Clinic)).all()
+        close = [c for c in all_clinics(session)
                  if Levenshtein.distance(c.clinic_code, code) == 1 and named(c)]
         clinic = close[0] if len(close) == 1 else None
     if clinic is None or not named(clinic):

@@ -18,9 +18,10 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from ledger.checks.validation import parse_date
+from ledger.clinics.repository import any_clinic, clinic_by_code
 from ledger.kit.text import normalise
 from ledger.kit.vaccines import CATALOG
-from models import Clinic, LedgerRecord, Lot, Resident, Ticket
+from models import LedgerRecord, Lot, Resident, Ticket
 
 DOCTOR_KEYS = ("doctor_name", "vaccinator_name")
 """Names the clinic master lists for the clinic: a name two recognisers agreed on that is
@@ -44,8 +45,8 @@ def _lists(session: Session, values: Mapping[str, str]) -> dict[str, str]:
             select(exists().where(Lot.lot_number == lot, Lot.vaccine == vaccine))):
         problems["lot_number"] = "ロット台帳にないロット番号です"
     code = values.get("clinic_code")
-    clinic = session.scalar(select(Clinic).where(Clinic.clinic_code == code)) if code else None
-    if code and clinic is None and session.scalar(select(exists().select_from(Clinic))):
+    clinic = clinic_by_code(session, code or "")
+    if code and clinic is None and any_clinic(session):
         problems["clinic_code"] = "委託医療機関の一覧にないコードです"
     if clinic is not None and clinic.doctors:
         doctors = {normalise(doctor) for doctor in clinic.doctors}

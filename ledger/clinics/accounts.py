@@ -4,10 +4,10 @@ clinic the token belongs to."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Clinic, Role, User, audit
+from ledger.clinics.repository import clinic_by_code
+from models import Role, User, audit
 from models.users import replace_tokens
 
 
@@ -17,7 +17,7 @@ class ClinicUnknown(Exception):
 
 def issue_token(session: Session, clinic_code: str, *, actor: str) -> str:
     """A new token for the clinic (earlier ones are revoked); shown once, kept hashed."""
-    clinic = session.scalar(select(Clinic).where(Clinic.clinic_code == clinic_code))
+    clinic = clinic_by_code(session, clinic_code)
     if clinic is None:
         raise ClinicUnknown(f"no contracted clinic {clinic_code}; import the clinics first")
     user = session.get(User, clinic.user_id) if clinic.user_id else None
@@ -32,6 +32,3 @@ def issue_token(session: Session, clinic_code: str, *, actor: str) -> str:
                  subject=f"clinic:{clinic_code}")
     return token
 
-
-def clinic_of(session: Session, user: User) -> Clinic | None:
-    return session.scalar(select(Clinic).where(Clinic.user_id == user.id))
