@@ -22,7 +22,7 @@ from models.db import get_engine, session_scope
 from models.keys import audit_chain_key
 from tests.stack import postgres_database
 from yoshin.cli import app
-from yoshin.isolated import isolated_home
+from yoshin.measure.harness import isolated_home
 
 Digest = Callable[[bytes], str]
 

@@ -42,7 +42,7 @@ def certificate_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]
     """A ledger of these tests' own: their residents and clinic stay out of the shared
     in-process database other tests pick their first resident from."""
     from models.migrate import upgrade
-    from yoshin.isolated import isolated_home
+    from yoshin.measure.harness import isolated_home
 
     home = tmp_path_factory.mktemp("certificates-home")
     with isolated_home(home):

@@ -43,7 +43,7 @@ def csv_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A ledger of these tests' own: the lot master and clinic list they load must not make
     the shared in-process database refute other tests' values."""
     from models.migrate import upgrade
-    from yoshin.isolated import isolated_home
+    from yoshin.measure.harness import isolated_home
 
     home = tmp_path_factory.mktemp("csv-cells-home")
     with isolated_home(home):

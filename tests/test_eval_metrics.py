@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from yoshin.eval_metrics import FieldOutcome, PageOutcome, summarise
+from yoshin.measure.eval_metrics import FieldOutcome, PageOutcome, summarise
 
 
 def test_summary_of_a_hand_made_case() -> None:

@@ -20,7 +20,7 @@ from tests.inprocess import make_user
 from tests.stack import postgres_database
 from tests.test_permissions import ROUTES
 from yoshin.app import create_app
-from yoshin.isolated import isolated_home
+from yoshin.measure.harness import isolated_home
 
 SKIPPED = {("GET", "/api/batches/{batch_id}/events")}
 """A stream that stays open while a batch is read; no worker runs here to end it."""

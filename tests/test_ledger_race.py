@@ -16,7 +16,7 @@ from models import LedgerRecord, Resident
 from models.db import new_session, session_scope
 from models.migrate import upgrade
 from tests.stack import postgres_database
-from yoshin.isolated import isolated_home
+from yoshin.measure.harness import isolated_home
 
 
 @pytest.mark.postgres

@@ -70,7 +70,7 @@ class _Peer(BaseHTTPRequestHandler):
 def peer_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A ledger of these tests' own (the peer they configure stays out of the shared one)."""
     from models.migrate import upgrade
-    from yoshin.isolated import isolated_home
+    from yoshin.measure.harness import isolated_home
 
     home = tmp_path_factory.mktemp("peer-answers-home")
     with isolated_home(home):

@@ -97,7 +97,7 @@ def test_the_my_number_key_rotates_and_old_rows_are_rekeyed(tmp_path: Path,
     from ledger.residents.my_number import KeyMissing, decrypt, under_current_key
     from models.migrate import upgrade
     from models.settings import get_settings
-    from yoshin.isolated import isolated_home
+    from yoshin.measure.harness import isolated_home
 
     first, second = tmp_path / "key-1", tmp_path / "key-2"
     first.write_bytes(os.urandom(32))

@@ -49,7 +49,7 @@ def own_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A database of these tests' own: their pages, clinics and forms stay out of the
     shared in-process one."""
     from models.migrate import upgrade
-    from yoshin.isolated import isolated_home
+    from yoshin.measure.harness import isolated_home
 
     home = tmp_path_factory.mktemp("small-holes-home")
     with isolated_home(home):

@@ -121,6 +121,6 @@ def bench(count: Annotated[int, typer.Option(min=1, max=10_000)] = 100,
           database_url: Annotated[str | None, typer.Option(help="an empty PostgreSQL database")]
           = None) -> None:
     """Issue certificates of 4 doses through the API (in this process) and time them."""
-    from yoshin.certificate_bench import print_result, run
+    from yoshin.measure.certificate_bench import print_result, run
 
     print_result(run(count, database_url, console), console)

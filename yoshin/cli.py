@@ -390,9 +390,9 @@ def eval_command(
     """Measure the reading pipeline against the truth of a generated set."""
     import json
 
-    from yoshin.eval_metrics import summarise
-    from yoshin.eval_report import print_report
-    from yoshin.eval_run import evaluate
+    from yoshin.measure.eval_metrics import summarise
+    from yoshin.measure.eval_report import print_report
+    from yoshin.measure.eval_run import evaluate
 
     summary = summarise(evaluate(directory, console))
     print_report(summary, console)
@@ -417,7 +417,7 @@ def bench(
     """Push pages through the real queue and workers; print throughput, latency, memory."""
     import json
 
-    from yoshin.bench import print_bench, run_bench
+    from yoshin.measure.bench import print_bench, run_bench
 
     result = run_bench(pages, workers, quality, console, database_url, broker_url, source)
     print_bench(result, console)
@@ -451,7 +451,7 @@ def transfer_bench(
     = None,
 ) -> None:
     """Bulk and single transfer queries against a real API and worker; time, memory, p99."""
-    from yoshin.transfer_bench import print_result, run
+    from yoshin.measure.transfer_bench import print_result, run
 
     print_result(run(residents, queries, rate, seconds, console, database_url, broker_url),
                  console)
@@ -468,7 +468,7 @@ def load_test(
 ) -> None:
     """Uploaders, reviewers and transfer queries together against a real API and worker;
     errors, throughput and p50/p99 per kind of request."""
-    from yoshin.load_test import print_result, run
+    from yoshin.measure.load_test import print_result, run
 
     result = run(seconds, rate, uploaders, reviewers, console, database_url, broker_url)
     print_result(result, console)

@@ -18,8 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import func, select
 
-from intake.batches import Upload, create_batch
-from models import Page, Role, User
+from models import Page, Role
 from models.base import utcnow
 from models.db import session_scope
 from models.migrate import upgrade
@@ -27,10 +26,8 @@ from models.page_state import WORK_DONE
 from samples.generate import generate_set, load_truth
 from samples.sets import RESERVED_SEEDS
 from yoshin.city import ensure_user, load_city
-from yoshin.isolated import isolated_home
+from yoshin.measure.harness import descendants, isolated_home, peak_rss_mb, store_pages
 from yoshin.worker_process import start_worker, stop_process_group
-
-CHUNK = 25
 
 
 @dataclass(frozen=True)
@@ -48,39 +45,6 @@ class BenchResult:
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
-
-
-def _descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    found, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        found.append(current)
-        todo += children.get(current, [])
-    return found
-
-
-def _peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def _upload(pages: list[Path]) -> list[int]:
-    ids: list[int] = []
-    for start in range(0, len(pages), CHUNK):
-        with session_scope() as session:
-            user = session.scalars(select(User).where(User.username == "bench")).one()
-            chunk = [Upload(p.name, p.read_bytes()) for p in pages[start:start + CHUNK]]
-            ids += [page.id for page in create_batch(session, user, chunk, "bench").pages]
-    return ids
 
 
 def _wait(ids: list[int], console: Console, timeout: float) -> None:
@@ -130,10 +94,11 @@ def run_bench(pages: int, workers: int, quality: str, console: Console,
             worker = start_worker(env, root / "worker.log", workers, wait_ready=True)
             try:
                 started = utcnow()
-                ids = _upload(files)
+                ids = [i for part in store_pages(files, username="bench", queue=True)
+                       for i in part]
                 upload_seconds = (utcnow() - started).total_seconds()
                 _wait(ids, console, timeout=max(600.0, 20.0 * len(ids)))
-                peaks = [_peak_rss_mb(pid) for pid in _descendants(worker.pid)]
+                peaks = [peak_rss_mb(pid) for pid in descendants(worker.pid)]
             finally:
                 stop_process_group(worker)
             span, latencies, stages = _figures(ids)

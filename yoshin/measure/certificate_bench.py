@@ -25,7 +25,7 @@ from models import ApiToken, Certificate, Clinic, Lot, Resident, Role, User
 from models.db import session_scope
 from models.migrate import upgrade
 from models.users import hash_token, new_token
-from yoshin.isolated import isolated_home
+from yoshin.measure.harness import isolated_home
 
 LONG_CLINIC = "医療法人社団松戸市民健康増進会附属常盤平駅前総合内科小児科クリニック"
 DOSES = (("pfizer", "FF5357"), ("pfizer", "FH0151"), ("moderna", "3005236"),

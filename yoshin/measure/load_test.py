@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import random
 import shutil
-import socket
 import struct
 import subprocess
 import sys
@@ -42,8 +41,8 @@ from models.page_state import WORK_DONE
 from models.users import hash_token, new_token
 from samples.generate import generate_set, load_truth
 from yoshin.city import load_city
-from yoshin.isolated import isolated_home
-from yoshin.transfer_bench import PEER, TOKEN, _number, _wait_for_api, write_register
+from yoshin.measure.harness import free_port, isolated_home, wait_for_api
+from yoshin.measure.register import PEER, TOKEN, random_my_number, write_register
 from yoshin.worker_process import start_worker, stop_process_group
 
 UPLOAD_EVERY = 4.0
@@ -236,12 +235,6 @@ def _client(port: int, token: str, connections: int = 4) -> httpx.Client:
                                             keepalive_expiry=KEEPALIVE_SECONDS))
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _count_pages(*states: str) -> int:
     with session_scope() as session:
         return session.scalar(select(func.count()).select_from(Page)
@@ -387,10 +380,10 @@ def run(seconds: float, rate: float, uploaders: int, reviewers: int, console: Co
             console.print(f"loading the city and a register of {REGISTER:,} residents…")
             load_city(source, actor="load-test")
             ours = write_register(REGISTER, rng, prefix="L", actor="load-test")
-            asked = [rng.choice(ours) if i % 2 else _number(rng) for i in range(20_000)]
+            asked = [rng.choice(ours) if i % 2 else random_my_number(rng) for i in range(20_000)]
             preloader, *scanners = _accounts("load-scanner", Role.SCANNER, uploaders + 1)
             checkers = _accounts("load-reviewer", Role.REVIEWER, reviewers)
-            port = _free_port()
+            port = free_port()
             api_log = root / "api.log"
             api = subprocess.Popen(
                 [sys.executable, "-m", "yoshin", "serve", "--port", str(port),
@@ -402,7 +395,7 @@ def run(seconds: float, rate: float, uploaders: int, reviewers: int, console: Co
                 worker = start_worker(env, root / "worker.log", WORKER_CONCURRENCY,
                                       wait_ready=True)
                 with _client(port, preloader) as client:
-                    _wait_for_api(client)
+                    wait_for_api(client)
                     _preload(client, copies, preloaded, console)
                 console.print(f"load: {uploaders} uploaders, {reviewers} reviewers and "
                               f"{rate:g} transfer queries/s for {seconds:g} s…")

@@ -4,40 +4,23 @@ throw-away installation, with what the city knows (register, tickets, lots) load
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from time import perf_counter
 
 from rich.console import Console
 from rich.progress import Progress
-from sqlalchemy import select
 
-from intake.batches import Upload, create_batch
 from ledger.checks.doubt import doubtful_keys
 from ledger.kit.text import normalise
-from models import FieldSource, Page, PageState, Resident, Role, User
+from models import FieldSource, Page, PageState, Resident, Role
 from models.db import session_scope
 from models.migrate import upgrade
 from models.settings import get_settings
 from samples.generate import load_truth
 from workers.pipeline import forms, read_stored_page
 from yoshin.city import ensure_user, load_city
-from yoshin.eval_metrics import FieldOutcome, PageOutcome
-from yoshin.isolated import isolated_home
-
-CHUNK = 25
-
-
-def _store(truths: list[tuple[Path, dict]]) -> Iterator[tuple[int, Path, dict]]:
-    for start in range(0, len(truths), CHUNK):
-        chunk = truths[start:start + CHUNK]
-        with session_scope() as session:
-            user = session.scalars(select(User).where(User.username == "eval")).one()
-            batch = create_batch(session, user, [Upload(p.name, p.read_bytes()) for p, _ in chunk],
-                                 queue=False)
-            ids = [page.id for page in batch.pages]
-        yield from ((page_id, path, truth) for page_id, (path, truth) in zip(ids, chunk,
-                                                                             strict=True))
+from yoshin.measure.eval_metrics import FieldOutcome, PageOutcome
+from yoshin.measure.harness import isolated_home, store_pages
 
 
 def _outcome(page_id: int, name: str, truth: dict, seconds: float) -> PageOutcome:
@@ -76,7 +59,9 @@ def evaluate(directory: Path, console: Console) -> list[PageOutcome]:
         ensure_user("eval", Role.SCANNER)
         with Progress(console=console) as progress:
             task = progress.add_task("reading", total=len(truths))
-            for page_id, path, truth in _store(truths):
+            stored = (page_id for part in store_pages([p for p, _ in truths], username="eval",
+                                                       queue=False) for page_id in part)
+            for page_id, (path, truth) in zip(stored, truths, strict=True):
                 started = perf_counter()
                 read_stored_page(page_id)
                 outcomes.append(_outcome(page_id, path.name, truth, perf_counter() - started))

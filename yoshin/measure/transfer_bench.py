@@ -18,26 +18,23 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
-from datetime import date, timedelta
 from pathlib import Path
 from statistics import median, quantiles
 
 import httpx
 from rich.console import Console
-from sqlalchemy import insert, select
 
-from ledger.kit.identifiers import my_number_check_digit
-from ledger.residents import my_number
-from ledger.transfers.peers import add_peer
-from models import LedgerRecord, Resident
-from models.db import session_scope
 from models.migrate import upgrade
-from yoshin.bench import _descendants, _peak_rss_mb
-from yoshin.isolated import isolated_home
+from yoshin.measure.harness import (
+    descendants,
+    free_port,
+    isolated_home,
+    peak_rss_mb,
+    wait_for_api,
+)
+from yoshin.measure.register import PEER, TOKEN, random_my_number, write_register
 from yoshin.worker_process import start_worker, stop_process_group
 
-PEER = "131016"
-TOKEN = "ysn_transfer-bench-" + "z" * 24
 SMALL_BULK = 10_000
 SERVER_PROCESSES = 2
 
@@ -58,38 +55,6 @@ class TransferBench:
     latency_max_ms: float
 
 
-def _number(rng: random.Random) -> str:
-    body = f"{rng.randrange(10**10, 10**11):011d}"
-    return body + str(my_number_check_digit(body))
-
-
-def write_register(count: int, rng: random.Random, prefix: str = "B", actor: str = "bench"
-                   ) -> list[str]:
-    """Residents with My Numbers and one pfizer dose each, written in bulk (a fixture, so
-    without the per-row audit entries a real import writes), and the peer that asks; their
-    宛名番号 start with `prefix`, apart from any register already there."""
-    numbers = sorted({_number(rng) for _ in range(count)})
-    with session_scope() as session:
-        for start in range(0, len(numbers), 2000):
-            part = numbers[start:start + 2000]
-            session.execute(insert(Resident), [
-                {"atena_number": f"{prefix}{start + i:09d}",
-                 "my_number_hash": my_number.lookup_hash(n),
-                 "my_number_encrypted": my_number.encrypt(n), "name": "負荷 試験",
-                 "name_kana": "フカ シケン", "birth_date": date(1950, 1, 1), "sex": "F",
-                 "address": "松戸市"} for i, n in enumerate(part)])
-        ids = session.scalars(select(Resident.id)
-                              .where(Resident.atena_number.like(f"{prefix}%"))).all()
-        for start in range(0, len(ids), 2000):
-            session.execute(insert(LedgerRecord), [
-                {"resident_id": rid, "vaccine": "pfizer", "dose_number": 1,
-                 "vaccinated_on": date(2021, 6, 1) + timedelta(days=rid % 60),
-                 "lot_number": "FA5765", "clinic_code": "", "source": "scan", "version": 1}
-                for rid in ids[start:start + 2000]])
-        add_peer(session, code=PEER, url="http://127.0.0.1:9", inbound=TOKEN, actor=actor)
-    return numbers
-
-
 def _bulk(client: httpx.Client, numbers: list[str], worker_pid: int) -> tuple[float, float]:
     body = ("\n".join(numbers) + "\n").encode()
     started = time.perf_counter()
@@ -102,7 +67,7 @@ def _bulk(client: httpx.Client, numbers: list[str], worker_pid: int) -> tuple[fl
             raise SystemExit(f"bulk query failed: {state['error']}")
         time.sleep(0.5)
     seconds = time.perf_counter() - started
-    return seconds, max(_peak_rss_mb(pid) for pid in _descendants(worker_pid))
+    return seconds, max(peak_rss_mb(pid) for pid in descendants(worker_pid))
 
 
 def _steady(client: httpx.Client, numbers: list[str], rate: float, seconds: float
@@ -136,8 +101,8 @@ def run(residents: int, queries: int, rate: float, seconds: float, console: Cons
             upgrade()
             console.print(f"writing a register of {residents} residents…")
             ours = write_register(residents, rng)
-            asked = [rng.choice(ours) if i % 2 else _number(rng) for i in range(queries)]
-            port = 18000 + rng.randrange(1000)
+            asked = [rng.choice(ours) if i % 2 else random_my_number(rng) for i in range(queries)]
+            port = free_port()
             api = subprocess.Popen([sys.executable, "-m", "yoshin", "serve", "--port", str(port),
                                     "--workers", str(SERVER_PROCESSES)],
                                    env=env, stdout=(root / "api.log").open("wb"),
@@ -146,7 +111,7 @@ def run(residents: int, queries: int, rate: float, seconds: float, console: Cons
             client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60,
                                   headers={"Authorization": f"Bearer {TOKEN}"})
             try:
-                _wait_for_api(client)
+                wait_for_api(client)
                 console.print(f"bulk: {SMALL_BULK} numbers, then {queries}…")
                 _, small_peak = _bulk(client, asked[:SMALL_BULK], worker.pid)
                 bulk_seconds, full_peak = _bulk(client, asked, worker.pid)
@@ -163,18 +128,6 @@ def run(residents: int, queries: int, rate: float, seconds: float, console: Cons
         worker_peak_mb_full=full_peak, rate=rate, single_queries=len(latencies) + errors,
         single_errors=errors, latency_p50_ms=1000 * median(latencies),
         latency_p99_ms=1000 * cut[98], latency_max_ms=1000 * max(latencies))
-
-
-def _wait_for_api(client: httpx.Client) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if client.get("/health").status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise SystemExit("the API did not start")
 
 
 def print_result(result: TransferBench, console: Console) -> None:
