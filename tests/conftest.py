@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 _SESSION_HOME = Path(tempfile.mkdtemp(prefix="yoshin-tests-"))
@@ -54,15 +55,17 @@ def sample_set(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
                         quality="clean")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def clean_inprocess_database() -> None:
-    """Each test module starts from an empty in-process database: no module leans on, or
-    works around, rows another module left, whatever order the modules run in. Within a
-    module, its own module-scoped fixtures (a town, a clinic) build what its tests share."""
+def _sqlite_file() -> Path | None:
+    """The in-process database's file, if the settings name the embedded SQLite one and it
+    exists (a module that points the settings at PostgreSQL has a database of its own)."""
     from models.settings import get_settings
 
-    if not (get_settings().resolved_home / "yoshin.db").exists():
-        return  # not made yet: inprocess_db makes it empty
+    settings = get_settings()
+    path = settings.resolved_home / "yoshin.db"
+    return path if settings.database_url is None and path.exists() else None
+
+
+def _empty_database() -> None:
     from models.audit import checkpoint_path
     from models.base import Base
     from models.db import session_scope
@@ -72,6 +75,73 @@ def clean_inprocess_database() -> None:
             session.execute(table.delete())
     checkpoint_path().unlink(missing_ok=True)  # it names entries of the emptied chain
 
+
+@pytest.fixture(scope="module", autouse=True)
+def clean_inprocess_database() -> None:
+    """Each test module starts from an empty in-process database, whatever order the modules
+    run in; its own module-scoped fixtures (a town, a clinic) then build what its tests
+    share, and `clean_state_per_test` keeps each test to that state."""
+    if _sqlite_file() is not None:
+        _empty_database()
+
+
+class _Baseline:
+    """A module's database as its fixtures left it: the SQLite pages (copied with SQLite's
+    own backup, which the open connections see at once) and the audit checkpoint file."""
+
+    def __init__(self, path: Path) -> None:
+        import sqlite3
+
+        from models.audit import checkpoint_path
+
+        self.path = path
+        self.pages = sqlite3.connect(":memory:")
+        with closing(sqlite3.connect(path)) as live:
+            live.backup(self.pages)
+        checkpoints = checkpoint_path()
+        self.checkpoints = checkpoints.read_bytes() if checkpoints.exists() else None
+
+    def restore(self) -> None:
+        import sqlite3
+
+        from models.audit import checkpoint_path
+
+        with closing(sqlite3.connect(self.path)) as live:
+            self.pages.backup(live)
+        checkpoints = checkpoint_path()
+        if self.checkpoints is None:
+            checkpoints.unlink(missing_ok=True)
+        else:
+            checkpoints.write_bytes(self.checkpoints)
+
+
+_baselines: dict[tuple[str, Path], tuple[frozenset[str], _Baseline]] = {}
+
+
+@pytest.fixture(autouse=True)
+def clean_state_per_test(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Each test starts from its module's baseline: an empty database plus what the module's
+    (and the session's) fixtures made, never a row an earlier test wrote. After the test the
+    database is put back to that baseline. A module fixture first made for a later test is
+    written onto the baseline and joins it."""
+    path = _sqlite_file()
+    if path is None:
+        yield
+        if _sqlite_file() is not None:  # the test made the database: leave it empty
+            _empty_database()
+        return
+    defs = request.node._fixtureinfo.name2fixturedefs
+    shared = frozenset(name for name in request.fixturenames
+                       if name in defs and defs[name][-1].scope != "function")
+    key = (request.node.module.__name__, path)
+    for other in [k for k in _baselines if k[0] != key[0]]:
+        del _baselines[other]  # an earlier module's: never needed again
+    known = _baselines.get(key)
+    if known is None or not shared <= known[0]:
+        known = (shared | (known[0] if known else frozenset()), _Baseline(path))
+        _baselines[key] = known
+    yield
+    known[1].restore()
 
 @pytest.fixture(scope="session")
 def inprocess_db() -> Path:
