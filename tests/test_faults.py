@@ -1,5 +1,5 @@
 """Faults that really happen, really caused: a worker killed with SIGKILL in the middle of a
-200-page batch, the Redis server killed and restarted in the middle of one, and the API
+batch of BATCH pages, the Redis server killed and restarted in the middle of one, and the API
 killed during an upload. Each ends with every page read exactly once and no dose in the
 ledger twice, on PostgreSQL and Redis, with the reconciler running from the worker's beat.
 
@@ -30,6 +30,11 @@ from tests.stack import Stack, free_port, postgres_database, redis_database, wai
 DONE = ("needs_review", "ready", "in_review", "second_check", "confirmed", "rejected", "failed")
 FAST_RECONCILE = {"YOSHIN_RECONCILE_AFTER_SECONDS": "20", "YOSHIN_RECONCILE_EVERY_SECONDS": "5",
                   "YOSHIN_AUTO_COMMIT_READY": "true", "YOSHIN_TASK_RETRY_DELAY": "0.5"}
+BATCH = 80
+"""Pages per fault: with two processes of a worker taking messages ahead, a kill a quarter in
+leaves pages mid-read, taken but unread, and queued; more pages only take longer."""
+FIRST = 60
+"""Of them, uploaded before Redis goes down; the rest are uploaded while it is down."""
 
 
 def _distinct_copies(pages: list[Path], count: int) -> list[tuple[str, bytes]]:
@@ -111,18 +116,18 @@ def _check_exactly_once(stack: Stack, pages: int) -> dict[str, int]:
 def test_a_worker_killed_mid_batch_loses_and_doubles_nothing(faulty: Stack, sample_set) -> None:  # noqa: ANN001
     faulty.start_api()
     scanner = faulty.user("scanner1", "scanner")
-    copies = _distinct_copies(sample_set.pages, 200)
+    copies = _distinct_copies(sample_set.pages, BATCH)
     answer = _upload(scanner, copies)
     assert answer.status_code == 201, answer.text
     batch_id = answer.json()["id"]
     faulty.start_worker(concurrency=2, beat=True)
-    wait_for(lambda: _done(scanner, batch_id) >= 40, 300, "40 pages read")
+    wait_for(lambda: _done(scanner, batch_id) >= BATCH // 4, 300, "a quarter of the pages read")
     faulty.stop("worker", signal.SIGKILL)
     killed_at = _done(scanner, batch_id)
-    assert killed_at < 200
+    assert killed_at < BATCH
     faulty.start_worker(concurrency=2, beat=True)
-    wait_for(lambda: _done(scanner, batch_id) == 200, 600, "all 200 pages after the kill")
-    _check_exactly_once(faulty, 200)
+    wait_for(lambda: _done(scanner, batch_id) == BATCH, 600, "every page after the kill")
+    _check_exactly_once(faulty, BATCH)
 
 
 class OwnRedis:
@@ -165,25 +170,27 @@ def test_redis_restarted_mid_batch_ends_with_every_page_read_once(
         faulty.env["YOSHIN_BROKER_URL"] = f"redis://127.0.0.1:{own.port}/0"
         faulty.start_api()
         scanner = faulty.user("scanner1", "scanner")
-        copies = _distinct_copies(sample_set.pages, 200)
-        answer = _upload(scanner, copies[:150])
+        copies = _distinct_copies(sample_set.pages, BATCH)
+        answer = _upload(scanner, copies[:FIRST])
         assert answer.status_code == 201, answer.text
         batch_id = answer.json()["id"]
         faulty.start_worker(concurrency=2, beat=True)
-        wait_for(lambda: _done(scanner, batch_id) >= 30, 300, "30 pages read")
+        wait_for(lambda: _done(scanner, batch_id) >= FIRST // 5, 300, "a fifth of the pages read")
         own.kill()
         # While Redis is down an upload still lands: its pages wait, marked, for the queue.
-        during = _upload(scanner, copies[150:])
+        during = _upload(scanner, copies[FIRST:])
         assert during.status_code == 201, during.text
         time.sleep(3)
         own.start()
         second = during.json()["id"]
-        wait_for(lambda: _done(scanner, batch_id) == 150 and _done(scanner, second) == 50,
-                 900, "all 200 pages after Redis came back")
+        wait_for(lambda: _done(scanner, batch_id) == FIRST
+                 and _done(scanner, second) == BATCH - FIRST,
+                 900, "every page after Redis came back")
         faulty.stop("worker")
         faulty.stop("api")
-    found = _check_exactly_once(faulty, 200)
-    assert found["unqueued"] >= 50, found  # the reconciler queued what Redis refused or lost
+    found = _check_exactly_once(faulty, BATCH)
+    # the reconciler queued what Redis refused or lost
+    assert found["unqueued"] >= BATCH - FIRST, found
 
 
 @pytest.mark.postgres
