@@ -15,6 +15,7 @@ WORKDIR /app
 COPY pyproject.toml ./
 COPY yoshin ./yoshin
 COPY models ./models
+COPY accounts ./accounts
 COPY ocr ./ocr
 COPY intake ./intake
 COPY workers ./workers

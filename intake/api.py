@@ -22,14 +22,14 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 
+from accounts.access import Action
+from accounts.deps import DbSession, credential_check, require
+from accounts.ids import RowId
 from intake.batches import StoredBlobs, Upload, create_batch
 from intake.errors import UploadRejected
 from intake.schemas import BatchOut, batch_out
 from models import Batch, Page, PageState, User, audit
-from models.access import Action
 from models.db import session_scope
-from models.deps import DbSession, credential_check, require
-from models.ids import RowId
 from models.settings import get_settings
 from workers.dispatch import read_after_commit
 

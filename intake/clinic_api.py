@@ -14,11 +14,11 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from accounts.access import Action
+from accounts.deps import DbSession, require
 from intake.clinic_forms import ClinicForm, Immunization
 from intake.clinic_intake import NotAClinic, Received, SentBefore, receive
 from models import User
-from models.access import Action
-from models.deps import DbSession, require
 
 router = APIRouter(prefix="/api/clinic", tags=["clinic"])
 ClinicCaller = Annotated[User, Depends(require(Action.CLINIC_SUBMIT))]

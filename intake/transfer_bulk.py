@@ -18,10 +18,10 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, UploadFile, s
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
+from accounts.access import Action
+from accounts.deps import DbSession, require
+from accounts.ids import RowId
 from models import BulkQuery, Peer, User, audit, storage
-from models.access import Action
-from models.deps import DbSession, require
-from models.ids import RowId
 from models.settings import get_settings
 from models.transfers import peer_of
 from workers.dispatch import answer_bulk_after_commit

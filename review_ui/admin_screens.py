@@ -19,11 +19,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from accounts import users as accounts
+from accounts.access import Action
+from accounts.deps import DbSession
+from accounts.ids import RowId
 from models import ApiToken, Role, User
-from models import users as accounts
-from models.access import Action
-from models.deps import DbSession
-from models.ids import RowId
 from review_ui.screens import _render, screen_user
 
 router = APIRouter(include_in_schema=False)

@@ -12,11 +12,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from sqlalchemy.orm import Session
 
+from accounts.access import Action
+from accounts.deps import DbSession, KeptRefusal, require
+from accounts.ids import RowId
 from ledger.records.commit import CommitRefused
 from models import Page, User
-from models.access import Action
-from models.deps import DbSession, KeptRefusal, require
-from models.ids import RowId
 from models.settings import get_settings
 from review_ui import repository, service
 from review_ui.images import ImageMissing, field_jpeg, page_jpeg

@@ -10,12 +10,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
+from accounts.access import Action
+from accounts.deps import DbSession
+from accounts.ids import RowId
 from ledger.certificates import service as certificates
 from ledger.kit.vaccines import CATALOG
 from models import Resident, User
-from models.access import Action
-from models.deps import DbSession
-from models.ids import RowId
 from review_ui.screens import screen_user
 
 router = APIRouter(include_in_schema=False)

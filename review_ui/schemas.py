@@ -7,10 +7,10 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
+from accounts.ids import MAX_ROW_ID
 from ledger.checks.doubt import doubtful_keys
 from ledger.residents.matching import Candidate
 from models import Page
-from models.ids import MAX_ROW_ID
 
 
 class FieldOut(BaseModel):

@@ -20,6 +20,11 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from accounts.access import Action, allowed
+from accounts.deps import DbSession, client_address, release_connection
+from accounts.ids import RowId
+from accounts.login import LoginRefused, authenticate
+from accounts.users import needs_passkey
 from ledger.checks.second_check import RESIDENT, changed_identifiers, machine_values, own_part
 from ledger.checks.validation import VACCINES
 from ledger.kit.romaji import passport_romaji
@@ -35,12 +40,7 @@ from models import (
     User,
     audit,
 )
-from models.access import Action, allowed
-from models.deps import DbSession, client_address, release_connection
-from models.ids import RowId
-from models.login import LoginRefused, authenticate
 from models.settings import get_settings
-from models.users import needs_passkey
 from review_ui import repository, service
 from review_ui.labels import field_labels
 from review_ui.leases import LeaseRefused

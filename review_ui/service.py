@@ -2,7 +2,7 @@
 
 The API (`review_ui.api`) and the screens (`review_ui.screens`) both call these, so a rule
 (who may make the second check, what a correction keeps of its author, what is audited) is
-written once. Nothing here commits: the request's one session does (`models.deps.get_db`).
+written once. Nothing here commits: the request's one session does (`accounts.deps.get_db`).
 Every function that shows a page or a resident writes its audit entry; a refusal is a typed
 error the caller turns into its answer.
 """

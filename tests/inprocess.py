@@ -6,9 +6,9 @@ import secrets
 
 from fastapi.testclient import TestClient
 
+from accounts.users import hash_token, new_token
 from models import ApiToken, Role, User
 from models.db import session_scope
-from models.users import hash_token, new_token
 
 
 def make_user(role: Role) -> tuple[int, str]:

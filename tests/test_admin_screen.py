@@ -12,11 +12,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from accounts.csrf import SESSION_COOKIE
+from accounts.users import hash_token, new_token
 from models import ApiToken, AuditEvent, Role, User
 from models.db import session_scope
-from models.users import hash_token, new_token
 from tests.inprocess import make_user
-from yoshin.csrf import SESSION_COOKIE
 
 PASSWORD = "correct horse"
 ORIGIN = {"Origin": "http://testserver"}

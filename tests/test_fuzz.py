@@ -13,8 +13,8 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
+from accounts.access import PERMISSIONS
 from models import Role
-from models.access import PERMISSIONS
 from models.migrate import upgrade
 from tests.inprocess import make_user
 from tests.stack import postgres_database

@@ -90,11 +90,12 @@ def test_messages_go_to_the_queue_the_settings_name_when_sent(tmp_path: Path) ->
 
 
 def test_only_the_session_dependency_and_session_scope_commit() -> None:
-    """One commit per request (models.deps.get_db) or task (models.db.session_scope): a route
+    """One commit per request (accounts.deps.get_db) or task (models.db.session_scope): a route
     or a service that commits on its own could leave half a change when a later step fails."""
-    allowed = {ROOT / "models" / "deps.py", ROOT / "models" / "db.py"}
+    allowed = {ROOT / "accounts" / "deps.py", ROOT / "models" / "db.py"}
     committing = []
-    for room in ("intake", "ledger", "review_ui", "workers", "models", "yoshin", "ocr"):
+    for room in ("accounts", "intake", "ledger", "review_ui", "workers", "models", "yoshin",
+                 "ocr"):
         for path in sorted((ROOT / room).rglob("*.py")):
             if path in allowed or "migrations" in path.parts:
                 continue
@@ -103,3 +104,31 @@ def test_only_the_session_dependency_and_session_scope_commit() -> None:
                         and node.func.attr == "commit"):
                     committing.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert committing == []
+
+
+ROOMS = ("accounts", "intake", "ledger", "models", "ocr", "review_ui", "samples", "workers",
+         "yoshin")
+MAY_IMPORT = {
+    "ocr": set(),
+    "models": set(),
+    "accounts": {"models"},
+    "ledger": {"models", "accounts"},
+}
+"""The lower rooms of the layout (README, "Where things are"): arrows point down only."""
+
+
+def _rooms_imported(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        names = ([node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0
+                 else [a.name for a in node.names] if isinstance(node, ast.Import) else [])
+        found |= {name.split(".")[0] for name in names} & set(ROOMS)
+    return found
+
+
+def test_the_lower_rooms_import_only_what_is_below_them() -> None:
+    wrong = [f"{path.relative_to(ROOT)} imports {sorted(extra)}"
+             for room, allowed in MAY_IMPORT.items()
+             for path in sorted((ROOT / room).rglob("*.py"))
+             if (extra := _rooms_imported(path) - allowed - {room})]
+    assert wrong == []

@@ -12,9 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from accounts.login import ADDRESS_FACTOR
 from models import AuditEvent, Role, User
 from models.db import session_scope
-from models.login import ADDRESS_FACTOR
 from models.settings import get_settings
 from tests.inprocess import make_user
 

@@ -16,8 +16,8 @@ import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
+from accounts.access import PERMISSIONS, Action
 from models import Role, User
-from models.access import PERMISSIONS, Action
 from models.db import session_scope
 from tests.inprocess import make_user
 
@@ -29,7 +29,7 @@ ANY_USER = {("DELETE", "/api/session"), ("GET", "/api/me"), ("POST", "/logout")}
 """Any logged-in account, whatever its role: about the caller's own session."""
 HALF_LOGGED_IN = {("POST", "/api/session/passkey/options"),
                   ("POST", "/api/session/passkey/verify"), ("GET", "/login/passkey")}
-"""After the password, before the passkey: only the passkey ceremony (yoshin.session_api)."""
+"""After the password, before the passkey: only the passkey ceremony (accounts.session_api)."""
 
 
 def _guard(call: Callable[..., Any]) -> Action | None:

@@ -15,12 +15,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
+from accounts.csrf import SESSION_COOKIE
 from models import LoginSession, Role, User
 from models.base import utcnow
 from models.db import session_scope
 from models.settings import get_settings
 from tests.inprocess import make_user
-from yoshin.csrf import SESSION_COOKIE
 
 PASSWORD = "correct horse"
 ORIGIN = {"Origin": "http://testserver"}
@@ -111,7 +111,7 @@ def test_logging_in_again_replaces_the_session(inprocess_db: Path) -> None:
 
 
 def test_disabling_ends_the_sessions_for_good(inprocess_db: Path) -> None:
-    from models.users import disable, enable
+    from accounts.users import disable, enable
 
     user_id, username, token = _account()
     cookie = _logged_in(username).cookies[SESSION_COOKIE]
@@ -240,7 +240,7 @@ def _unread_batch(user_id: int) -> int:
 def test_the_progress_stream_stops_when_the_account_is_disabled(
         inprocess_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import intake.api
-    from models.users import disable
+    from accounts.users import disable
     from yoshin.app import create_app
 
     monkeypatch.setattr(intake.api, "EVENT_LIMIT", 8)

@@ -12,10 +12,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from accounts.csrf import SESSION_COOKIE
 from models import AuditEvent, LoginSession, User
 from models.db import session_scope
 from yoshin.cli import app
-from yoshin.csrf import SESSION_COOKIE
 
 PASSWORD = "correct horse"
 

@@ -9,6 +9,9 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from accounts.csrf import SameOriginForCookies
+from accounts.session_api import ServerSessions
+from accounts.session_api import router as session_router
 from intake.api import router as intake_router
 from intake.clinic_api import router as clinic_router
 from intake.transfer_bulk import router as bulk_router
@@ -33,10 +36,7 @@ from review_ui.screens import (
 from review_ui.screens import router as screens_router
 from yoshin.access_log import hide_query_strings
 from yoshin.body_limits import JsonDepthLimit
-from yoshin.csrf import SameOriginForCookies
 from yoshin.security_headers import SecurityHeaders
-from yoshin.session_api import ServerSessions
-from yoshin.session_api import router as session_router
 
 
 def _invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:

@@ -120,7 +120,7 @@ def purge() -> None:
 
 def _create_user(username: str, role: Role, password: str | None, display_name: str = ""
                  ) -> None:
-    from models.users import change_password
+    from accounts.users import change_password
 
     with session_scope() as session:
         user = session.scalar(select(User).where(User.username == username))
@@ -148,7 +148,8 @@ def users_create(
 ) -> None:
     """Create a staff account (or update its role and password; a new password ends the
     account's open sessions)."""
-    from models.users import ApiToken, hash_token, live_tokens, new_token, revoke_tokens
+    from accounts.users import hash_token, live_tokens, new_token, revoke_tokens
+    from models.users import ApiToken
 
     if password is None and not token:
         password = getpass.getpass(f"password for {username}: ")
@@ -185,9 +186,9 @@ def users_list() -> None:
     from rich.table import Table
     from sqlalchemy import func
 
+    from accounts.users import live_tokens
     from models import AuditEvent, LoginSession
     from models.base import utcnow
-    from models.users import live_tokens
 
     table = Table("user", "name", "role", "enabled", "last login", "sessions", "tokens",
                   "last token use")
@@ -214,7 +215,7 @@ def users_list() -> None:
 
 def _change_user(username: str, change: Callable[[Session, User], str]) -> None:
     """Apply one lifecycle change (audited by `change`) to one account and say what it did."""
-    from models.users import AccountError, find_user
+    from accounts.users import AccountError, find_user
 
     try:
         with session_scope() as session:
@@ -228,7 +229,7 @@ def _change_user(username: str, change: Callable[[Session, User], str]) -> None:
 @users_app.command("disable")
 def users_disable(username: str) -> None:
     """Refuse the account at once: no login, its open sessions ended, its tokens refused."""
-    from models.users import disable
+    from accounts.users import disable
 
     _change_user(username, lambda session, user: (
         f"user {username} disabled; {disable(session, user, actor='cli')} open session(s) "
@@ -238,7 +239,7 @@ def users_disable(username: str) -> None:
 @users_app.command("enable")
 def users_enable(username: str) -> None:
     """Let a disabled account log in (and its unrevoked tokens work) again."""
-    from models.users import enable
+    from accounts.users import enable
 
     def change(session: Session, user: User) -> str:
         enable(session, user, actor="cli")
@@ -253,7 +254,7 @@ def users_set_role(
     role: Annotated[Role, typer.Argument(help="scanner, reviewer, supervisor, admin, …")],
 ) -> None:
     """Give the account another role, in force from its next request."""
-    from models.users import change_role
+    from accounts.users import change_role
 
     def change(session: Session, user: User) -> str:
         before = user.role
@@ -266,7 +267,7 @@ def users_set_role(
 @users_app.command("revoke-tokens")
 def users_revoke_tokens(username: str) -> None:
     """Revoke every API token of the account (make a new one with `users create --token`)."""
-    from models.users import revoke_tokens
+    from accounts.users import revoke_tokens
 
     _change_user(username, lambda session, user: (
         f"user {username}: {revoke_tokens(session, user, actor='cli')} token(s) revoked"))
@@ -276,7 +277,7 @@ def users_revoke_tokens(username: str) -> None:
 def users_reset_passkeys(username: str) -> None:
     """Forget the account's passkeys (a lost device) and end its sessions: the next login
     with the password enrols a new passkey. Audited."""
-    from models.users import reset_passkeys
+    from accounts.users import reset_passkeys
 
     _change_user(username, lambda session, user: (
         f"user {username}: {reset_passkeys(session, user, actor='cli')} passkey(s) removed"))

@@ -7,7 +7,7 @@
 - X-Content-Type-Options nosniff: an upload or an export is never taken for a script or page.
 - Referrer-Policy same-origin: a screen's address (a resident's id, a search) never goes to
   another site. Not `no-referrer`: that makes browsers send `Origin: null` on our own form
-  posts, which the cross-site check (yoshin.csrf) would then refuse.
+  posts, which the cross-site check (accounts.csrf) would then refuse.
 - Strict-Transport-Security, when the session cookie is sent over HTTPS only (a setting).
 - Cache-Control no-store on everything but the static files: screens and API answers carry
   residents' data, which must not stay in a shared browser's or a proxy's cache.

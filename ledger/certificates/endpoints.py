@@ -14,6 +14,9 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from accounts.access import Action
+from accounts.deps import DbSession, require
+from accounts.ids import RowId
 from ledger.certificates import fhir_export, health_cards
 from ledger.certificates import service as certificates
 from ledger.certificates.content import CertificateContent
@@ -21,9 +24,6 @@ from ledger.certificates.pdf import render_pdf
 from ledger.kit.vaccines import CATALOG
 from ledger.residents.deps import ResidentDep
 from models import Certificate, User, audit
-from models.access import Action
-from models.deps import DbSession, require
-from models.ids import RowId
 
 router = APIRouter(tags=["certificates"])
 public = APIRouter(tags=["certificates"])

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from accounts.users import replace_tokens
 from ledger.clinics.repository import clinic_by_code
 from models import Role, User, audit
-from models.users import replace_tokens
 
 
 class ClinicUnknown(Exception):

@@ -9,14 +9,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, Field
 
+from accounts.access import Action
+from accounts.deps import DbSession, require
+from accounts.ids import RowId
 from ledger.checks.record_checks import record_problems
 from ledger.checks.validation import CORRECTED_FIELDS, correction_values, validate
 from ledger.records.service import RecordRefused, correct_record, history, void_record
 from ledger.residents.endpoints import RecordOut
 from models import LedgerRecord, User, audit
-from models.access import Action
-from models.deps import DbSession, require
-from models.ids import RowId
 
 router = APIRouter(prefix="/api/records", tags=["ledger"])
 Editor = Annotated[User, Depends(require(Action.RECORD_CHANGE))]

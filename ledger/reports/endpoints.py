@@ -13,6 +13,8 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
+from accounts.access import Action
+from accounts.deps import DbSession, require
 from ledger.checks.validation import VACCINES
 from ledger.reports.service import (
     ClaimRow,
@@ -25,8 +27,6 @@ from ledger.reports.service import (
     monthly_claims,
 )
 from models import User, audit
-from models.access import Action
-from models.deps import DbSession, require
 
 router = APIRouter(prefix="/api/reports", tags=["reports"])
 Reporter = Annotated[User, Depends(require(Action.REPORT_VIEW))]
@@ -54,7 +54,7 @@ class DueReport(BaseModel):
 
 def _audit(db: DbSession, user: User, report: str, form: str, rows: int,
            **parameters: str) -> None:
-    """Committed with the request, before the answer leaves (models.deps.get_db), so a
+    """Committed with the request, before the answer leaves (accounts.deps.get_db), so a
     download cut short is still on record."""
     audit.record(db, actor=user.username, action="report.export" if form == "csv"
                  else "report.view", subject=f"report:{report}",

@@ -8,9 +8,9 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException
 
+from accounts.deps import DbSession
+from accounts.ids import RowId
 from models import Resident
-from models.deps import DbSession
-from models.ids import RowId
 
 
 def resident_or_404(resident_id: RowId, db: DbSession) -> Resident:

@@ -10,13 +10,13 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel
 from sqlalchemy import or_, select
 
+from accounts.access import Action
+from accounts.deps import DbSession, require
 from ledger.records.repository import records_of
 from ledger.residents import my_number
 from ledger.residents.deps import ResidentDep
 from ledger.residents.disclosure import disclosure
 from models import LedgerRecord, Resident, User, audit
-from models.access import Action
-from models.deps import DbSession, require
 
 router = APIRouter(prefix="/api/residents", tags=["ledger"])
 Viewer = Annotated[User, Depends(require(Action.RESIDENT_VIEW))]

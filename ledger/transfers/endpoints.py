@@ -11,6 +11,8 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from accounts.access import Action
+from accounts.deps import DbSession, KeptRefusal, require
 from ledger.residents import my_number
 from ledger.residents.deps import ResidentDep
 from ledger.transfers.peers import PeerRefused, peer_by_code
@@ -22,8 +24,6 @@ from ledger.transfers.service import (
     import_answer,
 )
 from models import Provision, Resident, User, audit
-from models.access import Action
-from models.deps import DbSession, KeptRefusal, require
 from models.transfers import peer_of
 
 router = APIRouter(prefix="/api", tags=["transfer"])

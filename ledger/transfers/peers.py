@@ -15,11 +15,11 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from accounts.users import replace_tokens
 from ledger.kit.identifiers import is_valid_local_government_code
 from models import Peer, Role, User, audit
 from models.keys import derived_key
 from models.settings import get_settings
-from models.users import replace_tokens
 
 _NONCE = 12
 _PURPOSE = b"peer-token"

@@ -19,12 +19,12 @@ from rich.console import Console
 from rich.progress import Progress
 from sqlalchemy import select
 
+from accounts.users import hash_token, new_token
 from ledger.certificates import health_cards
 from ledger.records.service import Dose, record_dose
 from models import ApiToken, Certificate, Clinic, Lot, Resident, Role, User
 from models.db import session_scope
 from models.migrate import upgrade
-from models.users import hash_token, new_token
 from yoshin.measure.harness import isolated_home
 
 LONG_CLINIC = "医療法人社団松戸市民健康増進会附属常盤平駅前総合内科小児科クリニック"

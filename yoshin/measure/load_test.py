@@ -33,12 +33,12 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import func, select
 
+from accounts.users import hash_token, new_token
 from models import ApiToken, Page, PageState, Role, User
 from models.base import utcnow
 from models.db import session_scope
 from models.migrate import upgrade
 from models.page_state import WORK_DONE
-from models.users import hash_token, new_token
 from samples.generate import generate_set, load_truth
 from yoshin.city import load_city
 from yoshin.measure.harness import free_port, isolated_home, wait_for_api

@@ -2,7 +2,7 @@
 API tokens instead (`yoshin users create --token`).
 
 The session cookie holds only a random id; what it stands for (who, since when, last seen,
-the screens' one-time messages) is a row of the `sessions` table (`models.login`), so a
+the screens' one-time messages) is a row of the `sessions` table (`accounts.login`), so a
 session can be ended on the server: at logout, when its account is disabled or its password
 changes, and after the idle and absolute timeouts of the settings. A replayed cookie of an
 ended session opens nothing.
@@ -24,12 +24,9 @@ from starlette.datastructures import MutableHeaders
 from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from models import audit
-from models.base import utcnow
-from models.db import session_scope
-from models.deps import SESSION_ID, CurrentUser, DbSession, KeptRefusal, client_address
-from models.keys import derived_key
-from models.login import (
+from accounts.csrf import SESSION_COOKIE
+from accounts.deps import SESSION_ID, CurrentUser, DbSession, KeptRefusal, client_address
+from accounts.login import (
     LoginRefused,
     OpenSession,
     authenticate,
@@ -39,9 +36,13 @@ from models.login import (
     set_challenge,
     take_challenge,
 )
+from accounts.users import needs_passkey, user_passkeys
+from models import audit
+from models.base import utcnow
+from models.db import session_scope
+from models.keys import derived_key
 from models.settings import get_settings
-from models.users import Passkey, User, needs_passkey, user_passkeys
-from yoshin.csrf import SESSION_COOKIE
+from models.users import Passkey, User
 
 router = APIRouter(prefix="/api", tags=["session"])
 

@@ -32,12 +32,13 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from accounts.users import hash_token, password_stamp
 from models import audit
 from models.audit import AuditEvent
 from models.base import utcnow
 from models.keys import derived_key
 from models.settings import get_settings
-from models.users import LoginSession, User, hash_token, password_stamp
+from models.users import LoginSession, User
 
 ADDRESS_FACTOR = 5
 UNKNOWN_PREFIX = "unknown:"

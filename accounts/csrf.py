@@ -24,9 +24,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from accounts.deps import SESSION_ID
+from accounts.users import hash_token
 from models.db import session_scope
-from models.deps import SESSION_ID
-from models.users import ApiToken, hash_token
+from models.users import ApiToken
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 OPEN = frozenset({("POST", "/api/session"), ("POST", "/login")})

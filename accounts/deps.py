@@ -11,16 +11,17 @@ from fastapi import Depends, HTTPException, Request, status
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from models.access import Action, allowed
+from accounts.access import Action, allowed
+from accounts.login import session_alive
+from accounts.users import hash_token
 from models.base import utcnow
 from models.db import new_session, session_scope
-from models.login import session_alive
-from models.users import ApiToken, User, hash_token
+from models.users import ApiToken, User
 
 TOUCH_EVERY = timedelta(minutes=1)
 SESSION_ID = "yoshin.session_id"
 """Where a request's scope keeps the id of its live screen session (None without one); set
-by the session middleware (yoshin.session_api.ServerSessions)."""
+by the session middleware (accounts.session_api.ServerSessions)."""
 
 
 class KeptRefusal(HTTPException):
