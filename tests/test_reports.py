@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger.checks.validation import SEASONAL, VACCINES
+from ledger.kit.calendar import fiscal_year
 from ledger.kit.identifiers import my_number_check_digit
 from ledger.records.service import Dose, record_dose, void_record
 from ledger.reports.endpoints import router
@@ -34,7 +35,6 @@ from ledger.reports.service import (
     dose_counts,
     due_count,
     due_list,
-    fiscal_year,
     monthly_claims,
     write_csv,
 )

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from ledger.certificates.health_cards import CVX_SYSTEM
 from ledger.clinics.repository import clinic_by_code
+from ledger.kit.text import split_name
 from ledger.kit.vaccines import manufacturer_ja, vaccine
 from ledger.records.repository import records_of
 from models import LedgerRecord, Resident
@@ -23,16 +24,16 @@ LEDGER_RECORD_SYSTEM = "https://yoshin.example/fhir/ledger-record"
 
 
 def _patient(resident: Resident) -> dict[str, Any]:
-    family, _, given = resident.name.replace("\u3000", " ").partition(" ")
-    kana_family, _, kana_given = resident.name_kana.replace("\u3000", " ").partition(" ")
+    family, given = split_name(resident.name)
+    kana_family, kana_given = split_name(resident.name_kana)
     return {
         "resourceType": "Patient",
         "id": f"resident-{resident.id}",
         "name": [
             {"use": "official", "text": resident.name, "family": family,
-             **({"given": [given.strip()]} if given.strip() else {})},
+             **({"given": [given]} if given else {})},
             {"use": "usual", "text": resident.name_kana, "family": kana_family,
-             **({"given": [kana_given.strip()]} if kana_given.strip() else {})},
+             **({"given": [kana_given]} if kana_given else {})},
         ],
         "gender": {"M": "male", "F": "female"}.get(resident.sex, "unknown"),
         "birthDate": resident.birth_date.isoformat(),

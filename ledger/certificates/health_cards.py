@@ -20,6 +20,7 @@ from joserfc.jws import JWSRegistry
 from joserfc.registry import HeaderParameter
 
 from ledger.certificates.content import CertificateContent
+from ledger.kit.text import split_name
 
 CARD_TYPES = ("https://smarthealth.cards#health-card", "https://smarthealth.cards#immunization")
 FHIR_VERSION = "4.0.1"
@@ -35,15 +36,11 @@ class CardTooLarge(ValueError):
     """The card does not fit one QR code of version 22."""
 
 
-def _split_name(name: str) -> tuple[str, list[str]]:
-    family, _, given = name.replace("\u3000", " ").strip().partition(" ")
-    return family, [given.strip()] if given.strip() else []
-
-
 def minimal_bundle(content: CertificateContent) -> dict[str, Any]:
     """The FHIR R4 Bundle as the spec minimises it: `resource:N` references, no ids, no
     narrative, no codings' display: only what a verifier needs to match a person and doses."""
-    family, given = _split_name(content.name)
+    family, given_name = split_name(content.name)
+    given = [given_name] if given_name else []
     patient = {
         "resourceType": "Patient",
         "name": [{"family": content.family_name_romaji, "given": [content.given_name_romaji]},

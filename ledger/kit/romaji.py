@@ -12,6 +12,8 @@ from functools import lru_cache
 
 import pykakasi
 
+from ledger.kit.text import split_name
+
 
 @lru_cache(maxsize=1)
 def _converter() -> pykakasi.kakasi:
@@ -30,5 +32,5 @@ def _passport(word: str) -> str:
 
 def passport_romaji(kana: str) -> tuple[str, str]:
     """(FAMILY, GIVEN) from a reading written family first with a space between."""
-    family, _, given = kana.replace("\u3000", " ").strip().partition(" ")
-    return _passport(family.strip()), _passport(given.strip())
+    family, given = split_name(kana)
+    return _passport(family), _passport(given)

@@ -17,3 +17,10 @@ VARIANTS = str.maketrans({
 def normalise(value: str) -> str:
     """The form two spellings of the same name share; for comparing only, never stored."""
     return "".join(unicodedata.normalize("NFKC", value).split()).upper().translate(VARIANTS)
+
+
+def split_name(name: str) -> tuple[str, str]:
+    """(family, given) of a name the register writes family first, split at its first space
+    (full-width or not); given is "" for a name written as one word."""
+    family, _, given = name.replace("\u3000", " ").strip().partition(" ")
+    return family.strip(), given.strip()

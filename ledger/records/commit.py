@@ -6,19 +6,13 @@ together, so the ledger never has a record whose page is not confirmed, or the r
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy.orm import Session
 
 from ledger.checks.validation import RECORD_KEYS, SEASONAL, parse_date, validate
+from ledger.kit.calendar import fiscal_year
 from ledger.records.service import Dose, RecordRefused, duplicate_message, existing, record_dose
 from models import FieldSource, LedgerRecord, Page, PageState, RecordSource
 from models.base import utcnow
-
-
-def fiscal_year(day: date) -> int:
-    """年度: the year that starts on 1 April, the season routine vaccinations are counted in."""
-    return day.year if day.month >= 4 else day.year - 1
 
 
 class CommitRefused(Exception):

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, aliased
 
 from ledger.checks.validation import SEASONAL, VACCINES
 from ledger.kit import csv_cells
+from ledger.kit.calendar import fiscal_year
 from ledger.kit.vaccines import INTERVALS
 from models import Clinic, LedgerRecord, RecordSource, Resident
 
@@ -30,7 +31,6 @@ AGE_BANDS: tuple[tuple[str, int], ...] = (
 SEASONAL_AGE = 65
 """From this age a seasonal vaccination is routine (定期接種), so the city reminds of it."""
 
-FISCAL_YEAR_STARTS = 4
 """The month a 年度 begins (April)."""
 
 _BATCH = 1000
@@ -118,10 +118,6 @@ def dose_counts(session: Session, start: date, end: date) -> list[CountRow]:
     band = {label: order for order, (label, _) in enumerate(AGE_BANDS)}
     return [CountRow(*key, doses) for key, doses in
             sorted(tally.items(), key=lambda item: (*item[0][:2], band[item[0][2]], item[0][3]))]
-
-
-def fiscal_year(day: date) -> int:
-    return day.year if day.month >= FISCAL_YEAR_STARTS else day.year - 1
 
 
 def _years_before(day: date, years: int) -> date:

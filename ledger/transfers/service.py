@@ -37,8 +37,8 @@ from sqlalchemy.orm import Session
 
 from ledger.checks.validation import CLINIC_CODE, LOT_NUMBER, SEASONAL, VACCINES
 from ledger.kit import csv_cells
+from ledger.kit.calendar import fiscal_year
 from ledger.kit.identifiers import is_valid_my_number
-from ledger.records.commit import fiscal_year
 from ledger.records.repository import records_in_force_of_many, records_of
 from ledger.records.service import Dose, RecordRefused, record_dose
 from ledger.residents import my_number
