@@ -5,7 +5,7 @@ reject mistyped ones without a lookup.
 
 ledger/kit/identifiers.py checks the same numbers and is a deliberate second copy: the
 generator may import only ocr, and the ledger may import only models, so no module can serve
-both. tests/test_identifier_agreement.py holds the two to the same answer on every input.
+both. tests/unit/test_identifier_agreement.py holds the two to the same answer on every input.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ lookup.
 
 ocr/checkdigits.py, which the sample generator uses to make valid numbers, has the same rules:
 the copy is forced, since the ledger may import only models and the generator only ocr.
-tests/test_identifier_agreement.py holds the two to the same answer on every input."""
+tests/unit/test_identifier_agreement.py holds the two to the same answer on every input."""
 
 from __future__ import annotations
 

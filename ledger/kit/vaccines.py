@@ -6,7 +6,7 @@ module can serve both: the ledger may import only models, and the sample generat
 import only ocr, so the generator reads the same file with its own small loader
 (samples/vaccines.py) instead of keeping its own list. The file lives with the ledger because
 the ledger owns these facts (what it accepts, what a certificate prints); the generator only
-writes forms the ledger will accept. tests/test_vaccine_catalogue.py holds both views and the
+writes forms the ledger will accept. tests/unit/test_vaccine_catalogue.py holds both views and the
 printed forms' vaccine options to the file.
 
 CVX is the CDC code system the SMART Health Cards verifiers understand. 第一三共's vaccine has

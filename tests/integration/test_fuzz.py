@@ -17,8 +17,8 @@ from accounts.access import PERMISSIONS
 from models import Role
 from models.migrate import upgrade
 from tests.inprocess import make_user
+from tests.integration.test_permissions import ROUTES
 from tests.stack import postgres_database
-from tests.test_permissions import ROUTES
 from yoshin.app import create_app
 from yoshin.measure.harness import isolated_home
 

@@ -154,7 +154,7 @@ def test_a_photo_is_not_a_form(forms: dict[str, FormSpec]) -> None:
 
 def test_a_page_missing_its_lower_half_is_rejected(readings: list[tuple[dict, PageReading]],
                                                    forms: dict[str, FormSpec]) -> None:
-    """A lost corner alone is fitted by the print (tests/ocr/test_registration.py); half a
+    """A lost corner alone is fitted by the print (tests/unit/ocr/test_registration.py); half a
     page is not, and the reason names the marks that are missing."""
     page = readings[1][1].registered.copy()
     page[1800:, :] = 255

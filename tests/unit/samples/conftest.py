@@ -37,4 +37,4 @@ def committed_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def forms_dir() -> Path:
-    return Path(__file__).resolve().parents[2] / "samples" / "forms"
+    return Path(__file__).resolve().parents[3] / "samples" / "forms"

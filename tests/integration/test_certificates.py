@@ -30,7 +30,7 @@ from models.db import session_scope
 from tests.inprocess import client_as
 from yoshin.cli import app
 
-EXAMPLE = Path(__file__).resolve().parent / "data" / "shc-example-00"
+EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "shc-example-00"
 """The spec's published example 00 (CC-BY 4.0, see its README) with its issuer's keys."""
 LONG_CLINIC = "医療法人社団松戸市民健康増進会附属常盤平駅前総合内科小児科クリニック"
 LONG_NAME = "勅使河原左衛門之介 龍之介太郎右衛門"

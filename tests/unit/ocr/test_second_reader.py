@@ -118,7 +118,7 @@ print(len(ppocr.labels()))
 
 def test_the_model_loads_from_the_wheel_without_network() -> None:
     result = subprocess.run([sys.executable, "-c", NO_NETWORK], capture_output=True, text=True,
-                            timeout=120, cwd=Path(__file__).parents[2])
+                            timeout=120, cwd=Path(__file__).parents[3])
     assert result.returncode == 0, result.stderr
     assert int(result.stdout) > 18000
 

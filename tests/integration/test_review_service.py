@@ -10,7 +10,7 @@ from models import AuditEvent, FieldSource, Page, PageState, Role, User
 from models.db import session_scope
 from review_ui import service
 from tests.inprocess import make_user
-from tests.test_rematch_second_check import _page
+from tests.integration.test_rematch_second_check import _page
 
 
 @pytest.fixture(autouse=True)
