@@ -25,13 +25,11 @@ from sqlalchemy import select
 from accounts.access import Action
 from accounts.deps import DbSession, credential_check, require
 from accounts.ids import RowId
-from intake.batches import StoredBlobs, Upload, create_batch
-from intake.errors import UploadRejected
+from intake.batches import create_batch, read_upload, retry
+from intake.errors import Refused
 from intake.schemas import BatchOut, batch_out
-from models import Batch, Page, PageState, User, audit
+from models import Batch, Page, User
 from models.db import session_scope
-from models.settings import get_settings
-from workers.dispatch import read_after_commit
 
 router = APIRouter(prefix="/api", tags=["intake"])
 Uploader = Annotated[User, Depends(require(Action.BATCH_UPLOAD))]
@@ -39,33 +37,16 @@ BatchViewer = Annotated[User, Depends(require(Action.BATCH_VIEW))]
 Retrier = Annotated[User, Depends(require(Action.PAGE_RETRY))]
 
 
-def _read_limited(upload: UploadFile) -> Upload:
-    limit = get_settings().max_upload_bytes
-    data = upload.file.read(limit + 1)
-    name = upload.filename or "upload"
-    if len(data) > limit:
-        raise UploadRejected(f"{name}: larger than {limit} bytes", 413)
-    return Upload(name, data)
-
-
 @router.post("/batches", status_code=status.HTTP_201_CREATED)
 def upload_batch(db: DbSession, user: Uploader,
                  files: Annotated[list[UploadFile], File(description="PDF, TIFF, PNG or JPEG")],
                  label: Annotated[str, Form(max_length=200)] = "") -> BatchOut:
     """The files are stored and their pages recorded before this answers; reading follows."""
-    blobs = StoredBlobs()
     try:
-        uploads = [_read_limited(f) for f in files]
-        batch = create_batch(db, user, uploads, label, blobs)
-    except UploadRejected as refused:
-        db.rollback()
-        blobs.discard()
+        uploads = [read_upload(f.filename, f.file) for f in files]
+        return batch_out(create_batch(db, user, uploads, label))
+    except Refused as refused:
         raise HTTPException(refused.status, refused.message) from refused
-    except BaseException:
-        db.rollback()
-        blobs.discard()
-        raise
-    return batch_out(batch)
 
 
 @router.get("/batches")
@@ -138,10 +119,8 @@ def retry_page(page_id: RowId, db: DbSession, user: Retrier) -> BatchOut:
     page = db.get(Page, page_id, with_for_update=True)
     if page is None:
         raise HTTPException(404, f"no page {page_id}")
-    if page.state != PageState.FAILED:
-        raise HTTPException(409, f"page {page_id} is {page.state}; only a failed page is retried")
-    page.move_to(PageState.QUEUED, f"retry asked by {user.username}")
-    page.attempts = 0
-    audit.record(db, actor=user.username, action="page.retry", subject=f"page:{page.id}")
-    read_after_commit(db, [page.id])
+    try:
+        retry(db, page, user=user)
+    except Refused as refused:
+        raise HTTPException(refused.status, refused.message) from refused
     return batch_out(page.batch)

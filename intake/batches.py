@@ -8,11 +8,12 @@ caller's commit (see `workers.dispatch`). So a refused upload leaves no row and 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from intake.errors import UploadRejected
+from intake.errors import Refused, UploadRejected
 from intake.pages import Inspected, inspect, render
 from models import Batch, Document, Page, PageState, User, audit, storage
 from models.settings import get_settings
@@ -59,6 +60,27 @@ def _refuse_duplicates(session: Session, uploads: list[Upload]) -> list[str]:
                 f"as {earlier.filename}", 409,
             )
     return hashes
+
+
+def read_upload(filename: str | None, stream: BinaryIO) -> Upload:
+    """The file as sent, refused (413) past the size limit without reading it all."""
+    limit = get_settings().max_upload_bytes
+    data = stream.read(limit + 1)
+    name = filename or "upload"
+    if len(data) > limit:
+        raise UploadRejected(f"{name}: larger than {limit} bytes", 413)
+    return Upload(name, data)
+
+
+def retry(session: Session, page: Page, *, user: User) -> None:
+    """Give a failed page another round of reading, with a fresh count of attempts; queued
+    after the caller's commit."""
+    if page.state != PageState.FAILED:
+        raise Refused(f"page {page.id} is {page.state}; only a failed page is retried", 409)
+    page.move_to(PageState.QUEUED, f"retry asked by {user.username}")
+    page.attempts = 0
+    audit.record(session, actor=user.username, action="page.retry", subject=f"page:{page.id}")
+    read_after_commit(session, [page.id])
 
 
 def create_batch(session: Session, user: User, uploads: list[Upload], label: str = "",

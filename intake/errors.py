@@ -1,10 +1,16 @@
-"""The one error intake raises: a refusal a person can read, with the HTTP status it maps to."""
+"""The errors intake raises: refusals a person can read, each with the HTTP status it maps
+to, so every check (a file's type, its size, a duplicate, a bulk file's line) can stop the
+intake with its own message and the routes translate them all the same way."""
 
 from __future__ import annotations
 
 
-class UploadRejected(Exception):
+class Refused(Exception):
     def __init__(self, message: str, status: int = 400) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
+
+
+class UploadRejected(Refused):
+    """An uploaded batch refused: nothing of it is kept."""
