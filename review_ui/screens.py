@@ -25,6 +25,7 @@ from accounts.deps import DbSession, client_address, release_connection
 from accounts.ids import RowId
 from accounts.login import LoginRefused, authenticate
 from accounts.users import needs_passkey
+from ledger.certificates.service import certificates_of
 from ledger.checks.second_check import RESIDENT, changed_identifiers, machine_values, own_part
 from ledger.checks.validation import VACCINES
 from ledger.kit.romaji import passport_romaji
@@ -32,7 +33,6 @@ from ledger.records.repository import records_of
 from models import (
     AuditEvent,
     Batch,
-    Certificate,
     FieldSource,
     Page,
     PageState,
@@ -320,8 +320,7 @@ def resident_screen(resident_id: RowId, request: Request, db: DbSession,
                          .order_by(AuditEvent.id.desc()).limit(50)).all()
     audit.record(db, actor=user.username, action="resident.read", resident_id=resident_id,
                  subject="resident view")
-    issued = db.scalars(select(Certificate).where(Certificate.resident_id == resident_id)
-                        .order_by(Certificate.id.desc())).all()
+    issued = certificates_of(db, resident_id, newest_first=True)
     family, given = passport_romaji(resident.name_kana)
     held = sorted({r.vaccine for r in records if not r.voided})
     return _render(request, "resident.html", user, resident=resident, records=records,

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from accounts.access import Action
 from accounts.deps import DbSession, require
@@ -121,8 +120,7 @@ def issue_certificate(user: Issuer, resident: ResidentDep, body: CertificateRequ
 
 @router.get("/api/residents/{resident_id}/certificates")
 def list_certificates(resident_id: RowId, db: DbSession, user: Issuer) -> list[CertificateOut]:
-    rows = db.scalars(select(Certificate).where(Certificate.resident_id == resident_id)
-                      .order_by(Certificate.id)).all()
+    rows = certificates.certificates_of(db, resident_id)
     audit.record(db, actor=user.username, action="certificate.list", resident_id=resident_id,
                  subject="certificates")
     return [_out(db, row) for row in rows]

@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import json
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date
 from typing import Any
@@ -179,6 +180,14 @@ def reissue(session: Session, certificate: Certificate, *, actor: str) -> Certif
 
 def find(session: Session, certificate_id: str) -> Certificate | None:
     return session.scalar(select(Certificate).where(Certificate.certificate_id == certificate_id))
+
+
+def certificates_of(session: Session, resident_id: int, *, newest_first: bool = False
+                    ) -> Sequence[Certificate]:
+    """Every certificate issued to the person, revoked ones included, in the order issued."""
+    order = Certificate.id.desc() if newest_first else Certificate.id
+    return session.scalars(select(Certificate).where(Certificate.resident_id == resident_id)
+                           .order_by(order)).all()
 
 
 def revocation_list(session: Session, kid: str) -> dict[str, Any]:

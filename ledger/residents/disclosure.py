@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ledger.certificates.service import certificates_of
 from models import (
     AuditEvent,
-    Certificate,
     LedgerRecord,
     Page,
     Provision,
@@ -71,8 +71,7 @@ def disclosure(session: Session, resident: Resident) -> dict[str, Any]:
         "certificates": [
             _row(c, "certificate_id", "issued_at", "issued_by", "content_sha256",
                  "revoked_at", "revoke_reason")
-            for c in session.scalars(select(Certificate).where(Certificate.resident_id == rid)
-                                     .order_by(Certificate.id))
+            for c in certificates_of(session, rid)
         ],
         "provisions": [
             _row(p, "at", "direction", "peer_code", "found", "records", "actor")
