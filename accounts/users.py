@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from models import audit
 from models.base import utcnow
@@ -148,3 +149,14 @@ def last_logins(session: Session) -> dict[str, datetime]:
         select(audit.AuditEvent.actor, func.max(audit.AuditEvent.at))
         .where(audit.AuditEvent.action == "login").group_by(audit.AuditEvent.actor))
     return dict(rows.all())
+
+
+def usernames(session: Session) -> dict[int, str]:
+    """Every account's name by id: who corrected, matched or confirmed, on the screens."""
+    return {user.id: user.username for user in session.scalars(select(User))}
+
+
+def accounts_with_tokens(session: Session) -> Sequence[User]:
+    """Every account with its tokens, by name, for the admin's periodic review."""
+    return session.scalars(select(User).options(selectinload(User.tokens))
+                           .order_by(User.username)).all()

@@ -20,7 +20,6 @@ from fastapi import (
 )
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
-from sqlalchemy import select
 
 from accounts.access import Action
 from accounts.deps import DbSession, credential_check, require
@@ -30,6 +29,7 @@ from intake.errors import Refused
 from intake.schemas import BatchOut, batch_out
 from models import Batch, Page, User
 from models.db import session_scope
+from models.documents import recent_batches
 
 router = APIRouter(prefix="/api", tags=["intake"])
 Uploader = Annotated[User, Depends(require(Action.BATCH_UPLOAD))]
@@ -52,8 +52,7 @@ def upload_batch(db: DbSession, user: Uploader,
 @router.get("/batches")
 def list_batches(db: DbSession, _: BatchViewer,
                  limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[BatchOut]:
-    batches = db.scalars(select(Batch).order_by(Batch.id.desc()).limit(limit)).all()
-    return [batch_out(b) for b in batches]
+    return [batch_out(b) for b in recent_batches(db, limit)]
 
 
 @router.get("/batches/{batch_id}")

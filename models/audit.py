@@ -30,7 +30,7 @@ import hmac
 import json
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -96,6 +96,12 @@ def _plain_digest(event: AuditEvent) -> str:
 def _event_digest(event: AuditEvent, key: bytes) -> str:
     return _digest(event.prev_hash, event.at, event.actor, event.action, event.resident_id,
                    event.subject, event.detail, key=key)
+
+
+def history_of(session: Session, resident_id: int, *, limit: int) -> Sequence[AuditEvent]:
+    """The latest entries about one person, newest first: who read or changed what of them."""
+    return session.scalars(select(AuditEvent).where(AuditEvent.resident_id == resident_id)
+                           .order_by(AuditEvent.id.desc()).limit(limit)).all()
 
 
 def record(session: Session, *, actor: str, action: str, resident_id: int | None = None,

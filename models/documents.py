@@ -3,11 +3,12 @@ into field values."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import Base, Timestamped, utcnow
 from models.page_state import PageState, check_transition
@@ -128,3 +129,8 @@ class FieldValue(Timestamped, Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     page: Mapped[Page] = relationship(back_populates="fields")
+
+
+def recent_batches(session: Session, limit: int) -> Sequence[Batch]:
+    """The newest batches first: the scanning desk's list, on the API and the screen."""
+    return session.scalars(select(Batch).order_by(Batch.id.desc()).limit(limit)).all()

@@ -16,8 +16,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from accounts import users as accounts
 from accounts.access import Action
@@ -56,8 +54,7 @@ def _missing(request: Request, user_id: int) -> RedirectResponse:
 @router.get(SCREEN)
 def accounts_screen(request: Request, db: DbSession, admin: Admin) -> HTMLResponse:
     logins = accounts.last_logins(db)
-    found = db.scalars(select(User).options(selectinload(User.tokens))
-                       .order_by(User.username)).all()
+    found = accounts.accounts_with_tokens(db)
     rows = [AccountRow(
         user=user, last_login=logins.get(user.username),
         last_token_use=max((t.last_used_at for t in user.tokens if t.last_used_at),

@@ -17,21 +17,19 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accounts.access import Action, allowed
 from accounts.deps import DbSession, client_address, release_connection
 from accounts.ids import RowId
 from accounts.login import LoginRefused, authenticate
-from accounts.users import needs_passkey
+from accounts.users import needs_passkey, usernames
 from ledger.certificates.service import certificates_of
 from ledger.checks.second_check import RESIDENT, changed_identifiers, machine_values, own_part
 from ledger.checks.validation import VACCINES
 from ledger.kit.romaji import passport_romaji
 from ledger.records.repository import records_of
 from models import (
-    AuditEvent,
     Batch,
     FieldSource,
     Page,
@@ -40,6 +38,7 @@ from models import (
     User,
     audit,
 )
+from models.documents import recent_batches
 from models.settings import get_settings
 from review_ui import repository, service
 from review_ui.labels import field_labels
@@ -176,7 +175,7 @@ def log_out(request: Request, db: DbSession) -> RedirectResponse:
 @router.get("/batches")
 def batches(request: Request, db: DbSession,
             user: Annotated[User, Depends(screen_user(Action.BATCH_VIEW))]) -> HTMLResponse:
-    recent = db.scalars(select(Batch).order_by(Batch.id.desc()).limit(30)).all()
+    recent = recent_batches(db, 30)
     return _render(request, "batches.html", user, batches=recent)
 
 
@@ -268,7 +267,7 @@ def second_check_list(request: Request, db: DbSession,
                       user: Annotated[User, Depends(screen_user(Action.SECOND_CHECK))]
                       ) -> HTMLResponse:
     pages = repository.awaiting_second_check(db)
-    names = {u.id: u.username for u in db.scalars(select(User))}
+    names = usernames(db)
     return _render(request, "second_check_list.html", user, pages=pages, names=names,
                    changed={p.id: _changed_labels(p) for p in pages})
 
@@ -282,7 +281,7 @@ def second_check_page(page_id: RowId, request: Request, db: DbSession,
         request.session["flash"] = f"ページ {page_id} は二次確認を待っていません。"
         return RedirectResponse("/second-check", status_code=303)
     service.shown(db, page, user=user)
-    names = {u.id: u.username for u in db.scalars(select(User))}
+    names = usernames(db)
     before = machine_values(page)
     changed = changed_identifiers(page)
     labels = field_labels(get_settings().forms_dir, page.form_id)
@@ -308,7 +307,7 @@ def resident_screen(resident_id: RowId, request: Request, db: DbSession,
         return RedirectResponse("/review", status_code=303)
     records = records_of(db, resident_id, voided=True)
     pages = {r.page_id: db.get(Page, r.page_id) for r in records if r.page_id}
-    names = {u.id: u.username for u in db.scalars(select(User))}
+    names = usernames(db)
     corrections = [
         {"page_id": page.id, "key": f.key, "value": f.value,
          "before": machine_values(page).get(f.key, ""),
@@ -316,8 +315,7 @@ def resident_screen(resident_id: RowId, request: Request, db: DbSession,
         for page in pages.values() if page is not None
         for f in page.fields if f.source == FieldSource.REVIEWER
     ]
-    history = db.scalars(select(AuditEvent).where(AuditEvent.resident_id == resident_id)
-                         .order_by(AuditEvent.id.desc()).limit(50)).all()
+    history = audit.history_of(db, resident_id, limit=50)
     audit.record(db, actor=user.username, action="resident.read", resident_id=resident_id,
                  subject="resident view")
     issued = certificates_of(db, resident_id, newest_first=True)

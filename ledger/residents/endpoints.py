@@ -8,12 +8,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel
-from sqlalchemy import or_, select
 
 from accounts.access import Action
 from accounts.deps import DbSession, require
 from ledger.records.repository import records_of
-from ledger.residents import my_number
+from ledger.residents import my_number, repository
 from ledger.residents.deps import ResidentDep
 from ledger.residents.disclosure import disclosure
 from models import LedgerRecord, Resident, User, audit
@@ -64,12 +63,7 @@ def resident_out(resident: Resident, records: list[LedgerRecord] | None = None) 
 @router.get("")
 def search_residents(db: DbSession, user: Viewer,
                      q: Annotated[str, Query(min_length=1, max_length=64)]) -> list[ResidentOut]:
-    pattern = f"%{q.strip()}%"
-    found = db.scalars(
-        select(Resident).where(or_(Resident.atena_number == q.strip(), Resident.name.like(pattern),
-                                   Resident.name_kana.like(pattern)))
-        .order_by(Resident.id).limit(20)
-    ).all()
+    found = repository.search(db, q)
     for resident in found:
         audit.record(db, actor=user.username, action="resident.read", resident_id=resident.id,
                      subject="search")

@@ -9,7 +9,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from accounts.access import Action
 from accounts.deps import DbSession, KeptRefusal, require
@@ -22,8 +21,9 @@ from ledger.transfers.service import (
     answer_query,
     ask_peer,
     import_answer,
+    recent_provisions,
 )
-from models import Provision, Resident, User, audit
+from models import Resident, User, audit
 from models.transfers import peer_of
 
 router = APIRouter(prefix="/api", tags=["transfer"])
@@ -122,7 +122,7 @@ def request_transfer(user: Staff, resident: ResidentDep, body: TransferRequest, 
 def provisions(db: DbSession, user: Staff,
                limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[ProvisionOut]:
     """The provision record (情報提供等記録), newest first; reading it is audited too."""
-    rows = db.scalars(select(Provision).order_by(Provision.id.desc()).limit(limit)).all()
+    rows = recent_provisions(db, limit)
     audit.record(db, actor=user.username, action="transfer.provisions.read",
                  subject="provision record", detail={"rows": len(rows)})
     return [ProvisionOut.model_validate(p, from_attributes=True) for p in rows]

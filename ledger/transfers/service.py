@@ -17,7 +17,7 @@ results file keyed by line number; the numbers file is deleted once answered.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date
@@ -366,3 +366,8 @@ def _finish(bulk_id: int, state: str, error: str = "") -> None:
         audit.record(session, actor=f"peer-{bulk.peer_code}", action=f"transfer.bulk.{state}",
                      subject=f"bulk:{bulk.id}",
                      detail={"queries": bulk.processed, "found": bulk.found})
+
+
+def recent_provisions(session: Session, limit: int) -> Sequence[Provision]:
+    """The provision record (情報提供等記録), newest first."""
+    return session.scalars(select(Provision).order_by(Provision.id.desc()).limit(limit)).all()

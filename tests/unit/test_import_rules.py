@@ -113,8 +113,13 @@ MAY_IMPORT = {
     "models": set(),
     "accounts": {"models"},
     "ledger": {"models", "accounts"},
+    "workers": {"ocr", "models", "ledger"},
+    "review_ui": {"models", "accounts", "ledger"},
+    "intake": {"models", "accounts", "ledger", "workers"},
+    "samples": {"ocr"},
 }
-"""The lower rooms of the layout (README, "Where things are"): arrows point down only."""
+"""What each room may import (README, "Where things are"): arrows point down only; only the
+composition root (`yoshin/`) and the tests see every room."""
 
 
 def _rooms_imported(path: Path) -> set[str]:
@@ -126,7 +131,7 @@ def _rooms_imported(path: Path) -> set[str]:
     return found
 
 
-def test_the_lower_rooms_import_only_what_is_below_them() -> None:
+def test_each_room_imports_only_what_is_below_it() -> None:
     wrong = [f"{path.relative_to(ROOT)} imports {sorted(extra)}"
              for room, allowed in MAY_IMPORT.items()
              for path in sorted((ROOT / room).rglob("*.py"))
