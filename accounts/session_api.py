@@ -18,12 +18,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from accounts import passkeys
 from accounts.csrf import SESSION_COOKIE
 from accounts.deps import SESSION_ID, CurrentUser, DbSession, KeptRefusal, client_address
 from accounts.login import (
@@ -33,16 +33,13 @@ from accounts.login import (
     end_session,
     load_session,
     open_session,
-    set_challenge,
-    take_challenge,
 )
-from accounts.users import needs_passkey, user_passkeys
+from accounts.users import needs_passkey
 from models import audit
-from models.base import utcnow
 from models.db import session_scope
 from models.keys import derived_key
 from models.settings import get_settings
-from models.users import Passkey, User
+from models.users import User
 
 router = APIRouter(prefix="/api", tags=["session"])
 
@@ -245,90 +242,23 @@ PendingUser = Annotated[tuple[User, int], Depends(_pending_user)]
 
 @router.post("/session/passkey/options")
 def passkey_options(pending: PendingUser, db: DbSession) -> dict[str, Any]:
-    """Start the ceremony: sign in with a passkey if the user has one, else enrol one. The
-    challenge is kept on the session's row, for one answer."""
-    from webauthn import (
-        generate_authentication_options,
-        generate_registration_options,
-        options_to_json,
-    )
-    from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
-    from webauthn.helpers.structs import (
-        AuthenticatorSelectionCriteria,
-        PublicKeyCredentialDescriptor,
-        ResidentKeyRequirement,
-        UserVerificationRequirement,
-    )
-
+    """Start the ceremony: sign in with a passkey if the user has one, else enrol one."""
     user, session_id = pending
-    settings = get_settings()
-    keys = user_passkeys(db, user.id)
-    if keys:
-        options: Any = generate_authentication_options(
-            rp_id=settings.webauthn_rp_id,
-            allow_credentials=[PublicKeyCredentialDescriptor(id=base64url_to_bytes(key.credential_id))
-                               for key in keys],
-            user_verification=UserVerificationRequirement.REQUIRED)
-        ceremony = "login"
-    else:
-        options = generate_registration_options(
-            rp_id=settings.webauthn_rp_id, rp_name="Yoshin",
-            user_id=f"yoshin-user-{user.id}".encode(), user_name=user.username,
-            user_display_name=user.display_name or user.username,
-            authenticator_selection=AuthenticatorSelectionCriteria(
-                resident_key=ResidentKeyRequirement.PREFERRED,
-                user_verification=UserVerificationRequirement.REQUIRED))
-        ceremony = "register"
-    set_challenge(db, session_id, f"{ceremony}:{bytes_to_base64url(options.challenge)}")
-    return {"ceremony": ceremony, "options": json.loads(options_to_json(options))}
-
-
-def _refuse(db: Any, user: User, request: Request, why: str) -> KeptRefusal:
-    """A refusal that keeps its audit entry and the spent challenge: a challenge answers
-    once, whatever the answer."""
-    audit.record(db, actor=user.username, action="passkey.failed",
-                 subject=client_address(request)[:128], detail={"why": why[:200]})
-    return KeptRefusal(400, "the passkey was not accepted")
+    return passkeys.options(db, user=user, session_id=session_id)
 
 
 @router.post("/session/passkey/verify")
 def passkey_verify(pending: PendingUser, body: dict[str, Any], request: Request,
                    db: DbSession) -> Me:
     """Check the browser's answer to the ceremony; on success the half-logged-in session is
-    replaced by a full one (a new cookie id)."""
-    from webauthn import verify_authentication_response, verify_registration_response
-    from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
-
+    replaced by a full one (a new cookie id). A refusal keeps its audit entry and the spent
+    challenge."""
     user, session_id = pending
-    ceremony, _, challenge = take_challenge(db, session_id).partition(":")
-    settings = get_settings()
-    if not challenge:
-        raise _refuse(db, user, request, "no ceremony running")
     try:
-        if ceremony == "register":
-            made = verify_registration_response(
-                credential=body, expected_challenge=base64url_to_bytes(challenge),
-                expected_rp_id=settings.webauthn_rp_id, expected_origin=settings.webauthn_origin,
-                require_user_verification=True)
-            db.add(Passkey(user_id=user.id, credential_id=bytes_to_base64url(made.credential_id),
-                           public_key=made.credential_public_key, sign_count=made.sign_count,
-                           name=str(body.get("name") or "passkey")[:64], last_used_at=utcnow()))
-            action = "passkey.register"
-        else:
-            key = db.scalar(select(Passkey).where(Passkey.user_id == user.id,
-                                                  Passkey.credential_id == str(body.get("id"))))
-            if key is None:
-                raise ValueError("not one of this user's passkeys")
-            checked = verify_authentication_response(
-                credential=body, expected_challenge=base64url_to_bytes(challenge),
-                expected_rp_id=settings.webauthn_rp_id, expected_origin=settings.webauthn_origin,
-                credential_public_key=key.public_key,
-                credential_current_sign_count=key.sign_count, require_user_verification=True)
-            key.sign_count, key.last_used_at = checked.new_sign_count, utcnow()
-            action = "passkey.login"
-    except Exception as error:  # noqa: BLE001 - any malformed or wrong answer is a refusal
-        raise _refuse(db, user, request, f"{type(error).__name__}: {error}") from None
-    audit.record(db, actor=user.username, action=action, subject=client_address(request)[:128])
+        passkeys.verify(db, user=user, session_id=session_id, answer=body,
+                        client=client_address(request))
+    except passkeys.PasskeyRefused:
+        raise KeptRefusal(400, "the passkey was not accepted") from None
     request.session.clear()
     request.session["user_id"] = user.id
     return Me(username=user.username, display_name=user.display_name, role=user.role)
