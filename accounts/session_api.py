@@ -14,6 +14,7 @@ import base64
 import hashlib
 import hmac
 import json
+from collections.abc import MutableMapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
@@ -64,6 +65,17 @@ class Me(BaseModel):
     """"passkey" when the login still needs the user's passkey (/login/passkey)."""
 
 
+def begin_session(data: MutableMapping[str, Any], user: User) -> bool:
+    """After the password, for the API and the login screen alike: a fresh session, logged
+    in, or, for a role that needs its passkey, half logged in (True) until the ceremony."""
+    data.clear()
+    if needs_passkey(user):
+        data[PENDING] = user.id
+        return True
+    data["user_id"] = user.id
+    return False
+
+
 @router.post("/session", response_model_exclude_none=True)
 def log_in(body: Credentials, request: Request, db: DbSession) -> Me:
     try:
@@ -73,13 +85,9 @@ def log_in(body: Credentials, request: Request, db: DbSession) -> Me:
             raise KeptRefusal(429, str(refused),
                               headers={"Retry-After": str(refused.retry_after)}) from None
         raise KeptRefusal(401, str(refused)) from None
-    request.session.clear()
-    if needs_passkey(user):
-        request.session[PENDING] = user.id
-        return Me(username=user.username, display_name=user.display_name, role=user.role,
-                  second_factor="passkey")
-    request.session["user_id"] = user.id
-    return Me(username=user.username, display_name=user.display_name, role=user.role)
+    pending = begin_session(request.session, user)
+    return Me(username=user.username, display_name=user.display_name, role=user.role,
+              second_factor="passkey" if pending else None)
 
 
 @router.delete("/session", status_code=204)

@@ -23,7 +23,8 @@ from accounts.access import Action, allowed
 from accounts.deps import DbSession, client_address, release_connection
 from accounts.ids import RowId
 from accounts.login import LoginRefused, authenticate
-from accounts.users import needs_passkey, usernames
+from accounts.session_api import PENDING, begin_session
+from accounts.users import usernames
 from ledger.certificates.service import certificates_of
 from ledger.checks.second_check import RESIDENT, changed_identifiers, machine_values, own_part
 from ledger.checks.validation import VACCINES
@@ -145,19 +146,16 @@ def log_in(request: Request, db: DbSession, username: Annotated[str, Form()],
             else "ユーザー名またはパスワードが違います。"))
         response.status_code = 429 if throttled else 401
         return response
-    request.session.clear()
     target = next if next.startswith("/") and not next.startswith("//") else _home_for(user)
-    if needs_passkey(user):  # half logged in: the passkey is asked for next
-        request.session["passkey_user_id"] = user.id
+    if begin_session(request.session, user):  # half logged in: the passkey is asked next
         return RedirectResponse(f"/login/passkey?next={quote(target)}", status_code=303)
-    request.session["user_id"] = user.id
     return RedirectResponse(target, status_code=303)
 
 
 @router.get("/login/passkey")
 def passkey_form(request: Request, next: str = "") -> Response:
     """The second factor's screen (review_ui/static/passkey.js runs the ceremony)."""
-    if not isinstance(request.session.get("passkey_user_id"), int):
+    if not isinstance(request.session.get(PENDING), int):
         return RedirectResponse("/login", status_code=303)
     target = next if next.startswith("/") and not next.startswith("//") else "/"
     return _render(request, "passkey.html", None, next=target)
