@@ -12,18 +12,17 @@ from pydantic import BaseModel, Field
 
 from accounts.access import Action
 from accounts.deps import DbSession, KeptRefusal, require
-from ledger.residents import my_number
 from ledger.residents.deps import ResidentDep
-from ledger.transfers.peers import PeerRefused, peer_by_code
+from ledger.transfers.peers import PeerRefused
 from ledger.transfers.service import (
+    NoNumberToAsk,
     TransferAnswer,
     TransferFailed,
     answer_query,
-    ask_peer,
-    import_answer,
     recent_provisions,
+    request_from_peer,
 )
-from models import Resident, User, audit
+from models import User, audit
 from models.transfers import peer_of
 
 router = APIRouter(prefix="/api", tags=["transfer"])
@@ -87,35 +86,21 @@ def transfer_query(_floor: AnswerFloor, body: TransferQuery, db: DbSession,
     return answer_query(db, peer, body.my_number)
 
 
-def _failed(db: DbSession, user: User, resident: Resident, peer_code: str, reason: str) -> None:
-    """A query that brought nothing in is on record too, with its reason (which names the
-    peer and what did not fit, never a number or a value), since an answer refused for not
-    fitting may be a peer misbehaving."""
-    audit.record(db, actor=user.username, action="transfer.request.failed",
-                 resident_id=resident.id, subject=f"peer:{peer_code}",
-                 detail={"reason": reason})
-
-
 @router.post("/residents/{resident_id}/transfer-requests")
 def request_transfer(user: Staff, resident: ResidentDep, body: TransferRequest, db: DbSession
                      ) -> TransferResult:
     """Ask the former municipality for a resident who moved in and import what comes back."""
-    if resident.my_number_encrypted is None:
-        raise HTTPException(409, f"resident {resident.id} has no My Number to ask with")
     try:
-        peer = peer_by_code(db, body.peer_code)
+        result = request_from_peer(db, resident=resident, peer_code=body.peer_code,
+                                   actor=user.username, user_id=user.id)
+    except NoNumberToAsk as missing:
+        raise HTTPException(409, str(missing)) from missing
     except PeerRefused as refused:
         raise HTTPException(404, str(refused)) from refused
-    try:
-        answer = ask_peer(peer, my_number.decrypt(resident.my_number_encrypted))
-        result = import_answer(db, resident, peer, answer, actor=user.username,
-                               user_id=user.id)
-    except TransferFailed as failed:
-        db.rollback()
-        _failed(db, user, resident, peer.code, str(failed))
+    except TransferFailed as failed:  # its audit entry is kept with the refusal
         raise KeptRefusal(502, str(failed)) from failed
-    return TransferResult(peer_code=peer.code, found=result.found, created=result.created,
-                          skipped=result.skipped)
+    return TransferResult(peer_code=body.peer_code, found=result.found,
+                          created=result.created, skipped=result.skipped)
 
 
 @router.get("/transfer/provisions")

@@ -42,7 +42,7 @@ from ledger.kit.identifiers import is_valid_my_number
 from ledger.records.repository import records_in_force_of_many, records_of
 from ledger.records.service import Dose, RecordRefused, record_dose
 from ledger.residents import my_number
-from ledger.transfers.peers import PeerRefused, check_peer_url, outbound_token
+from ledger.transfers.peers import PeerRefused, check_peer_url, outbound_token, peer_by_code
 from models import BulkQuery, LedgerRecord, Peer, Provision, RecordSource, Resident, audit, storage
 from models.base import utcnow
 from models.db import session_scope
@@ -69,6 +69,10 @@ class TransferAnswer(BaseModel):
 
 class TransferFailed(Exception):
     pass
+
+
+class NoNumberToAsk(Exception):
+    """The resident has no My Number on record, and a peer is asked by number only."""
 
 
 EARLIEST_DOSE = date(1900, 1, 1)
@@ -371,3 +375,24 @@ def _finish(bulk_id: int, state: str, error: str = "") -> None:
 def recent_provisions(session: Session, limit: int) -> Sequence[Provision]:
     """The provision record (情報提供等記録), newest first."""
     return session.scalars(select(Provision).order_by(Provision.id.desc()).limit(limit)).all()
+
+
+def request_from_peer(session: Session, *, resident: Resident, peer_code: str, actor: str,
+                      user_id: int | None) -> Imported:
+    """Ask the former municipality for a resident who moved in and import what comes back.
+    A query that brought nothing in is on record too, with its reason (which names the peer
+    and what did not fit, never a number or a value), since an answer refused for not
+    fitting may be a peer misbehaving; nothing of a half-imported answer stays."""
+    if resident.my_number_encrypted is None:
+        raise NoNumberToAsk(f"resident {resident.id} has no My Number to ask with")
+    peer = peer_by_code(session, peer_code)
+    resident_id, number = resident.id, my_number.decrypt(resident.my_number_encrypted)
+    try:
+        return import_answer(session, resident, peer, ask_peer(peer, number), actor=actor,
+                             user_id=user_id)
+    except TransferFailed as failed:
+        session.rollback()
+        audit.record(session, actor=actor, action="transfer.request.failed",
+                     resident_id=resident_id, subject=f"peer:{peer_code}",
+                     detail={"reason": str(failed)})
+        raise
