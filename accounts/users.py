@@ -86,10 +86,18 @@ def end_sessions(session: Session, user_id: int, reason: str) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def disable(session: Session, user: User, actor: str) -> int:
+class OwnAccount(AccountError):
+    """An admin may not disable their own account or take away their own admin role: done
+    by mistake, no one might be left to undo it. Another admin does it."""
+
+
+def disable(session: Session, user: User, actor: str, *, by: User | None = None) -> int:
     """No more logins or token requests for this account, and its open sessions end now
     (an open event stream stops at its next look). Its tokens are refused while it is
-    disabled and work again if it is enabled; returns how many sessions were ended."""
+    disabled and work again if it is enabled; returns how many sessions were ended. `by`:
+    the admin doing it on the screens (`OwnAccount` if it is their own)."""
+    if by is not None and by.id == user.id:
+        raise OwnAccount("an admin cannot disable their own account")
     user.active = False
     ended = end_sessions(session, user.id, "disabled")
     audit.record(session, actor=actor, action="user.disable", subject=f"user:{user.username}",
@@ -102,8 +110,13 @@ def enable(session: Session, user: User, actor: str) -> None:
     audit.record(session, actor=actor, action="user.enable", subject=f"user:{user.username}")
 
 
-def change_role(session: Session, user: User, role: Role, actor: str) -> None:
-    """A new role, in force from the account's next request (the role is read on each)."""
+def change_role(session: Session, user: User, role: Role, actor: str, *,
+                by: User | None = None) -> None:
+    """A new role, in force from the account's next request (the role is read on each).
+    `by`: the admin doing it on the screens (`OwnAccount` if they would drop their own
+    admin role)."""
+    if by is not None and by.id == user.id and role != Role.ADMIN:
+        raise OwnAccount("an admin cannot take away their own admin role")
     before = user.role
     user.role = role.value
     audit.record(session, actor=actor, action="user.role", subject=f"user:{user.username}",

@@ -72,12 +72,13 @@ def disable_account(user_id: RowId, request: Request, db: DbSession,
     if account is None:
         return _missing(request, user_id)
     username = account.username
-    if account.id == admin.id:
-        return _back(request, "自分のアカウントは無効にできません"
-                              "（別の管理者に依頼してください）。", user_id)
     if not account.active:
         return _back(request, f"{username} はすでに無効です。", user_id)
-    ended = accounts.disable(db, account, actor=admin.username)
+    try:
+        ended = accounts.disable(db, account, actor=admin.username, by=admin)
+    except accounts.OwnAccount:
+        return _back(request, "自分のアカウントは無効にできません"
+                              "（別の管理者に依頼してください）。", user_id)
     return _back(request, f"{username} を無効にしました。開いていたセッション {ended} 件を終了し、"
                           "トークンは無効の間すべて拒否されます。", user_id)
 
@@ -104,12 +105,13 @@ def change_role(user_id: RowId, request: Request, db: DbSession, admin: Admin,
     username, before = account.username, account.role
     if role not in {r.value for r in Role}:
         return _back(request, "その役割はありません。", user_id)
-    if account.id == admin.id and role != Role.ADMIN:
-        return _back(request, "自分の管理者の役割は外せません（別の管理者に依頼してください）。",
-                     user_id)
     if role == before:
         return _back(request, f"{username} の役割はすでに {role} です。", user_id)
-    accounts.change_role(db, account, Role(role), actor=admin.username)
+    try:
+        accounts.change_role(db, account, Role(role), actor=admin.username, by=admin)
+    except accounts.OwnAccount:
+        return _back(request, "自分の管理者の役割は外せません（別の管理者に依頼してください）。",
+                     user_id)
     return _back(request, f"{username} の役割を {before} から {role} に変更しました"
                           "（次の操作から有効）。", user_id)
 
