@@ -11,12 +11,11 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ledger.kit.vaccines import BY_CVX
+
 QuestionKey = Literal["q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10", "q11", "q12"]
 """The form's twelve questions, spelled out so that a type checker knows them too."""
 QUESTION_KEYS: tuple[QuestionKey, ...] = get_args(QuestionKey)
-CVX = {"208": "pfizer", "207": "moderna", "88": "influenza", "141": "influenza",
-       "150": "influenza", "158": "influenza", "161": "influenza"}
-"""CDC CVX codes of the vaccines the ledger knows; 第一三共 (daiichi) has none."""
 YOSHIN_VACCINE_SYSTEM = "https://yoshin.example/fhir/vaccine"
 """Our own code system for a vaccine without a CVX code: the code is the ledger's name."""
 TICKET_SYSTEM = "https://yoshin.example/fhir/ticket-number"
@@ -154,8 +153,8 @@ class Immunization(BaseModel):
 
     def vaccine(self) -> str:
         for coding in self.vaccineCode.coding:
-            if coding.system == "http://hl7.org/fhir/sid/cvx" and coding.code in CVX:
-                return CVX[coding.code]
+            if coding.system == "http://hl7.org/fhir/sid/cvx" and coding.code in BY_CVX:
+                return BY_CVX[coding.code]
             if coding.system == YOSHIN_VACCINE_SYSTEM:
                 return coding.code
         return ""

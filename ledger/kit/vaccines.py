@@ -42,6 +42,11 @@ class Vaccine:
     manufacturer_ja: str
     manufacturer_en: str
     cvx: str
+    """The CVX code its certificates and exports name it by."""
+    cvx_in: tuple[str, ...]
+    """The CVX codes a clinic's digital form may name it by: its own and the variants of the
+    same vaccine (influenza's presentations); none for a product CVX names only as an
+    unspecified formulation (daiichi's 213 could be any COVID-19 vaccine)."""
     disease: str
     """Doses of one disease follow each other whatever the product (a Spikevax dose may
     follow a Comirnaty one), so a dose's date is held against the earlier doses of it."""
@@ -64,12 +69,16 @@ def _vaccine(entry: dict[str, Any]) -> Vaccine:
                                         "dose_ml")}
     if not all(isinstance(value, str) for value in text.values()):
         raise ValueError(f"vaccines.json: text expected in {entry}")
+    cvx_in = entry["cvx_in"]
+    if not (isinstance(cvx_in, list) and all(isinstance(code, str) for code in cvx_in)):
+        raise ValueError(f"vaccines.json: cvx_in is a list of codes: {entry}")
     seasonal, days = entry["seasonal"], entry["interval_days"]
     if not isinstance(seasonal, bool) or (days is None) != seasonal or \
             not (days is None or isinstance(days, int)):
         raise ValueError(f"vaccines.json: a seasonal vaccine has no interval, others do: {entry}")
-    return Vaccine(**text, first_given=date.fromisoformat(entry["first_given"]),
-                   seasonal=seasonal, interval=None if days is None else timedelta(days=days))
+    return Vaccine(**text, cvx_in=tuple(cvx_in),
+                   first_given=date.fromisoformat(entry["first_given"]), seasonal=seasonal,
+                   interval=None if days is None else timedelta(days=days))
 
 
 def load_catalogue(path: Path = CATALOGUE_FILE) -> dict[str, Vaccine]:
@@ -87,6 +96,8 @@ SEASONAL: frozenset[str] = frozenset(name for name, known in CATALOG.items() if 
 INTERVALS: dict[str, timedelta] = {name: known.interval for name, known in CATALOG.items()
                                    if known.interval is not None}
 """How long after a dose of a non-seasonal vaccine the next one is due."""
+BY_CVX: dict[str, str] = {code: name for name, known in CATALOG.items() for code in known.cvx_in}
+"""CVX code a clinic's form may send → the ledger's vaccine name."""
 
 
 def vaccine(name: str) -> Vaccine:

@@ -17,16 +17,17 @@ from samples.vaccines import CATALOGUE_FILE, VACCINES, load_vaccines
 
 SHOWN = {
     "pfizer": kit.Vaccine("新型コロナウイルスワクチン", "COVID-19 vaccine (mRNA)", "Comirnaty",
-                          "ファイザー株式会社", "Pfizer/BioNTech", "208", "covid19",
+                          "ファイザー株式会社", "Pfizer/BioNTech", "208", ("208",), "covid19",
                           date(2021, 2, 17), "ファイザー", False, timedelta(days=90), "0.3"),
     "moderna": kit.Vaccine("新型コロナウイルスワクチン", "COVID-19 vaccine (mRNA)", "Spikevax",
-                           "モデルナ・ジャパン株式会社", "Moderna", "207", "covid19",
+                           "モデルナ・ジャパン株式会社", "Moderna", "207", ("207",), "covid19",
                            date(2021, 5, 24), "モデルナ", False, timedelta(days=90), "0.5"),
     "daiichi": kit.Vaccine("新型コロナウイルスワクチン", "COVID-19 vaccine (mRNA)", "Daichirona",
-                           "第一三共株式会社", "Daiichi Sankyo", "213", "covid19",
+                           "第一三共株式会社", "Daiichi Sankyo", "213", (), "covid19",
                            date(2023, 12, 4), "第一三共", False, timedelta(days=90), "0.6"),
     "influenza": kit.Vaccine("インフルエンザHAワクチン", "Influenza vaccine (HA)", "Influenza HA",
-                             "", "", "88", "influenza", date(2001, 11, 7), "インフルエンザHA",
+                             "", "", "88", ("88", "141", "150", "158", "161"), "influenza",
+                             date(2001, 11, 7), "インフルエンザHA",
                              True, None, "0.5"),
 }
 """The catalogue as certificates, screens, reports and generated forms showed it before it
@@ -75,16 +76,19 @@ def test_the_printed_forms_offer_the_catalogues_vaccines() -> None:
 
 def test_the_ledgers_remaining_lists_agree_with_the_catalogue() -> None:
     """Copies the ledger still keeps outside ledger/kit until they import the catalogue."""
-    from intake.clinic_forms import CVX
     from ledger.checks import validation
     from ledger.reports import service
 
     assert validation.VACCINES == kit.LABELS and validation.SEASONAL == kit.SEASONAL
     assert service.INTERVALS == kit.INTERVALS
-    assert all(name in kit.CATALOG for name in CVX.values())
-    assert {code: CVX[code] for code in (known.cvx for known in kit.CATALOG.values())
-            if code in CVX} == {known.cvx: name for name, known in kit.CATALOG.items()
-                                if name != "daiichi"}
+
+
+def test_a_clinic_form_names_a_vaccine_by_its_own_cvx_or_a_variant_never_an_unspecified_one(
+) -> None:
+    assert {code: kit.BY_CVX.get(code) for code in ("208", "207", "88", "158", "213")} == {
+        "208": "pfizer", "207": "moderna", "88": "influenza", "158": "influenza", "213": None}
+    assert all(kit.BY_CVX[known.cvx] == name for name, known in kit.CATALOG.items()
+               if known.cvx_in)
 
 
 def _write(tmp_path: Path, change: dict[str, object]) -> Path:
@@ -96,7 +100,8 @@ def _write(tmp_path: Path, change: dict[str, object]) -> Path:
 
 
 @pytest.mark.parametrize("change", [{"seasonal": True}, {"interval_days": None},
-                                    {"cvx": 208}, {"seasonal": "no"}])
+                                    {"cvx": 208}, {"seasonal": "no"},
+                                    {"cvx_in": "208"}])
 def test_a_slip_in_the_file_fails_at_load(tmp_path: Path, change: dict[str, object]) -> None:
     with pytest.raises(ValueError):
         kit.load_catalogue(_write(tmp_path, change))
