@@ -90,19 +90,21 @@ def _sign_in(session: Session, user: User, answer: dict[str, Any], challenge: st
     return "passkey.login"
 
 
+def _refused(session: Session, user: User, client: str, why: str) -> PasskeyRefused:
+    audit.record(session, actor=user.username, action="passkey.failed", subject=client[:128],
+                 detail={"why": why[:200]})
+    return PasskeyRefused(why)
+
+
 def verify(session: Session, *, user: User, session_id: int, answer: dict[str, Any],
            client: str) -> None:
     """Check the browser's answer to the running ceremony (`PasskeyRefused` if it fails)."""
     ceremony, _, challenge = take_challenge(session, session_id).partition(":")
+    if not challenge:
+        raise _refused(session, user, client, "no ceremony running")
+    step = _enrol if ceremony == "register" else _sign_in
     try:
-        if not challenge:
-            raise ValueError("no ceremony running")
-        step = _enrol if ceremony == "register" else _sign_in
         action = step(session, user, answer, challenge)
     except Exception as error:  # noqa: BLE001 - any malformed or wrong answer is a refusal
-        why = str(error) if isinstance(error, ValueError) and not challenge \
-            else f"{type(error).__name__}: {error}"
-        audit.record(session, actor=user.username, action="passkey.failed",
-                     subject=client[:128], detail={"why": why[:200]})
-        raise PasskeyRefused(why) from None
+        raise _refused(session, user, client, f"{type(error).__name__}: {error}") from None
     audit.record(session, actor=user.username, action=action, subject=client[:128])
