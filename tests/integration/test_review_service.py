@@ -29,8 +29,7 @@ def test_a_correction_of_a_field_the_form_lacks_changes_nothing() -> None:
     page_id = _page(None, "試験 無効")
     reviewer_id, _ = make_user(Role.REVIEWER)
     with session_scope() as session:
-        page, user = session.get(Page, page_id), session.get(User, reviewer_id)
-        assert page is not None and user is not None
+        page, user = session.get_one(Page, page_id), session.get_one(User, reviewer_id)
         with pytest.raises(service.UnknownFields, match="no field shoe_size"):
             service.correct(session, page, user=user, values={"name": "別人", "shoe_size": "9"})
         assert [f.source for f in page.fields].count(FieldSource.REVIEWER) == 0
@@ -43,12 +42,10 @@ def test_a_value_saved_again_unchanged_stays_its_first_authors() -> None:
     second_id, _ = make_user(Role.REVIEWER)
     for author in (first_id, second_id):
         with session_scope() as session:
-            page, user = session.get(Page, page_id), session.get(User, author)
-            assert page is not None and user is not None
+            page, user = session.get_one(Page, page_id), session.get_one(User, author)
             service.correct(session, page, user=user, values={"lot_number": " FF5358 "})
     with session_scope() as session:
-        page = session.get(Page, page_id)
-        assert page is not None
+        page = session.get_one(Page, page_id)
         mine = [f for f in page.fields if f.source == FieldSource.REVIEWER]
         assert [(f.key, f.value, f.created_by_id) for f in mine] == [
             ("lot_number", "FF5358", first_id)]
@@ -60,14 +57,12 @@ def test_the_reviewer_who_confirmed_cannot_send_the_page_back_and_the_try_is_aud
     page_id = _page(None, "試験 二次")
     supervisor_id, _ = make_user(Role.SUPERVISOR)
     with session_scope() as session:
-        page, user = session.get(Page, page_id), session.get(User, supervisor_id)
-        assert page is not None and user is not None
+        page, user = session.get_one(Page, page_id), session.get_one(User, supervisor_id)
         page.move_to(PageState.IN_REVIEW)
         page.move_to(PageState.SECOND_CHECK, "test")
         page.decided_by_id = supervisor_id
     with session_scope() as session:
-        page, user = session.get(Page, page_id), session.get(User, supervisor_id)
-        assert page is not None and user is not None
+        page, user = session.get_one(Page, page_id), session.get_one(User, supervisor_id)
         with pytest.raises(service.OwnWork, match="confirmed"):
             service.send_back(session, page, user=user, reason="違う")
         assert page.state == PageState.SECOND_CHECK
@@ -78,8 +73,7 @@ def test_a_second_check_of_a_page_not_waiting_for_one_is_refused() -> None:
     page_id = _page(None, "試験 待ち無し")
     supervisor_id, _ = make_user(Role.SUPERVISOR)
     with session_scope() as session:
-        page, user = session.get(Page, page_id), session.get(User, supervisor_id)
-        assert page is not None and user is not None
+        page, user = session.get_one(Page, page_id), session.get_one(User, supervisor_id)
         with pytest.raises(service.NotAwaitingSecondCheck, match="needs_review"):
             service.approve(session, page, user=user)
     assert _actions(page_id) == []
