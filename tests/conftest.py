@@ -143,6 +143,7 @@ def clean_state_per_test(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     known[1].restore()
 
+
 @pytest.fixture(scope="session")
 def inprocess_db() -> Path:
     """The in-process tests' database, migrated once."""
