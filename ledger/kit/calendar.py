@@ -37,8 +37,11 @@ def reached_on(birth: date, *, years: int = 0, months: int = 0) -> date:
 
 
 def age_reached(birth: date, day: date) -> int:
-    """Completed years the person has reached by the end of `day` (0 before the first)."""
-    years = day.year - birth.year
+    """Completed years the person has reached by the end of `day` (0 before the first).
+
+    One more than the difference of calendar years is possible: a person born on 1 January
+    reaches each age on 31 December of the year before the anniversary."""
+    years = day.year - birth.year + 1
     while years > 0 and reached_on(birth, years=years) > day:
         years -= 1
     return max(years, 0)

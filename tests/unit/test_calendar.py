@@ -47,6 +47,11 @@ def test_a_completed_year_counts_from_the_day_before_the_birthday() -> None:
         [0, 0, 1, 1]
 
 
+def test_born_on_1_january_a_year_is_reached_on_31_december_of_the_same_year() -> None:
+    assert age_reached(date(2000, 1, 1), date(2000, 12, 31)) == 1
+    assert age_reached(date(2000, 1, 1), date(2000, 12, 30)) == 0
+
+
 @pytest.mark.parametrize(("birth", "year", "age"), [
     # born 1 April: reaches 65 on 31 March, the last day of the fiscal year before
     (date(1961, 4, 1), 2025, 65),
