@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from models import Lot
 
 CATALOGUE_FILE = Path(__file__).with_name("vaccines.json")
+ROUTES = ("SC", "IM", "ID", "oral", "percutaneous")
 
 
 @dataclass(frozen=True)
@@ -57,9 +58,28 @@ class Vaccine:
     seasonal: bool
     """Given once a season: its dose is the season (年度), not a count."""
     interval: timedelta | None
-    """How long after a dose of a non-seasonal vaccine the next one is due; None if seasonal."""
+    """How long after a COVID-19 dose the next one is due (the due list of the 特例臨時接種);
+    None where the schedule rules (ledger/schedule/series.json) give the intervals."""
     dose_ml: str
     """The adult dose as written on a form."""
+    live: bool = False
+    """A live vaccine: injected ones keep 27 days from another injected live vaccine."""
+    route: str = "IM"
+    """SC, IM, ID, oral or percutaneous (経口・経皮 live vaccines keep no interval)."""
+    class_: str = "B"
+    """A類 (children, HPV; the city pays) or B類 (the elderly; a fee may be collected)."""
+    fee: str = "実費徴収"
+    """実費徴収区分 of a dose: 公費 or 実費徴収."""
+    volumes: tuple[Volume, ...] = ()
+    """The dose by age, youngest first; empty where the volume is not checked (COVID-19's
+    formulations changed by age and season)."""
+
+
+@dataclass(frozen=True)
+class Volume:
+    ml: str
+    under_years: int | None = None
+    """The volume holds up to the day this age is reached; None for every age after."""
 
 
 def _vaccine(entry: dict[str, Any]) -> Vaccine:
@@ -73,12 +93,19 @@ def _vaccine(entry: dict[str, Any]) -> Vaccine:
     if not (isinstance(cvx_in, list) and all(isinstance(code, str) for code in cvx_in)):
         raise ValueError(f"vaccines.json: cvx_in is a list of codes: {entry}")
     seasonal, days = entry["seasonal"], entry["interval_days"]
-    if not isinstance(seasonal, bool) or (days is None) != seasonal or \
+    if not isinstance(seasonal, bool) or (seasonal and days is not None) or \
             not (days is None or isinstance(days, int)):
-        raise ValueError(f"vaccines.json: a seasonal vaccine has no interval, others do: {entry}")
+        raise ValueError(f"vaccines.json: a seasonal vaccine has no interval: {entry}")
+    if not (isinstance(entry["live"], bool) and entry["route"] in ROUTES
+            and entry["class"] in ("A", "B") and entry["fee"] in ("公費", "実費徴収")):
+        raise ValueError(f"vaccines.json: live, route, class or fee is not one of theirs: {entry}")
+    volumes = tuple(Volume(str(volume["ml"]), volume.get("under_years"))
+                    for volume in entry["volumes"])
     return Vaccine(**text, cvx_in=tuple(cvx_in),
                    first_given=date.fromisoformat(entry["first_given"]), seasonal=seasonal,
-                   interval=None if days is None else timedelta(days=days))
+                   interval=None if days is None else timedelta(days=days),
+                   live=entry["live"], route=entry["route"], class_=entry["class"],
+                   fee=entry["fee"], volumes=volumes)
 
 
 def load_catalogue(path: Path = CATALOGUE_FILE) -> dict[str, Vaccine]:

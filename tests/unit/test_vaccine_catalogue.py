@@ -18,27 +18,44 @@ from samples.vaccines import CATALOGUE_FILE, VACCINES, load_vaccines
 SHOWN = {
     "pfizer": kit.Vaccine("新型コロナウイルスワクチン", "COVID-19 vaccine (mRNA)", "Comirnaty",
                           "ファイザー株式会社", "Pfizer/BioNTech", "208", ("208",), "covid19",
-                          date(2021, 2, 17), "ファイザー", False, timedelta(days=90), "0.3"),
+                          date(2021, 2, 17), "ファイザー", False, timedelta(days=90), "0.3",
+                          False, "IM", "B", "実費徴収", ()),
     "moderna": kit.Vaccine("新型コロナウイルスワクチン", "COVID-19 vaccine (mRNA)", "Spikevax",
                            "モデルナ・ジャパン株式会社", "Moderna", "207", ("207",), "covid19",
-                           date(2021, 5, 24), "モデルナ", False, timedelta(days=90), "0.5"),
+                           date(2021, 5, 24), "モデルナ", False, timedelta(days=90), "0.5",
+                           False, "IM", "B", "実費徴収", ()),
     "daiichi": kit.Vaccine("新型コロナウイルスワクチン", "COVID-19 vaccine (mRNA)", "Daichirona",
                            "第一三共株式会社", "Daiichi Sankyo", "213", (), "covid19",
-                           date(2023, 12, 4), "第一三共", False, timedelta(days=90), "0.6"),
+                           date(2023, 12, 4), "第一三共", False, timedelta(days=90), "0.6",
+                           False, "IM", "B", "実費徴収", ()),
     "influenza": kit.Vaccine("インフルエンザHAワクチン", "Influenza vaccine (HA)", "Influenza HA",
                              "", "", "88", ("88", "141", "150", "158", "161"), "influenza",
                              date(2001, 11, 7), "インフルエンザHA",
-                             True, None, "0.5"),
+                             True, None, "0.5", False, "SC", "B", "実費徴収",
+                             (kit.Volume("0.5"),)),
 }
 """The catalogue as certificates, screens, reports and generated forms showed it before it
 became one file: a change here is a change people see, so it must be made on purpose."""
 
 
 def test_the_catalogue_says_what_people_saw() -> None:
-    assert kit.CATALOG == SHOWN
-    assert list(kit.CATALOG) == ["pfizer", "moderna", "daiichi", "influenza"]
-    assert kit.LABELS == {"pfizer": "ファイザー", "moderna": "モデルナ", "daiichi": "第一三共",
-                          "influenza": "インフルエンザHA"}
+    assert {name: kit.CATALOG[name] for name in SHOWN} == SHOWN
+    assert list(kit.CATALOG)[:4] == ["pfizer", "moderna", "daiichi", "influenza"]
+    assert {name: kit.LABELS[name] for name in SHOWN} == {
+        "pfizer": "ファイザー", "moderna": "モデルナ", "daiichi": "第一三共",
+        "influenza": "インフルエンザHA"}
+
+
+def test_every_product_belongs_to_one_routine_programme_and_back() -> None:
+    """The products (vaccines.json) and the programmes (ledger/schedule/series.json) name
+    each other: a product no programme lists could never be judged a routine dose."""
+    from ledger.schedule.rules import schedule
+
+    listed = [product for series in schedule().series for product in series.products]
+    assert sorted(listed) == sorted(kit.CATALOG)
+    for series in schedule().series:
+        assert {kit.CATALOG[product].disease for product in series.products} == {series.id}
+        assert {kit.CATALOG[product].class_ for product in series.products} == {series.class_}
     assert kit.SEASONAL == frozenset({"influenza"})
     assert kit.INTERVALS == {name: timedelta(days=90) for name in ("pfizer", "moderna", "daiichi")}
 
@@ -53,10 +70,12 @@ def test_the_generator_reads_the_ledgers_file() -> None:
 
 
 def test_every_lot_is_of_a_catalogue_vaccine_and_single_makers_match() -> None:
-    assert {lot.vaccine for lot in LOTS} == set(kit.CATALOG)
-    assert MANUFACTURERS == {"pfizer": "ファイザー株式会社",
-                             "moderna": "モデルナ・ジャパン株式会社",
-                             "daiichi": "第一三共株式会社"}
+    printed = {option.value for spec in load_forms(FORMS_DIR).values() for field in spec.fields
+               if field.key == "vaccine" for option in field.options}
+    assert printed <= {lot.vaccine for lot in LOTS} <= set(kit.CATALOG)
+    assert {name: MANUFACTURERS[name] for name in ("pfizer", "moderna", "daiichi")} == {
+        "pfizer": "ファイザー株式会社", "moderna": "モデルナ・ジャパン株式会社",
+        "daiichi": "第一三共株式会社"}
     for lot in LOTS:
         if kit.CATALOG[lot.vaccine].manufacturer_ja:
             assert lot.manufacturer == kit.CATALOG[lot.vaccine].manufacturer_ja
@@ -99,9 +118,10 @@ def _write(tmp_path: Path, change: dict[str, object]) -> Path:
     return path
 
 
-@pytest.mark.parametrize("change", [{"seasonal": True}, {"interval_days": None},
+@pytest.mark.parametrize("change", [{"seasonal": True}, {"interval_days": "90"},
                                     {"cvx": 208}, {"seasonal": "no"},
-                                    {"cvx_in": "208"}])
+                                    {"cvx_in": "208"}, {"route": "nasal"}, {"fee": "無料"},
+                                    {"live": "no"}])
 def test_a_slip_in_the_file_fails_at_load(tmp_path: Path, change: dict[str, object]) -> None:
     with pytest.raises(ValueError):
         kit.load_catalogue(_write(tmp_path, change))
