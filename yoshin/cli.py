@@ -21,6 +21,7 @@ from models.db import session_scope
 from models.settings import get_settings
 from models.storage import keep_files_private, private_dir
 from yoshin.certificates_cli import certificates_app
+from yoshin.schedule_cli import schedule_app
 
 app = typer.Typer(help="Yoshin: scanned 予診票 to confirmed records in the vaccination ledger.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -37,7 +38,8 @@ my_number_app = typer.Typer(help="個人番号 at rest.", no_args_is_help=True)
 for sub, name in ((certificates_app, "certificates"), (db_app, "db"), (users_app, "users"),
                   (residents_app, "residents"), (tickets_app, "tickets"), (lots_app, "lots"),
                   (clinics_app, "clinics"), (samples_app, "samples"), (audit_app, "audit"),
-                  (peers_app, "peers"), (my_number_app, "my-number")):
+                  (peers_app, "peers"), (my_number_app, "my-number"),
+                  (schedule_app, "schedule")):
     app.add_typer(sub, name=name)
 console = Console()
 SMALL_BULK_MIN = 10_000

@@ -307,8 +307,9 @@ class _Reader:
             for other in self.everyone:
                 if other is not given and self._live(other.product) and \
                         other.given_on < given.given_on < after(other.given_on, live):
+                    label = self.known.products[other.product].label_ja
                     reasons.append(Reason("live_interval", f"{_ymd(other.given_on)}の注射生ワクチン"
-                                          f"（{other.product}）から27日以上の間隔が必要です",
+                                          f"（{label}）から{_span_text(live)}の間隔が必要です",
                                           live.source))
         if self.series.per_fiscal_year or phase.per_fiscal_year:
             year = fiscal_year(given.given_on)
@@ -339,6 +340,8 @@ class _Reader:
                            phase.source)
         dose = self._expected(phase, plan, given.given_on)
         counted_as = self._counted_as(dose, plan)
+        if phase.numbered_by_ticket and given.dose_number is not None:
+            counted_as = given.dose_number
         reasons += self._dose_reasons(given, dose, plan, phase, counted_as)
         if not reasons:
             self.plans[phase.id] = plan

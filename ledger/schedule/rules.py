@@ -116,6 +116,9 @@ class Phase(Rule):
     period: tuple[date, date | None] | None = None
     """The calendar days the phase was in force, when it is not for ever."""
     per_fiscal_year: bool = False
+    numbered_by_ticket: bool = False
+    """The dose number is the one the state's ticket printed (新型コロナ特例臨時接種: the
+    doses were kept in the state's VRS, so this ledger may hold none of the earlier ones)."""
     special_windows: tuple[SpecialWindow, ...] = ()
     plans: tuple[Plan, ...]
     source: str
