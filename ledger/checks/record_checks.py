@@ -21,7 +21,17 @@ from ledger.checks.validation import parse_date
 from ledger.clinics.repository import any_clinic, clinic_by_code
 from ledger.kit.text import normalise
 from ledger.kit.vaccines import CATALOG
+from ledger.schedule.engine import GivenDose
+from ledger.schedule.service import judge_incoming
 from models import LedgerRecord, Lot, Resident, Ticket
+
+MISTAKE = "接種間違い"
+"""The word the review screen, the reports and a supervisor's override use for a dose the
+schedule engine says is not a valid routine dose."""
+MISTAKE_FIELDS = {"dose_number": "dose_number", "volume": "dose_ml", "product": "vaccine",
+                  "unknown": "vaccine"}
+"""Where a reason is shown: on the value it is about; the date for every other reason (ages,
+intervals, the season, a dose after the series is complete)."""
 
 DOCTOR_KEYS = ("doctor_name", "vaccinator_name")
 """Names the clinic master lists for the clinic: a name two recognisers agreed on that is
@@ -108,6 +118,27 @@ def _vaccination_date(session: Session, values: Mapping[str, str], resident_id: 
     return ""
 
 
+def schedule_mistake(session: Session, values: Mapping[str, str], resident_id: int | None,
+                     page_id: int | None = None) -> tuple[str, str] | None:
+    """(field key, problem) when the dose the values record is not a valid routine dose for
+    the resident beside their doses in force (ledger.schedule.engine), None when it is or
+    the values do not yet name a resident, a known vaccine and a date."""
+    given = parse_date(values.get("vaccination_date", ""))
+    product = values.get("vaccine", "")
+    if resident_id is None or given is None or product not in CATALOG:
+        return None
+    dose_text = values.get("dose_number", "")
+    incoming = GivenDose(product, given, int(dose_text) if dose_text.isdigit() else None,
+                         values.get("dose_ml", ""))
+    own = session.scalar(select(LedgerRecord.id).where(LedgerRecord.page_id == page_id)) \
+        if page_id is not None else None
+    verdict = judge_incoming(session, resident_id, incoming, replacing=own)
+    if verdict.valid:
+        return None
+    reason = verdict.reasons[0]
+    return MISTAKE_FIELDS.get(reason.code, "vaccination_date"), f"{MISTAKE}: {reason.text}"
+
+
 def record_problems(session: Session, values: Mapping[str, str], resident_id: int | None,
                     page_id: int | None = None) -> dict[str, str]:
     """Problems by field key that the city's records show; `resident_id` is the resident
@@ -120,4 +151,7 @@ def record_problems(session: Session, values: Mapping[str, str], resident_id: in
     problem = _vaccination_date(session, values, resident_id, page_id)
     if problem:
         problems.setdefault("vaccination_date", problem)
+    mistake = schedule_mistake(session, values, resident_id, page_id)
+    if mistake is not None:
+        problems.setdefault(*mistake)
     return problems

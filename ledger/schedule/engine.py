@@ -127,10 +127,10 @@ def windows(series: Series, phase: Phase, person: Person,
             continue
         if special.ages_in_fiscal_year and special.fiscal_years:
             first, last = special.fiscal_years
+            reached = {fiscal_year(on_age(person.birth, Age(years=years)))
+                       for years in special.ages_in_fiscal_year}
             for year in range(first, last + 1):
-                ages = {on_age(person.birth, Age(years=years))
-                        for years in special.ages_in_fiscal_year}
-                if any(fiscal_year(day) == year for day in ages):
+                if year in reached:
                     spans.append(Span(fiscal_year_start(year), fiscal_year_end(year),
                                       special.source))
             continue

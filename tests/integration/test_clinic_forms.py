@@ -49,7 +49,7 @@ def _form(index: int, dose: int = 1) -> dict:
             "sex": resident.sex, "address": resident.address, "body_temperature": "365",
             "answers": {"q1": "no", "q7": "no"}, "consent": True, "doctor_decision": "ok",
             "doctor_name": "田村 誠", "vaccine": "pfizer", "dose_number": dose,
-            "vaccination_date": "2024-05-10", "lot_number": lot, "dose_ml": "0.3"}
+            "vaccination_date": "2023-05-10", "lot_number": lot, "dose_ml": "0.3"}
 
 
 def _records(resident_id: int) -> list[tuple[str, int, str]]:
@@ -114,7 +114,7 @@ def _immunization(index: int) -> dict:
                        "birthDate": resident.birth_date.isoformat(),
                        "gender": "male" if resident.sex == "M" else "female",
                        "address": [{"text": resident.address}]}],
-        "occurrenceDateTime": "2024-06-01T10:30:00+09:00", "lotNumber": lot,
+        "occurrenceDateTime": "2023-06-01T10:30:00+09:00", "lotNumber": lot,
         "doseQuantity": {"value": 0.3, "unit": "mL"},
         "performer": [{"actor": {"display": "大野 恵美"}}],
         "protocolApplied": [{"doseNumberPositiveInt": 2}],

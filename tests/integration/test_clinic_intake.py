@@ -26,7 +26,7 @@ FORM = {"ticket_number": "0000000001", "name": "試験 太郎", "name_kana": "�
         "birth_date": "1960-01-02", "sex": "M", "address": "千葉県松戸市根本387番地の5",
         "body_temperature": "365", "answers": {"q1": "no"}, "consent": True,
         "doctor_decision": "ok", "doctor_name": "田村 誠", "vaccine": "pfizer",
-        "dose_number": 1, "vaccination_date": "2024-05-10", "lot_number": "FA1234",
+        "dose_number": 1, "vaccination_date": "2023-05-10", "lot_number": "FA1234",
         "dose_ml": "0.3"}
 
 

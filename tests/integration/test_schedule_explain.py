@@ -50,7 +50,7 @@ def test_explain_prints_each_dose_judged_and_what_is_due(inprocess_db: Path) -> 
 
 
 def test_an_unknown_resident_or_a_bad_day_is_refused(inprocess_db: Path) -> None:
-    unknown = CliRunner().invoke(app, ["schedule", "explain", "000000000000"])
-    assert unknown.exit_code == 1 and "no resident with 宛名番号 000000000000" in unknown.output
+    unknown = CliRunner().invoke(app, ["schedule", "explain", "NOBODY-1"])
+    assert unknown.exit_code == 1 and "no resident with 宛名番号 NOBODY-1" in unknown.output
     bad = CliRunner().invoke(app, ["schedule", "explain", _child_with_records(), "--on", "soon"])
     assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.output
