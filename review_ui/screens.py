@@ -28,8 +28,10 @@ from accounts.users import usernames
 from ledger.certificates.service import certificates_of
 from ledger.checks.second_check import RESIDENT, changed_identifiers, machine_values, own_part
 from ledger.checks.validation import VACCINES
+from ledger.kit.calendar import fiscal_year
 from ledger.kit.romaji import passport_romaji
 from ledger.records.repository import records_of
+from ledger.schedule.rules import schedule
 from models import (
     Batch,
     FieldSource,
@@ -329,4 +331,7 @@ def resident_screen(resident_id: RowId, request: Request, db: DbSession,
 def reports_screen(request: Request,
                    user: Annotated[User, Depends(screen_user(Action.REPORT_VIEW))]
                    ) -> HTMLResponse:
-    return _render(request, "reports.html", user, today=date.today(), vaccines=VACCINES)
+    today = date.today()
+    programmes = [(series.id, series.name_ja) for series in schedule().series]
+    return _render(request, "reports.html", user, today=today, programmes=programmes,
+                   last_fiscal_year=fiscal_year(today) - 1)

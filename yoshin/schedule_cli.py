@@ -47,3 +47,22 @@ def schedule_explain(
         text = list(lines(explain(session, person, day)))
     for line in text:
         console.print(line, markup=False)
+
+
+@schedule_app.command("bench")
+def schedule_bench(
+    residents: Annotated[int, typer.Option(min=100)] = 10_000,
+    on: Annotated[str | None, typer.Option(help="the due lists' day (YYYY-MM-DD); today")] = None,
+    year: Annotated[int | None, typer.Option(help="the statutory count's 年度; the last one")]
+    = None,
+    database_url: Annotated[str | None, typer.Option(help="an empty PostgreSQL database")]
+    = None,
+) -> None:
+    """A generated city of `residents` in a throw-away installation: every programme's due
+    list on a day and the statutory count of a 年度, each timed."""
+    from ledger.kit.calendar import fiscal_year
+    from yoshin.measure.schedule_bench import print_result, run
+
+    day = _day(on)
+    print_result(run(residents, day, year or fiscal_year(day) - 1, console, database_url),
+                 console)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -57,9 +57,6 @@ class Vaccine:
     """The short name the screens and the covid19 form print (ファイザー, インフルエンザHA…)."""
     seasonal: bool
     """Given once a season: its dose is the season (年度), not a count."""
-    interval: timedelta | None
-    """How long after a COVID-19 dose the next one is due (the due list of the 特例臨時接種);
-    None where the schedule rules (ledger/schedule/series.json) give the intervals."""
     dose_ml: str
     """The adult dose as written on a form."""
     live: bool = False
@@ -92,18 +89,20 @@ def _vaccine(entry: dict[str, Any]) -> Vaccine:
     cvx_in = entry["cvx_in"]
     if not (isinstance(cvx_in, list) and all(isinstance(code, str) for code in cvx_in)):
         raise ValueError(f"vaccines.json: cvx_in is a list of codes: {entry}")
-    seasonal, days = entry["seasonal"], entry["interval_days"]
-    if not isinstance(seasonal, bool) or (seasonal and days is not None) or \
-            not (days is None or isinstance(days, int)):
-        raise ValueError(f"vaccines.json: a seasonal vaccine has no interval: {entry}")
+    seasonal = entry["seasonal"]
+    if not isinstance(seasonal, bool):
+        raise ValueError(f"vaccines.json: seasonal is true or false: {entry}")
     if not (isinstance(entry["live"], bool) and entry["route"] in ROUTES
             and entry["class"] in ("A", "B") and entry["fee"] in ("公費", "実費徴収")):
         raise ValueError(f"vaccines.json: live, route, class or fee is not one of theirs: {entry}")
-    volumes = tuple(Volume(str(volume["ml"]), volume.get("under_years"))
-                    for volume in entry["volumes"])
+    listed = entry["volumes"]
+    if not (isinstance(listed, list) and all(
+            isinstance(v, dict) and isinstance(v.get("ml"), str)
+            and isinstance(v.get("under_years", 0), int) for v in listed)):
+        raise ValueError(f"vaccines.json: volumes are [{{ml, under_years}}…]: {entry}")
+    volumes = tuple(Volume(volume["ml"], volume.get("under_years")) for volume in listed)
     return Vaccine(**text, cvx_in=tuple(cvx_in),
                    first_given=date.fromisoformat(entry["first_given"]), seasonal=seasonal,
-                   interval=None if days is None else timedelta(days=days),
                    live=entry["live"], route=entry["route"], class_=entry["class"],
                    fee=entry["fee"], volumes=volumes)
 
@@ -120,9 +119,6 @@ LABELS: dict[str, str] = {name: known.label_ja for name, known in CATALOG.items(
 """Ledger vaccine name → the short name people read (ledger.checks.validation.VACCINES)."""
 SEASONAL: frozenset[str] = frozenset(name for name, known in CATALOG.items() if known.seasonal)
 """Vaccines given once a season: their dose is the season (年度), not a count."""
-INTERVALS: dict[str, timedelta] = {name: known.interval for name, known in CATALOG.items()
-                                   if known.interval is not None}
-"""How long after a dose of a non-seasonal vaccine the next one is due."""
 BY_CVX: dict[str, str] = {code: name for name, known in CATALOG.items() for code in known.cvx_in}
 """CVX code a clinic's form may send → the ledger's vaccine name."""
 

@@ -5,6 +5,7 @@ want only the records still in force."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,3 +31,18 @@ def records_in_force_of_many(session: Session, resident_ids: Iterable[int]
     return session.scalars(select(LedgerRecord).where(
         LedgerRecord.resident_id.in_(list(resident_ids)), LedgerRecord.voided_at.is_(None))
         .order_by(*IN_ORDER_GIVEN)).all()
+
+
+def in_force_of_products(session: Session, products: Iterable[str]) -> Sequence[LedgerRecord]:
+    """Every record in force of the products, in the order given (the due list reads a whole
+    programme's doses at once rather than a resident at a time)."""
+    return session.scalars(select(LedgerRecord).where(
+        LedgerRecord.vaccine.in_(list(products)), LedgerRecord.voided_at.is_(None))
+        .order_by(*IN_ORDER_GIVEN)).all()
+
+
+def resident_ids_given_between(session: Session, start: date, end: date) -> Sequence[int]:
+    """Residents with a record in force of a dose given from start to end (both included)."""
+    return session.scalars(select(LedgerRecord.resident_id).where(
+        LedgerRecord.voided_at.is_(None), LedgerRecord.vaccinated_on.between(start, end))
+        .distinct()).all()

@@ -15,17 +15,15 @@ from pydantic import BaseModel
 
 from accounts.access import Action
 from accounts.deps import DbSession, require
-from ledger.checks.validation import VACCINES
-from ledger.reports.service import (
-    ClaimRow,
-    CountRow,
+from ledger.reports.programmes import (
     DueRow,
-    csv_chunks,
-    dose_counts,
-    due_count,
+    StatutoryRow,
+    UnknownProgramme,
     due_list,
-    monthly_claims,
+    programme,
+    statutory_counts,
 )
+from ledger.reports.service import ClaimRow, CountRow, csv_chunks, dose_counts, monthly_claims
 from models import User, audit
 
 router = APIRouter(prefix="/api/reports", tags=["reports"])
@@ -47,9 +45,14 @@ class CountsReport(BaseModel):
 
 
 class DueReport(BaseModel):
-    vaccine: str
+    programme: str
     on: date
     rows: list[DueRow]
+
+
+class StatutoryReport(BaseModel):
+    year: int
+    rows: list[StatutoryRow]
 
 
 def _audit(db: DbSession, user: User, report: str, form: str, rows: int,
@@ -94,17 +97,31 @@ def counts(db: DbSession, user: Reporter, start: date, end: date, form: Format =
 
 
 @router.get("/due", response_model=DueReport)
-def due(db: DbSession, user: Reporter, vaccine: str, on: date | None = None,
-        form: Format = "json") -> DueReport | StreamingResponse:
-    """Residents due or overdue for their next dose on `on` (today if not given), for the
-    接種勧奨. The CSV streams, as the list can hold most of the city."""
-    if vaccine not in VACCINES:
-        raise HTTPException(422, f"unknown vaccine {vaccine!r}: one of {', '.join(VACCINES)}")
+def due(db: DbSession, user: Reporter,
+        programme_name: Annotated[str, Query(alias="programme",
+                                             description="a programme (hpv) or a product")],
+        on: date | None = None, form: Format = "json") -> DueReport | StreamingResponse:
+    """Residents for whom the programme's next dose is a routine dose on `on` (today if not
+    given), the overdue first: the 接種勧奨 and 再勧奨 list, from the schedule engine."""
+    try:
+        series = programme(programme_name)
+    except UnknownProgramme as unknown:
+        raise HTTPException(422, str(unknown)) from unknown
     on = on or date.today()
-    parameters = {"vaccine": vaccine, "on": on.isoformat()}
+    rows = due_list(db, series.id, on)
+    _audit(db, user, "due", form, len(rows), programme=series.id, on=on.isoformat())
     if form == "csv":
-        _audit(db, user, "due", form, due_count(db, vaccine, on), **parameters)
-        return _csv(due_list(db, vaccine, on), DueRow, f"due-{vaccine}-{on}.csv")
-    rows = list(due_list(db, vaccine, on))
-    _audit(db, user, "due", form, len(rows), **parameters)
-    return DueReport(vaccine=vaccine, on=on, rows=rows)
+        return _csv(rows, DueRow, f"due-{series.id}-{on}.csv")
+    return DueReport(programme=series.id, on=on, rows=rows)
+
+
+@router.get("/statutory", response_model=StatutoryReport)
+def statutory(db: DbSession, user: Reporter, year: Annotated[int, Query(ge=1948, le=2999)],
+              form: Format = "json") -> StatutoryReport | StreamingResponse:
+    """Valid routine doses given in 年度 `year` per programme, 期 and dose, with the doses the
+    engine calls 接種間違い (予防接種法施行令第7条's count)."""
+    rows = statutory_counts(db, year)
+    _audit(db, user, "statutory", form, len(rows), year=str(year))
+    if form == "csv":
+        return _csv(rows, StatutoryRow, f"statutory-{year}.csv")
+    return StatutoryReport(year=year, rows=rows)

@@ -1,5 +1,6 @@
-"""The ledger's reports: the monthly claims of the contracted clinics (請求), the dose counts
-for the report to the state, and the residents to remind of a dose (接種勧奨).
+"""The ledger's reports: the monthly claims of the contracted clinics (請求) and the dose
+counts by age band; the reports the schedule engine answers (接種勧奨, the statutory count)
+are ledger.reports.programmes.
 
 Each report is read from the standing records only: a voided record is in none of them. Rows
 hold only what the report needs; none holds a My Number, so no export can leak one.
@@ -13,13 +14,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import BinaryIO
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session
 
-from ledger.checks.validation import SEASONAL, VACCINES
 from ledger.kit import csv_cells
-from ledger.kit.calendar import fiscal_year
-from ledger.kit.vaccines import INTERVALS
+from ledger.kit.vaccines import CATALOG
 from models import Clinic, LedgerRecord, RecordSource, Resident
 
 AGE_BANDS: tuple[tuple[str, int], ...] = (
@@ -27,11 +26,6 @@ AGE_BANDS: tuple[tuple[str, int], ...] = (
 )
 """The state report's age groups (age at vaccination), each as (label, youngest age in it)."""
 
-
-SEASONAL_AGE = 65
-"""From this age a seasonal vaccination is routine (定期接種), so the city reminds of it."""
-
-"""The month a 年度 begins (April)."""
 
 _BATCH = 1000
 
@@ -41,6 +35,10 @@ class ClaimRow:
     clinic_code: str
     clinic_name: str
     vaccine: str
+    programme: str
+    """The routine programme the vaccine is given under (ledger/kit/vaccines.json disease)."""
+    fee: str
+    """実費徴収区分: 公費 (A類, the city pays the whole) or 実費徴収 (B類, a fee is collected)."""
     doses: int
 
 
@@ -51,18 +49,6 @@ class CountRow:
     age_group: str
     sex: str
     doses: int
-
-
-@dataclass(frozen=True, slots=True)
-class DueRow:
-    atena_number: str
-    name: str
-    name_kana: str
-    birth_date: date
-    address: str
-    last_dose: int | None
-    last_date: date | None
-    status: str
 
 
 def _given_here() -> tuple[ColumnElement[bool], ...]:
@@ -88,7 +74,9 @@ def monthly_claims(session: Session, year: int, month: int) -> list[ClaimRow]:
         .group_by(LedgerRecord.clinic_code, Clinic.name, LedgerRecord.vaccine)
         .order_by(LedgerRecord.clinic_code, LedgerRecord.vaccine)
     )
-    return [ClaimRow(*row) for row in session.execute(statement)]
+    return [ClaimRow(code, name, vaccine, CATALOG[vaccine].disease if vaccine in CATALOG else "",
+                     CATALOG[vaccine].fee if vaccine in CATALOG else "", doses)
+            for code, name, vaccine, doses in session.execute(statement)]
 
 
 def age_on(birth: date, day: date) -> int:
@@ -118,73 +106,6 @@ def dose_counts(session: Session, start: date, end: date) -> list[CountRow]:
     band = {label: order for order, (label, _) in enumerate(AGE_BANDS)}
     return [CountRow(*key, doses) for key, doses in
             sorted(tally.items(), key=lambda item: (*item[0][:2], band[item[0][2]], item[0][3]))]
-
-
-def _years_before(day: date, years: int) -> date:
-    """The same day `years` earlier; 29 February becomes the 28th in a common year, so that
-    one born on it reaches an age on the same day as `age_on` says."""
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:
-        return day.replace(year=day.year - years, day=28)
-
-
-def _due_statement(
-    vaccine: str, on: date
-) -> Select[str, str, str, date, str, int | None, date | None]:
-    """The columns of DueRow but its status; the last dose's two are None (outer join) for a
-    seasonal vaccine's resident without one."""
-    if vaccine not in VACCINES:
-        raise ValueError(f"unknown vaccine {vaccine!r}: one of {', '.join(VACCINES)}")
-    latest = (
-        select(LedgerRecord.resident_id, func.max(LedgerRecord.dose_number).label("dose"))
-        .where(LedgerRecord.vaccine == vaccine, LedgerRecord.voided_at.is_(None))
-        .group_by(LedgerRecord.resident_id).subquery()
-    )
-    last = aliased(LedgerRecord)
-    statement = (
-        select(Resident.atena_number, Resident.name, Resident.name_kana, Resident.birth_date,
-               Resident.address, last.dose_number, last.vaccinated_on)
-        .outerjoin(latest, latest.c.resident_id == Resident.id)
-        .outerjoin(last, and_(last.resident_id == Resident.id, last.vaccine == vaccine,
-                              last.dose_number == latest.c.dose))
-        .where(or_(Resident.moved_out_on.is_(None), Resident.moved_out_on > on),
-               or_(Resident.died_on.is_(None), Resident.died_on > on))
-    )
-    if vaccine in SEASONAL:
-        this_season = exists().where(
-            LedgerRecord.resident_id == Resident.id, LedgerRecord.vaccine == vaccine,
-            LedgerRecord.dose_number == fiscal_year(on), LedgerRecord.voided_at.is_(None))
-        return (statement.where(Resident.birth_date <= _years_before(on, SEASONAL_AGE),
-                                ~this_season)
-                .order_by(Resident.atena_number))
-    return (statement.where(last.vaccinated_on <= on - INTERVALS[vaccine])
-            .order_by(last.vaccinated_on, Resident.atena_number))
-
-
-def _status(vaccine: str, on: date, last_date: date | None) -> str:
-    if vaccine in SEASONAL or last_date is None:
-        return "due"
-    return "overdue" if on - last_date > 2 * INTERVALS[vaccine] else "due"
-
-
-def due_list(session: Session, vaccine: str, on: date) -> Iterator[DueRow]:
-    """Residents to remind of their next dose on `on`, streamed (the list can hold most of
-    the city), the most overdue first.
-
-    Non-seasonal: due for dose n+1 once the latest standing dose n is INTERVALS[vaccine] old,
-    overdue once it is more than twice that; a resident with no dose of the vaccine is not
-    listed. Seasonal: due when SEASONAL_AGE or older on `on` and without a dose of the
-    current 年度. Residents who moved out (転出) or died on or before `on` are not listed.
-    ValueError for an unknown vaccine."""
-    rows = session.execute(_due_statement(vaccine, on)).yield_per(_BATCH)
-    return (DueRow(*row, status=_status(vaccine, on, row.vaccinated_on)) for row in rows)
-
-
-def due_count(session: Session, vaccine: str, on: date) -> int:
-    """How many rows due_list will give, known before streaming it (for the audit entry)."""
-    listed = _due_statement(vaccine, on).order_by(None).subquery()
-    return session.scalar(select(func.count()).select_from(listed)) or 0
 
 
 class _Echo:

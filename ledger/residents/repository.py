@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from datetime import date
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -19,3 +20,15 @@ def search(session: Session, text: str, limit: int = 20) -> Sequence[Resident]:
         select(Resident).where(or_(Resident.atena_number == text, Resident.name.like(pattern),
                                    Resident.name_kana.like(pattern)))
         .order_by(Resident.id).limit(limit)).all()
+
+
+def present_on(session: Session, on: date) -> Sequence[Resident]:
+    """Residents on the register on `on`: neither moved out (転出) nor dead on or before it."""
+    return session.scalars(
+        select(Resident).where(or_(Resident.moved_out_on.is_(None), Resident.moved_out_on > on),
+                               or_(Resident.died_on.is_(None), Resident.died_on > on))
+        .order_by(Resident.atena_number)).all()
+
+
+def by_ids(session: Session, ids: Iterable[int]) -> Sequence[Resident]:
+    return session.scalars(select(Resident).where(Resident.id.in_(list(ids)))).all()

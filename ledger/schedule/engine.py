@@ -235,7 +235,11 @@ class _Reader:
     def _live(self, product: str) -> bool:
         return _is_injected_live(self.known.products, product)
 
-    def _counted_as(self, dose: Dose, plan: Plan) -> int:
+    def _counted_as(self, dose: Dose, plan: Plan, day: date) -> int:
+        """The dose's number in the ledger: its 年度 for a season's vaccine, the count of
+        valid doses for a repeating plan, else the plan's number."""
+        if self.series.per_fiscal_year:
+            return fiscal_year(day)
         return len(self.valid) + 1 if plan.repeats else dose.dose
 
     def _base(self, after: int | str) -> GivenDose | None:
@@ -315,10 +319,10 @@ class _Reader:
             year = fiscal_year(given.given_on)
             if any(fiscal_year(done.given_on) == year for _, done in self.valid):
                 reasons.append(Reason("season", f"{year}年度の接種はすでにあります", phase.source))
-        expected = fiscal_year(given.given_on) if self.series.per_fiscal_year else counted_as
-        if given.dose_number is not None and given.dose_number != expected:
-            reasons.append(Reason("dose_number", f"{given.dose_number}回目とありますが、"
-                                  f"{expected}回目にあたる接種です", dose.source))
+        if given.dose_number is not None and given.dose_number != counted_as:
+            unit = "年度" if self.series.per_fiscal_year else "回目"
+            reasons.append(Reason("dose_number", f"{given.dose_number}{unit}とありますが、"
+                                  f"{counted_as}{unit}にあたる接種です", dose.source))
         volume = _volume(self.known.products, self.person, given)
         if volume is not None:
             reasons.append(volume)
@@ -339,7 +343,7 @@ class _Reader:
             return Verdict(given, self.series.id, phase.name_ja, None, "", tuple(reasons),
                            phase.source)
         dose = self._expected(phase, plan, given.given_on)
-        counted_as = self._counted_as(dose, plan)
+        counted_as = self._counted_as(dose, plan, given.given_on)
         if phase.numbered_by_ticket and given.dose_number is not None:
             counted_as = given.dose_number
         reasons += self._dose_reasons(given, dose, plan, phase, counted_as)
@@ -419,7 +423,8 @@ class _Reader:
             recommended_until = min(recommended_until, last)
         if recommended_until is not None and recommended_until < recommended_from:
             recommended_until = recommended_from
-        return Due(self.series.id, phase.name_ja, self._counted_as(dose, plan), dose.part,
+        return Due(self.series.id, phase.name_ja, self._counted_as(dose, plan, earliest),
+                   dose.part,
                    earliest, recommended_from, recommended_until, last, dose.source)
 
 
@@ -467,6 +472,15 @@ def evaluate(person: Person, doses: list[GivenDose], known: Master | None = None
     return sorted(verdicts, key=lambda verdict: order[id(verdict.dose)])
 
 
+def _open_to(series: Series, person: Person, held: list[GivenDose]) -> bool:
+    """Whether the series can still have anything due for the person at all."""
+    if series.sex and person.sex and person.sex != series.sex:
+        return False
+    if series.born_from and person.birth < series.born_from:
+        return False
+    return not (series.once_in_a_lifetime and held)
+
+
 def due(person: Person, doses: list[GivenDose], on: date, known: Master | None = None
         ) -> list[Due]:
     """What each series has due next as of `on`, for the series open to the person."""
@@ -475,13 +489,21 @@ def due(person: Person, doses: list[GivenDose], on: date, known: Master | None =
     everyone = _ordered(doses)
     found = []
     for series in known.rules.series:
-        if series.sex and person.sex and person.sex != series.sex:
-            continue
-        if series.born_from and person.birth < series.born_from:
-            continue
-        if series.once_in_a_lifetime and grouped.get(series.id):
-            continue
-        next_dose = _read(known, series, person, grouped.get(series.id, []), everyone).due(on)
-        if next_dose is not None:
-            found.append(next_dose)
+        held = grouped.get(series.id, [])
+        if _open_to(series, person, held):
+            next_dose = _read(known, series, person, held, everyone).due(on)
+            if next_dose is not None:
+                found.append(next_dose)
     return found
+
+
+def due_in(series: Series, person: Person, doses: list[GivenDose], on: date,
+           known: Master | None = None) -> Due | None:
+    """What one series has due next as of `on` (the due list asks this of every resident):
+    `doses` are the person's doses of the series and any injected live vaccine."""
+    known = known or master()
+    everyone = _ordered(doses)
+    held = [dose for dose in everyone if dose.product in series.products]
+    if not _open_to(series, person, held):
+        return None
+    return _read(known, series, person, held, everyone).due(on)

@@ -5,9 +5,12 @@ a role refused. Screenshots go to test-artifacts/screenshots."""
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from playwright.sync_api import Browser, expect
 
+from ledger.kit.calendar import fiscal_year
+from ledger.kit.vaccines import CATALOG
 from tests.browser.conftest import Site, log_in, shot
 from tests.browser.reviewer import work_page
 
@@ -165,17 +168,21 @@ def test_only_a_supervisor_may_show_a_my_number_and_it_is_audited(
 
 def test_a_supervisor_reads_the_reports_on_screen_without_my_numbers(
         browser: Browser, site: Site) -> None:
-    given = next(site.truths[p]["vaccine"] for p in site.truths
-                 if site.page_state(p)["state"] == "confirmed")
+    confirmed = next(p for p in site.truths if site.page_state(p)["state"] == "confirmed")
+    given, day = site.truths[confirmed]["vaccine"], site.truths[confirmed]["vaccination_date"]
     page = log_in(browser, site, "supervisor1", "/reports")
     form = page.locator("form[data-report=due]")
-    form.locator("select[name=vaccine]").select_option(given)
+    form.locator("select[name=programme]").select_option(CATALOG[given].disease)
     form.locator("input[name=on]").fill("2030-01-01")
     form.locator("button").click()
     expect(page.locator("#message")).to_contain_text("行")
     expect(page.locator("#report thead")).to_contain_text("atena_number")
     assert not re.search(r"\d{12}", page.locator("#report").inner_text())
     shot(page, "reports")
+    statutory = page.locator("form[data-report=statutory]")
+    statutory.locator("input[name=year]").fill(str(fiscal_year(date.fromisoformat(day))))
+    statutory.locator("button").click()
+    expect(page.locator("#report thead")).to_contain_text("mistakes")
     reviewer = log_in(browser, site, "reviewer1", "/reports")
     expect(reviewer.locator("h1")).to_have_text("この画面を使う権限がありません")
 

@@ -4,7 +4,7 @@ and the printed forms all say what it says, and what people see of it has not mo
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -18,20 +18,20 @@ from samples.vaccines import CATALOGUE_FILE, VACCINES, load_vaccines
 SHOWN = {
     "pfizer": kit.Vaccine("新型コロナウイルスワクチン", "COVID-19 vaccine (mRNA)", "Comirnaty",
                           "ファイザー株式会社", "Pfizer/BioNTech", "208", ("208",), "covid19",
-                          date(2021, 2, 17), "ファイザー", False, timedelta(days=90), "0.3",
+                          date(2021, 2, 17), "ファイザー", False, "0.3",
                           False, "IM", "B", "実費徴収", ()),
     "moderna": kit.Vaccine("新型コロナウイルスワクチン", "COVID-19 vaccine (mRNA)", "Spikevax",
                            "モデルナ・ジャパン株式会社", "Moderna", "207", ("207",), "covid19",
-                           date(2021, 5, 24), "モデルナ", False, timedelta(days=90), "0.5",
+                           date(2021, 5, 24), "モデルナ", False, "0.5",
                            False, "IM", "B", "実費徴収", ()),
     "daiichi": kit.Vaccine("新型コロナウイルスワクチン", "COVID-19 vaccine (mRNA)", "Daichirona",
                            "第一三共株式会社", "Daiichi Sankyo", "213", (), "covid19",
-                           date(2023, 12, 4), "第一三共", False, timedelta(days=90), "0.6",
+                           date(2023, 12, 4), "第一三共", False, "0.6",
                            False, "IM", "B", "実費徴収", ()),
     "influenza": kit.Vaccine("インフルエンザHAワクチン", "Influenza vaccine (HA)", "Influenza HA",
                              "", "", "88", ("88", "141", "150", "158", "161"), "influenza",
                              date(2001, 11, 7), "インフルエンザHA",
-                             True, None, "0.5", False, "SC", "B", "実費徴収",
+                             True, "0.5", False, "SC", "B", "実費徴収",
                              (kit.Volume("0.5"),)),
 }
 """The catalogue as certificates, screens, reports and generated forms showed it before it
@@ -57,7 +57,6 @@ def test_every_product_belongs_to_one_routine_programme_and_back() -> None:
         assert {kit.CATALOG[product].disease for product in series.products} == {series.id}
         assert {kit.CATALOG[product].class_ for product in series.products} == {series.class_}
     assert kit.SEASONAL == frozenset({"influenza"})
-    assert kit.INTERVALS == {name: timedelta(days=90) for name in ("pfizer", "moderna", "daiichi")}
 
 
 def test_the_generator_reads_the_ledgers_file() -> None:
@@ -96,10 +95,8 @@ def test_the_printed_forms_offer_the_catalogues_vaccines() -> None:
 def test_the_ledgers_remaining_lists_agree_with_the_catalogue() -> None:
     """Copies the ledger still keeps outside ledger/kit until they import the catalogue."""
     from ledger.checks import validation
-    from ledger.reports import service
 
     assert validation.VACCINES == kit.LABELS and validation.SEASONAL == kit.SEASONAL
-    assert service.INTERVALS == kit.INTERVALS
 
 
 def test_a_clinic_form_names_a_vaccine_by_its_own_cvx_or_a_variant_never_an_unspecified_one(
@@ -118,7 +115,7 @@ def _write(tmp_path: Path, change: dict[str, object]) -> Path:
     return path
 
 
-@pytest.mark.parametrize("change", [{"seasonal": True}, {"interval_days": "90"},
+@pytest.mark.parametrize("change", [{"seasonal": "yes"}, {"volumes": "0.3"},
                                     {"cvx": 208}, {"seasonal": "no"},
                                     {"cvx_in": "208"}, {"route": "nasal"}, {"fee": "無料"},
                                     {"live": "no"}])
