@@ -17,6 +17,8 @@ class Action(StrEnum):
     RESIDENT_VIEW = "resident.view"
     MY_NUMBER_SHOW = "resident.my_number.show"
     RECORD_CHANGE = "ledger.record.change"
+    RECORD_MISTAKE = "ledger.record.mistake"
+    """Record as given a dose the schedule engine calls 接種間違い, its reason kept."""
     REPORT_VIEW = "report.view"
     CLINIC_SUBMIT = "clinic.submit"
     TRANSFER_ANSWER = "transfer.answer"
@@ -41,6 +43,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.RESIDENT_VIEW: frozenset({Role.REVIEWER, *_STAFF}),
     Action.MY_NUMBER_SHOW: frozenset(_STAFF),
     Action.RECORD_CHANGE: frozenset(_STAFF),
+    Action.RECORD_MISTAKE: frozenset(_STAFF),
     Action.REPORT_VIEW: frozenset(_STAFF),
     Action.CLINIC_SUBMIT: frozenset({Role.CLINIC}),
     Action.TRANSFER_ANSWER: frozenset({Role.PEER}),

@@ -5,15 +5,15 @@ from models.base import Base
 from models.certificates import Certificate, SigningKey
 from models.documents import Batch, Document, FieldSource, FieldValue, Page
 from models.page_state import PageState
-from models.records import LedgerRecord, RecordAction, RecordSource, RecordVersion
+from models.records import Judgement, LedgerRecord, RecordAction, RecordSource, RecordVersion
 from models.residents import Clinic, Lot, Resident, Ticket
 from models.transfers import BulkQuery, Peer, Provision
 from models.users import ApiToken, LoginSession, Passkey, Role, User
 
 __all__ = [
     "ApiToken", "AuditEvent", "Base", "Batch", "BulkQuery", "Certificate", "Clinic", "Document",
-    "FieldSource", "FieldValue", "LedgerRecord", "LoginSession", "Lot", "Page", "PageState",
-    "Passkey",
+    "FieldSource", "FieldValue", "Judgement", "LedgerRecord", "LoginSession", "Lot", "Page",
+    "PageState", "Passkey",
     "Peer", "Provision", "RecordAction", "RecordSource", "RecordVersion", "Resident", "Role",
     "SigningKey", "Ticket", "User",
 ]

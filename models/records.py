@@ -13,7 +13,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, Timestamped, utcnow
@@ -23,6 +23,11 @@ class RecordSource(StrEnum):
     SCAN = "scan"
     CLINIC = "clinic"
     TRANSFER = "transfer"
+
+
+class Judgement(StrEnum):
+    VALID = "valid"
+    MISTAKE = "mistake"
 
 
 class LedgerRecord(Timestamped, Base):
@@ -44,6 +49,21 @@ class LedgerRecord(Timestamped, Base):
     version: Mapped[int] = mapped_column(default=1)
     voided_at: Mapped[datetime | None]
     void_reason: Mapped[str] = mapped_column(Text, default="")
+    judgement: Mapped[str] = mapped_column(String(16), default=Judgement.VALID,
+                                           server_default=Judgement.VALID)
+    """接種判定: valid, or mistake when a supervisor recorded a dose the schedule engine says
+    is no valid routine dose (接種間違い), its reason kept in judgement_reason."""
+    judgement_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    doctor_name: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    """接種医, as the form names the doctor who vaccinated."""
+    dose_ml: Mapped[str] = mapped_column(String(8), default="", server_default="")
+    """接種量 as the form writes it ("" when the source did not say)."""
+    screened: Mapped[bool] = mapped_column(default=True, server_default=true())
+    """予診有無: whether the pre-exam was made (a form with a doctor's decision)."""
+    claim_month: Mapped[str] = mapped_column(String(7), default="", server_default="")
+    """請求月 (YYYY-MM): the month the clinic claims the dose in, the month it was given."""
+    fee: Mapped[str] = mapped_column(String(8), default="", server_default="")
+    """実費徴収区分 of the dose (公費 or 実費徴収), from the vaccine master when recorded."""
 
     @property
     def voided(self) -> bool:

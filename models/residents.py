@@ -57,6 +57,8 @@ class Lot(Timestamped, Base):
     lot_number: Mapped[str] = mapped_column(String(32), unique=True)
     vaccine: Mapped[str] = mapped_column(String(32))
     manufacturer: Mapped[str] = mapped_column(String(128), default="")
+    expires_on: Mapped[date | None]
+    """The lot's 有効期限: a dose given after it is a mistake (None: the master did not say)."""
 
 
 class Clinic(Timestamped, Base):

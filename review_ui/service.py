@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from accounts.access import Action, allowed
 from ledger.checks.doubt import refresh_problems
 from ledger.checks.second_check import changed_identifiers, match_by_hand, own_part
 from ledger.records.commit import check_page, commit_page
@@ -128,7 +129,8 @@ def match(db: Session, page: Page, *, user: User, resident_id: int) -> None:
 
 
 def _to_ledger(db: Session, page: Page, user: User) -> Decision:
-    record = commit_page(db, page, actor=user.username, user_id=user.id)
+    record = commit_page(db, page, actor=user.username, user_id=user.id,
+                         may_record_mistakes=allowed(user.role, Action.RECORD_MISTAKE))
     return Decision(page=page, record_id=record.id, resident_id=record.resident_id)
 
 
@@ -139,7 +141,7 @@ def confirm(db: Session, page: Page, *, user: User) -> Decision:
     changed = changed_identifiers(page) if get_settings().second_check else []
     if not changed:
         return _to_ledger(db, page, user)
-    check_page(db, page)
+    check_page(db, page, may_record_mistakes=True)  # the supervisor approving decides
     page.move_to(PageState.SECOND_CHECK, f"second check: {', '.join(changed)} changed; "
                                          f"confirmed by {user.username}")
     page.decided_by_id, page.decided_at = user.id, utcnow()

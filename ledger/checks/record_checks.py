@@ -1,8 +1,10 @@
 """What the city's records refute on a form, beyond the form's own rules (ledger.checks.validation):
-a ticket the city never issued, a lot it never received, a clinic it has no contract with
-or a doctor that clinic does not list, a birth date or sex other than the matched
-resident's, a vaccination date before the vaccine was given in Japan or not after the
-person's earlier dose of the same disease.
+a ticket the city never issued, a lot it never received (or one past its expiry on the day),
+a clinic it has no contract with or a doctor that clinic does not list, a birth date or sex
+other than the matched resident's, a vaccination date before the vaccine was given in Japan
+or not after the person's earlier dose of the same disease, and a dose the schedule engine
+says is no valid routine dose for the person (接種間違い: ages, intervals, dose number,
+volume).
 
 A reader's confident misreading of one digit makes a value that passes every rule of the
 form; these checks are the independent evidence that catches it, so a page carrying one
@@ -54,6 +56,9 @@ def _lists(session: Session, values: Mapping[str, str]) -> dict[str, str]:
     if lot and _listed(session, Lot.vaccine, vaccine or "") and not session.scalar(
             select(exists().where(Lot.lot_number == lot, Lot.vaccine == vaccine))):
         problems["lot_number"] = "ロット台帳にないロット番号です"
+    expired = _expired(session, lot or "", values.get("vaccination_date", ""))
+    if expired:
+        problems.setdefault("lot_number", expired)
     code = values.get("clinic_code")
     clinic = clinic_by_code(session, code or "")
     if code and clinic is None and any_clinic(session):
@@ -65,6 +70,16 @@ def _lists(session: Session, values: Mapping[str, str]) -> dict[str, str]:
             if name and normalise(name) not in doctors:
                 problems[key] = "この委託医療機関の医師の名前ではありません"
     return problems
+
+
+def _expired(session: Session, lot_number: str, given: str) -> str:
+    """A 接種間違い when the lot master says the lot had expired on the day of the dose."""
+    day = parse_date(given)
+    expires = session.scalar(select(Lot.expires_on).where(Lot.lot_number == lot_number)) \
+        if lot_number and day else None
+    if expires is None or day is None or day <= expires:
+        return ""
+    return f"{MISTAKE}: 有効期限（{expires.isoformat()}）を過ぎたロットです"
 
 
 def _resident(resident: Resident, values: Mapping[str, str]) -> dict[str, str]:

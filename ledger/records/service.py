@@ -17,7 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from models import LedgerRecord, RecordAction, RecordVersion, audit
+from ledger.kit.vaccines import CATALOG
+from models import Judgement, LedgerRecord, RecordAction, RecordVersion, audit
 from models.base import utcnow
 
 CORRECTABLE = ("vaccinated_on", "lot_number", "clinic_code")
@@ -37,6 +38,12 @@ class Dose:
     vaccinated_on: date
     lot_number: str
     clinic_code: str = ""
+    doctor_name: str = ""
+    dose_ml: str = ""
+    screened: bool = True
+    mistake: str = ""
+    """The schedule engine's reason when a supervisor records a dose it calls no valid
+    routine dose (接種間違い); "" for a valid dose."""
 
 
 def state_of(record: LedgerRecord) -> dict[str, object]:
@@ -44,7 +51,8 @@ def state_of(record: LedgerRecord) -> dict[str, object]:
     return {"vaccine": record.vaccine, "dose_number": record.dose_number,
             "vaccinated_on": record.vaccinated_on.isoformat(), "lot_number": record.lot_number,
             "clinic_code": record.clinic_code, "source": record.source,
-            "origin": record.origin, "voided": record.voided}
+            "origin": record.origin, "voided": record.voided, "judgement": record.judgement,
+            "judgement_reason": record.judgement_reason}
 
 
 def _keep(session: Session, record: LedgerRecord, action: RecordAction, actor: str,
@@ -95,6 +103,12 @@ def record_dose(session: Session, dose: Dose, *, source: str, actor: str,
         record.voided_at, record.void_reason = None, ""
     record.vaccinated_on, record.lot_number = dose.vaccinated_on, dose.lot_number
     record.clinic_code, record.source, record.origin = dose.clinic_code, source, origin
+    record.doctor_name, record.dose_ml, record.screened = \
+        dose.doctor_name, dose.dose_ml, dose.screened
+    record.judgement = Judgement.MISTAKE if dose.mistake else Judgement.VALID
+    record.judgement_reason = dose.mistake
+    record.claim_month = dose.vaccinated_on.strftime("%Y-%m")
+    record.fee = CATALOG[dose.vaccine].fee if dose.vaccine in CATALOG else ""
     record.page_id = page_id if page_id is not None else record.page_id
     if action == RecordAction.CREATE:
         _insert(session, record)

@@ -80,6 +80,8 @@ def _clinic_problem(row: Row) -> str:
 def _lot_problem(row: Row) -> str:
     if not row["lot_number"]:
         return "lot_number is empty"
+    if row["expires_on"] and parse_date(row["expires_on"]) is None:
+        return "expires_on must be a date (YYYY-MM-DD) or empty"
     return "" if row["vaccine"] in VACCINES else f"vaccine must be one of {', '.join(VACCINES)}"
 
 
@@ -88,7 +90,8 @@ RESIDENTS = CsvFormat(("atena_number", "my_number", "name", "name_kana", "birth_
                       optional=("moved_out_on", "died_on"))
 TICKETS = CsvFormat(("ticket_number", "atena_number", "municipality_code", "ticket_kind",
                      "ticket_dose"), _ticket_problem)
-LOTS = CsvFormat(("lot_number", "vaccine", "manufacturer"), _lot_problem)
+LOTS = CsvFormat(("lot_number", "vaccine", "manufacturer", "expires_on"), _lot_problem,
+                 optional=("expires_on",))
 CLINICS = CsvFormat(("clinic_code", "name", "doctors"), _clinic_problem)
 
 
@@ -183,6 +186,7 @@ def import_lots(session: Session, rows: list[Row], *, actor: str) -> ImportSumma
     for row in rows:
         lot, _ = lots.get(row["lot_number"])
         lot.vaccine, lot.manufacturer = row["vaccine"], row["manufacturer"]
+        lot.expires_on = parse_date(row["expires_on"]) if row["expires_on"] else None
     return lots.finish(actor=actor, action="lots.import")
 
 

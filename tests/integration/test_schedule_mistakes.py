@@ -50,6 +50,8 @@ def clinic(inprocess_db: Path) -> TestClient:
         load_city(SETS_DIR / "mixed-30", actor="test")
     with session_scope() as session:
         session.add_all([Lot(lot_number="DPT01A", vaccine="dpt_ipv_hib"),
+                         Lot(lot_number="DPT02B", vaccine="dpt_ipv_hib",
+                             expires_on=date(2025, 9, 3)),
                          Lot(lot_number="MR001A", vaccine="mr"),
                          Lot(lot_number="JE001A", vaccine="je")])
         token = issue_token(session, CLINIC, actor="test")
@@ -85,6 +87,8 @@ MISTAKES = {
                                   "vaccination_date": "2025-12-20", "dose_ml": "0.5"}, "dose_ml",
                                  "接種間違い: 接種量 0.5mL は3歳未満の量 0.25mL と異なります"),
     "a lot of another vaccine": ({"lot_number": "MR001A"}, "lot_number", "ロット台帳にない"),
+    "an expired lot": ({"lot_number": "DPT02B"}, "lot_number",
+                       "接種間違い: 有効期限（2025-09-03）を過ぎたロットです"),
 }
 
 
@@ -146,3 +150,40 @@ def test_each_kind_of_mistake_waits_for_a_person_with_its_reason(
         held = session.scalars(select(LedgerRecord.vaccinated_on).where(
             LedgerRecord.resident_id == child.id)).all()
     assert held == [date(2025, 8, 14)]
+
+
+def test_only_a_supervisor_records_a_mistake_and_its_reason_is_kept(clinic: TestClient) -> None:
+    """A reviewer's confirmation of a 接種間違い is refused; a supervisor's records the dose as
+    given with judgement 'mistake' and the engine's reason on the record and its version."""
+    from ledger.records.commit import CommitRefused
+    from models import Judgement, RecordVersion, User
+    from review_ui import service
+    from review_ui.leases import open_page
+
+    child = _child()
+    state, _ = _scan(child, {**DOSE_2, "vaccination_date": "2025-09-03"})
+    assert state == PageState.NEEDS_REVIEW
+    reviewer_id, _ = make_user(Role.REVIEWER)
+    supervisor_id, _ = make_user(Role.SUPERVISOR)
+    with session_scope() as session:
+        page = session.scalars(select(Page).where(Page.resident_id == child.id)).one()
+        reviewer = session.get_one(User, reviewer_id)
+        open_page(session, page, reviewer)
+        with pytest.raises(CommitRefused, match="only a supervisor may record it as given"):
+            service.confirm(session, page, user=reviewer)
+        service.put_aside(page, user=reviewer)
+    with session_scope() as session:
+        page = session.scalars(select(Page).where(Page.resident_id == child.id)).one()
+        supervisor = session.get_one(User, supervisor_id)
+        open_page(session, page, supervisor)
+        decision = service.confirm(session, page, user=supervisor)
+        assert decision.record_id is not None
+        record = session.get_one(LedgerRecord, decision.record_id)
+        version = session.scalars(select(RecordVersion).where(
+            RecordVersion.record_id == record.id)).one()
+        assert (record.judgement, record.judgement_reason) == (
+            Judgement.MISTAKE, "接種間違い: 2025-08-14の接種から20日以上の間隔が必要です"
+                               "（2025-09-04以降）")
+        assert version.state["judgement"] == "mistake"
+        assert (record.doctor_name, record.dose_ml, record.screened, record.claim_month,
+                record.fee) == ("田村 誠", "0.5", True, "2025-09", "公費")
