@@ -30,6 +30,7 @@ from ledger.checks.second_check import RESIDENT, changed_identifiers, machine_va
 from ledger.checks.validation import VACCINES
 from ledger.kit.calendar import fiscal_year
 from ledger.kit.romaji import passport_romaji
+from ledger.records.items import ledger_items
 from ledger.records.repository import records_of
 from ledger.schedule.rules import schedule
 from models import (
@@ -321,7 +322,9 @@ def resident_screen(resident_id: RowId, request: Request, db: DbSession,
     issued = certificates_of(db, resident_id, newest_first=True)
     family, given = passport_romaji(resident.name_kana)
     held = sorted({r.vaccine for r in records if not r.voided})
+    items = {record.id: ledger_items(db, record, resident) for record in records}
     return _render(request, "resident.html", user, resident=resident, records=records,
+                   items=items,
                    corrections=corrections, history=history, certificates=issued,
                    romaji=(family, given), held=held, vaccine_names=VACCINES,
                    just_issued=request.query_params.get("issued", ""))

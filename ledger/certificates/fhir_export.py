@@ -1,4 +1,7 @@
-"""One resident's immunizations as a FHIR R4 Bundle, for another system or for the person.
+"""One resident's immunizations as a FHIR R4 Bundle of JP Core Immunization resources, for
+another system or for the person (the national hub's shape: vaccine codes from the master,
+lot, dose quantity in mL, dose number, the 接種医 as administering provider, a supervisor's
+接種間違い as isSubpotent with its reason).
 
 Unlike a health card this is not minimised: it keeps ids, displays and the ledger's own
 vaccine code beside CVX, so a receiving system can match records back to this ledger. It
@@ -16,11 +19,18 @@ from ledger.clinics.repository import clinic_by_code
 from ledger.kit.text import split_name
 from ledger.kit.vaccines import manufacturer_ja, vaccine
 from ledger.records.repository import records_of
-from models import LedgerRecord, Resident
+from ledger.schedule.rules import schedule
+from models import Judgement, LedgerRecord, Resident
 from models.settings import get_settings
 
 LEDGER_VACCINE_SYSTEM = "https://yoshin.example/fhir/vaccine"
 LEDGER_RECORD_SYSTEM = "https://yoshin.example/fhir/ledger-record"
+JP_CORE_IMMUNIZATION = "http://jpfhir.jp/fhir/core/StructureDefinition/JP_Immunization"
+"""JP Core's Immunization profile (JAMI): status, vaccineCode, patient and occurrence required;
+lot, dose quantity in mL and dose number carried when the ledger holds them."""
+UCUM = "http://unitsofmeasure.org"
+PERFORMER_FUNCTION = "http://terminology.hl7.org/CodeSystem/v2-0443"
+"""HL7 v2 table 0443: AP is the administering provider (the 接種医)."""
 
 
 def _patient(resident: Resident) -> dict[str, Any]:
@@ -42,6 +52,7 @@ def _patient(resident: Resident) -> dict[str, Any]:
 
 def _immunization(session: Session, record: LedgerRecord, patient_id: str) -> dict[str, Any]:
     known = vaccine(record.vaccine)
+    series = schedule().of_product(record.vaccine)
     manufacturer = manufacturer_ja(session, record.vaccine, record.lot_number)
     resource: dict[str, Any] = {
         "resourceType": "Immunization",
@@ -57,15 +68,32 @@ def _immunization(session: Session, record: LedgerRecord, patient_id: str) -> di
         "occurrenceDateTime": record.vaccinated_on.isoformat(),
         "primarySource": record.source != "transfer",
         "lotNumber": record.lot_number,
-        "protocolApplied": [{"doseNumberPositiveInt": record.dose_number}],
+        "protocolApplied": [{"doseNumberPositiveInt": record.dose_number,
+                             **({"series": series.name_ja} if series else {})}],
     }
+    resource["meta"] = {"profile": [JP_CORE_IMMUNIZATION]}
+    if record.dose_ml:
+        resource["doseQuantity"] = {"value": float(record.dose_ml), "unit": "mL",
+                                    "system": UCUM, "code": "mL"}
+    if record.judgement == Judgement.MISTAKE:  # 接種間違い recorded by a supervisor
+        resource["isSubpotent"] = True
+        resource["subpotentReason"] = [{"text": record.judgement_reason}]
+    if record.fee:
+        resource["fundingSource"] = {"text": record.fee}
     if manufacturer:
         resource["manufacturer"] = {"display": manufacturer}
     if record.source == "transfer":
         resource["reportOrigin"] = {"text": f"自治体コード {record.origin}"}
     clinic = clinic_by_code(session, record.clinic_code)
+    performers = []
+    if record.doctor_name:
+        performers.append({"function": {"coding": [{"system": PERFORMER_FUNCTION,
+                                                    "code": "AP"}]},
+                           "actor": {"display": record.doctor_name}})
     if clinic is not None:
-        resource["performer"] = [{"actor": {"display": clinic.name}}]
+        performers.append({"actor": {"display": clinic.name}})
+    if performers:
+        resource["performer"] = performers
     return resource
 
 

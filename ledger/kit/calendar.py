@@ -47,6 +47,14 @@ def age_reached(birth: date, day: date) -> int:
     return max(years, 0)
 
 
+def months_reached(birth: date, day: date) -> int:
+    """Completed months the person has reached by the end of `day` (接種日年齢 of infants)."""
+    months = (day.year - birth.year) * 12 + day.month - birth.month + 1
+    while months > 0 and reached_on(birth, months=months) > day:
+        months -= 1
+    return max(months, 0)
+
+
 def age_at_fiscal_year_end(birth: date, year: int) -> int:
     """年度末年齢: the age reached by 31 March that ends 年度 `year`."""
     return age_reached(birth, date(year + 1, 3, 31))

@@ -67,6 +67,8 @@ class Vaccine:
     """A類 (children, HPV; the city pays) or B類 (the elderly; a fee may be collected)."""
     fee: str = "実費徴収"
     """実費徴収区分 of a dose: 公費 or 実費徴収."""
+    antigens: int = 1
+    """混合接種何種: how many diseases one dose protects against (五種混合 5, MR 2)."""
     volumes: tuple[Volume, ...] = ()
     """The dose by age, youngest first; empty where the volume is not checked (COVID-19's
     formulations changed by age and season)."""
@@ -93,6 +95,7 @@ def _vaccine(entry: dict[str, Any]) -> Vaccine:
     if not isinstance(seasonal, bool):
         raise ValueError(f"vaccines.json: seasonal is true or false: {entry}")
     if not (isinstance(entry["live"], bool) and entry["route"] in ROUTES
+            and isinstance(entry["antigens"], int) and entry["antigens"] >= 1
             and entry["class"] in ("A", "B") and entry["fee"] in ("公費", "実費徴収")):
         raise ValueError(f"vaccines.json: live, route, class or fee is not one of theirs: {entry}")
     listed = entry["volumes"]
@@ -104,7 +107,7 @@ def _vaccine(entry: dict[str, Any]) -> Vaccine:
     return Vaccine(**text, cvx_in=tuple(cvx_in),
                    first_given=date.fromisoformat(entry["first_given"]), seasonal=seasonal,
                    live=entry["live"], route=entry["route"], class_=entry["class"],
-                   fee=entry["fee"], volumes=volumes)
+                   fee=entry["fee"], antigens=entry["antigens"], volumes=volumes)
 
 
 def load_catalogue(path: Path = CATALOGUE_FILE) -> dict[str, Vaccine]:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger.certificates.service import certificates_of
+from ledger.records.items import ledger_items
 from models import (
     AuditEvent,
     LedgerRecord,
@@ -57,6 +58,7 @@ def disclosure(session: Session, resident: Resident) -> dict[str, Any]:
             {**_row(r, "id", "vaccine", "dose_number", "vaccinated_on", "lot_number",
                     "clinic_code", "source", "origin", "page_id", "version", "voided_at",
                     "void_reason", "created_at"),
+             "items": ledger_items(session, r, resident),
              "versions": [_row(v, "version", "action", "state", "reason", "actor", "at")
                           for v in versions if v.record_id == r.id]}
             for r in records

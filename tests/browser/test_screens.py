@@ -69,6 +69,11 @@ def test_review_with_the_keyboard_alone_and_confirm_into_the_ledger(
     page.goto(f"{site.url}/residents/{resident['id']}")
     expect(page.locator("#records tbody tr")).to_have_count(1)
     expect(page.locator("#records")).to_contain_text(truth["lot_number"])
+    page.locator("#records details.ledger-items summary").click()
+    items = page.locator("#records details.ledger-items dl")
+    for label in ("接種日年齢", "年度末年齢", "接種判定", "請求月", "実費徴収区分", "接種年度"):
+        expect(items).to_contain_text(label)
+    expect(page.locator("#records details.ledger-items summary")).to_have_text("有効")
     expect(page.locator("#my-number")).not_to_contain_text(re.compile(r"\d{4}"))
     expect(page.locator("#history")).to_contain_text("ledger.record.create")
     shot(page, "resident")

@@ -353,6 +353,38 @@ def test_fhir_export_is_a_valid_r4_bundle_without_voided_doses() -> None:
     assert client_as(Role.REVIEWER).get(f"/api/residents/{resident_id}/fhir").status_code == 403
 
 
+def test_fhir_export_writes_jp_core_immunization_with_the_ledger_items() -> None:
+    with session_scope() as session:
+        child = Resident(atena_number=f"F{secrets.token_hex(5)}", name="予診 一郎",
+                         name_kana="ヨシン イチロウ", birth_date=date(2025, 6, 15), sex="M")
+        session.add(child)
+        session.flush()
+        record_dose(session, Dose(child.id, "dpt_ipv_hib", 1, date(2025, 8, 14), "DPT01A",
+                                  doctor_name="田村 誠", dose_ml="0.5"),
+                    source="scan", actor="test", user_id=None)
+        record_dose(session, Dose(child.id, "dpt_ipv_hib", 2, date(2025, 9, 1), "DPT01A",
+                                  mistake="接種間違い: 20日以上の間隔が必要です"),
+                    source="scan", actor="test", user_id=None)
+        resident_id = child.id
+    answer = client_as(Role.SUPERVISOR).get(f"/api/residents/{resident_id}/fhir")
+    Bundle(answer.json(), strict=True)
+    first, second = [e["resource"] for e in answer.json()["entry"]
+                     if e["resource"]["resourceType"] == "Immunization"]
+    assert first["meta"]["profile"] == [
+        "http://jpfhir.jp/fhir/core/StructureDefinition/JP_Immunization"]
+    assert first["vaccineCode"]["coding"][0] == {
+        "system": "http://hl7.org/fhir/sid/cvx", "code": "120",
+        "display": "DTaP-IPV-Hib vaccine"}
+    assert first["doseQuantity"] == {"value": 0.5, "unit": "mL",
+                                     "system": "http://unitsofmeasure.org", "code": "mL"}
+    series = "五種混合（ジフテリア・百日せき・破傷風・ポリオ・Hib）"
+    assert first["protocolApplied"] == [{"doseNumberPositiveInt": 1, "series": series}]
+    assert first["performer"][0]["actor"] == {"display": "田村 誠"}
+    assert first["fundingSource"] == {"text": "公費"} and "isSubpotent" not in first
+    assert second["isSubpotent"] is True
+    assert second["subpotentReason"] == [{"text": "接種間違い: 20日以上の間隔が必要です"}]
+
+
 @pytest.mark.parametrize(("role", "body", "status"), [
     (Role.SCANNER, {}, 403),
     (Role.REVIEWER, {"passport_number": "tk 12"}, 422),

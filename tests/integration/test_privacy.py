@@ -51,6 +51,12 @@ def test_disclosure_holds_everything_about_the_person_but_the_number(inprocess_d
     assert record["lot_number"] == "000091A"
     assert [(v["action"], v["state"]["lot_number"]) for v in record["versions"]] == \
         [("create", "3005236"), ("correct", "000091A")]
+    assert {key: record["items"][key] for key in (
+        "接種回数", "接種日", "接種日年齢", "年度末年齢", "接種判定", "混合接種何種", "請求月",
+        "LotNo", "接種年度", "実費徴収区分")} == {
+        "接種回数": "1回目", "接種日": "2022-06-01", "接種日年齢": "42歳", "年度末年齢": "43歳",
+        "接種判定": "有効", "混合接種何種": "1種", "請求月": "2022-06", "LotNo": "000091A",
+        "接種年度": "2022年度", "実費徴収区分": "実費徴収"}
     assert {"resident.read"} <= {e["action"] for e in document["access_log"]}
     assert NUMBER not in answer.text and not re.search(r"\b\d{12}\b", answer.text)
     with session_scope() as session:

@@ -19,7 +19,8 @@ NEW = {
     "manufacturer_ja": "", "manufacturer_en": "", "cvx": "327", "cvx_in": ["327"],
     "disease": "pcv", "seasonal": False, "interval_days": None, "dose_ml": "0.5",
     "first_given": "2026-10-01", "first_given_source": "an example product for this test",
-    "live": False, "route": "SC", "class": "A", "fee": "公費", "volumes": [{"ml": "0.5"}],
+    "live": False, "route": "SC", "class": "A", "fee": "公費", "antigens": 1,
+    "volumes": [{"ml": "0.5"}],
 }
 CHILD = Person(date(2026, 6, 15), "F")
 DOSES = [GivenDose("pcv20", date(2026, 8, 14)), GivenDose("pcv21", date(2026, 10, 2), 2, "0.5")]

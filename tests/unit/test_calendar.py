@@ -10,7 +10,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger.kit.calendar import age_at_fiscal_year_end, age_reached, fiscal_year, reached_on
+from ledger.kit.calendar import (
+    age_at_fiscal_year_end,
+    age_reached,
+    fiscal_year,
+    months_reached,
+    reached_on,
+)
 
 
 @pytest.mark.parametrize(("birth", "years", "months", "reached"), [
@@ -75,3 +81,13 @@ def test_the_age_reached_on_that_day_and_not_the_day_before(birth: date, years: 
     assert age_reached(birth, day) == years
     if years:
         assert age_reached(birth, day - timedelta(days=1)) == years - 1
+
+
+@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2090, 12, 31)),
+       st.integers(min_value=0, max_value=1200))
+def test_the_months_reached_on_that_day_and_not_the_day_before(birth: date, months: int) -> None:
+    day = reached_on(birth, months=months)
+    assert months_reached(birth, day) == months
+    if months:
+        assert months_reached(birth, day - timedelta(days=1)) == months - 1
+    assert months_reached(birth, day) // 12 == age_reached(birth, day)

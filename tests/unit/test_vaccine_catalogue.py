@@ -19,19 +19,19 @@ SHOWN = {
     "pfizer": kit.Vaccine("新型コロナウイルスワクチン", "COVID-19 vaccine (mRNA)", "Comirnaty",
                           "ファイザー株式会社", "Pfizer/BioNTech", "208", ("208",), "covid19",
                           date(2021, 2, 17), "ファイザー", False, "0.3",
-                          False, "IM", "B", "実費徴収", ()),
+                          False, "IM", "B", "実費徴収", 1, ()),
     "moderna": kit.Vaccine("新型コロナウイルスワクチン", "COVID-19 vaccine (mRNA)", "Spikevax",
                            "モデルナ・ジャパン株式会社", "Moderna", "207", ("207",), "covid19",
                            date(2021, 5, 24), "モデルナ", False, "0.5",
-                           False, "IM", "B", "実費徴収", ()),
+                           False, "IM", "B", "実費徴収", 1, ()),
     "daiichi": kit.Vaccine("新型コロナウイルスワクチン", "COVID-19 vaccine (mRNA)", "Daichirona",
                            "第一三共株式会社", "Daiichi Sankyo", "213", (), "covid19",
                            date(2023, 12, 4), "第一三共", False, "0.6",
-                           False, "IM", "B", "実費徴収", ()),
+                           False, "IM", "B", "実費徴収", 1, ()),
     "influenza": kit.Vaccine("インフルエンザHAワクチン", "Influenza vaccine (HA)", "Influenza HA",
                              "", "", "88", ("88", "141", "150", "158", "161"), "influenza",
                              date(2001, 11, 7), "インフルエンザHA",
-                             True, "0.5", False, "SC", "B", "実費徴収",
+                             True, "0.5", False, "SC", "B", "実費徴収", 1,
                              (kit.Volume("0.5"),)),
 }
 """The catalogue as certificates, screens, reports and generated forms showed it before it
@@ -118,6 +118,7 @@ def _write(tmp_path: Path, change: dict[str, object]) -> Path:
 @pytest.mark.parametrize("change", [{"seasonal": "yes"}, {"volumes": "0.3"},
                                     {"cvx": 208}, {"seasonal": "no"},
                                     {"cvx_in": "208"}, {"route": "nasal"}, {"fee": "無料"},
+                                    {"antigens": 0},
                                     {"live": "no"}])
 def test_a_slip_in_the_file_fails_at_load(tmp_path: Path, change: dict[str, object]) -> None:
     with pytest.raises(ValueError):
