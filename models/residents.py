@@ -28,6 +28,10 @@ class Resident(Timestamped, Base):
     moved_out_on: Mapped[date | None]
     """転出: the day the person left the city; their records stay in the ledger."""
     died_on: Mapped[date | None]
+    ledger_removed_at: Mapped[datetime | None]
+    """When the retention task removed the person's ledger (retention_ledger_years after
+    death or moving out): the row stays, its name, address and My Number emptied, because
+    the audit log and issued certificates name it."""
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     tickets: Mapped[list[Ticket]] = relationship(back_populates="resident")

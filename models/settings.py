@@ -91,6 +91,10 @@ class Settings(BaseSettings):
     values read from them and the ledger records stay."""
     retention_transfer_days: int = 30
     """Bulk transfer query results are deleted this long after they were answered."""
+    retention_ledger_years: int = Field(default=5, ge=1)
+    """A resident's ledger (records and their versions, tickets, the forms read for them) is
+    removed this many years after their death or moving out (the 予防接種台帳's period, which
+    the state decided in 2025 to extend to five years after death)."""
     reconcile_after_seconds: int = 600
     """A page queued or being read this long without progress is sent to the queue again."""
     reconcile_every_seconds: float = 60.0

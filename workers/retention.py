@@ -1,5 +1,7 @@
 """The retention periods, enforced: scanned images of decided pages and bulk transfer
-results are deleted once their period has passed, and each deletion run is audited.
+results are deleted once their period has passed, and each deletion run is audited; a
+resident's ledger goes retention_ledger_years after death or moving out
+(ledger.residents.retention).
 
 What a page said (its values, who confirmed them) and the ledger stay; only the pictures go.
 Rows are marked in the database first and the files removed after the commit, so a crash
@@ -15,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ledger.residents.retention import remove_expired_ledgers
 from models import BulkQuery, Document, Page, audit
 from models.base import utcnow
 from models.db import session_scope
@@ -28,6 +31,8 @@ class Purged:
     pages: int
     files: int
     bulk_results: int
+    ledgers: int = 0
+    """Residents whose ledger was removed, retention_ledger_years after death or moving out."""
 
 
 def _expired_pages(session: Session, cutoff: datetime) -> list[Page]:
@@ -66,12 +71,13 @@ def purge_expired(now: datetime | None = None) -> Purged:
     files: set[str] = set()
     bulk_files: list[Path] = []
     with session_scope() as session:
+        removed = remove_expired_ledgers(session, now.date(), settings.retention_ledger_years)
         pages = _expired_pages(session, now - timedelta(days=settings.retention_image_days))
         for page in pages:
             page.image_purged_at = now
             files.update(sha for sha in (page.image_sha256, page.registered_sha256) if sha)
         session.flush()
-        files = _unreferenced(session, files) | _expired_documents(
+        files = _unreferenced(session, files | removed.images) | _expired_documents(
             session, {page.batch_id for page in pages})
         transfer_cutoff = now - timedelta(days=settings.retention_transfer_days)
         for bulk in session.scalars(select(BulkQuery).where(
@@ -88,4 +94,5 @@ def purge_expired(now: datetime | None = None) -> Purged:
         remove(sha)
     for path in bulk_files:
         path.unlink(missing_ok=True)
-    return Purged(pages=len(pages), files=len(files), bulk_results=len(bulk_files))
+    return Purged(pages=len(pages), files=len(files), bulk_results=len(bulk_files),
+                  ledgers=removed.residents)

@@ -116,8 +116,9 @@ def purge() -> None:
     from workers.retention import purge_expired
 
     done = purge_expired()
-    console.print(f"deleted the images of {done.pages} pages ({done.files} files) and "
-                  f"{done.bulk_results} bulk transfer results")
+    console.print(f"deleted the images of {done.pages} pages ({done.files} files), "
+                  f"{done.bulk_results} bulk transfer results and the ledgers of "
+                  f"{done.ledgers} residents past their retention period")
 
 
 def _create_user(username: str, role: Role, password: str | None, display_name: str = ""

@@ -110,3 +110,62 @@ def test_the_reconciler_requeues_pages_that_stopped_and_leaves_busy_queues(
     with session_scope() as session:
         touched = session.get(Page, waiting).updated_at
         assert touched.replace(tzinfo=touched.tzinfo or UTC) > utcnow() - timedelta(minutes=1)
+
+
+def test_a_ledger_is_removed_five_years_after_death_or_moving_out(inprocess_db: Path) -> None:
+    """Records, versions, tickets, the values read from the person's forms and the forms'
+    images go the day after the period ends, with an audit entry; the register row stays,
+    emptied, and nothing of a person still within the period is touched."""
+    from datetime import date
+
+    from ledger.records.service import Dose, record_dose
+    from models import FieldValue, LedgerRecord, RecordVersion, Resident, Ticket
+
+    page_id, image = _page(PageState.CONFIRMED, decided_days_ago=1)
+    people = {}
+    with session_scope() as session:
+        for key, died, moved in (("died", date(2020, 6, 1), None),
+                                 ("moved", None, date(2020, 6, 2)),
+                                 ("recent", date(2024, 1, 1), None)):
+            resident = Resident(atena_number=f"R{key}{secrets.token_hex(3)}", name="保存 期間",
+                                name_kana="ホゾン キカン", birth_date=date(1940, 1, 1), sex="F",
+                                address="松戸市", died_on=died, moved_out_on=moved)
+            session.add(resident)
+            session.flush()
+            record_dose(session, Dose(resident.id, "influenza", 2019, date(2019, 11, 1), "L127A"),
+                        source="scan", actor="test", user_id=None)
+            session.add(Ticket(ticket_number=secrets.token_hex(5), resident_id=resident.id))
+            people[key] = resident.id
+        page = session.get_one(Page, page_id)
+        page.resident_id = people["died"]
+        page.fields = [FieldValue(key="name", position=0, value="保存 期間", source="ocr")]
+
+    def held(key: str) -> tuple[int, int, str]:
+        with session_scope() as session:
+            records = session.scalars(select(LedgerRecord.id).where(
+                LedgerRecord.resident_id == people[key])).all()
+            tickets = session.scalars(select(Ticket).where(
+                Ticket.resident_id == people[key])).all()
+            return len(records), len(tickets), session.get_one(Resident, people[key]).name
+
+    purge_expired(utcnow().replace(year=2025, month=6, day=1, tzinfo=UTC))
+    assert held("died") == (1, 1, "保存 期間")  # the period ends on 2025-06-01 itself
+    done = purge_expired(utcnow().replace(year=2025, month=6, day=2, tzinfo=UTC))
+    assert done.ledgers == 1
+    assert held("died") == (0, 0, "（保存期間満了）")
+    assert held("moved")[0] == 1 and held("recent")[0] == 1
+    with session_scope() as session:
+        died = session.get_one(Resident, people["died"])
+        assert (died.address, died.my_number_hash, died.ledger_removed_at is not None) == (
+            "", None, True)
+        assert session.scalars(select(FieldValue).where(FieldValue.page_id == page_id)).all() \
+            == []
+        assert session.scalars(select(RecordVersion).join(
+            LedgerRecord, isouter=True).where(LedgerRecord.id.is_(None))).all() == []
+    assert not blob_path(image).exists()
+    event = _last_audit("retention.ledger.remove")
+    assert event is not None and event.resident_id == people["died"]
+    assert event.detail == {"records": 1, "pages": 1, "reason": "died",
+                            "left_on": "2020-06-01", "years": 5}
+    assert purge_expired(utcnow().replace(year=2025, month=6, day=3, tzinfo=UTC)).ledgers == 1
+    assert held("moved")[0] == 0 and held("recent")[0] == 1
