@@ -4,11 +4,25 @@ attempt count on the page ends a page that keeps killing workers."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from celery.signals import worker_process_init
+
+from ledger.schedule.master_store import load_into_process
+from models.db import session_scope
 from models.settings import get_settings
 from workers.celery_app import celery_app
 from workers.pipeline import RetryLater, read_stored_page
 from workers.reconcile import reconcile as reconcile_stopped
 from workers.retention import purge_expired as purge
+
+
+@worker_process_init.connect
+def _read_the_vaccine_master(**_: Any) -> None:
+    """Each worker process judges doses with the master as the city holds it (the products
+    an administrator added included), read once when the process starts."""
+    with session_scope() as session:
+        load_into_process(session)
 
 
 @celery_app.task(bind=True, name="yoshin.read_page", max_retries=None)

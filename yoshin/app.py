@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -20,7 +23,9 @@ from ledger.certificates.endpoints import router as certificates_router
 from ledger.records.endpoints import router as records_router
 from ledger.reports.endpoints import router as reports_router
 from ledger.residents.endpoints import router as ledger_router
+from ledger.schedule.master_store import load_into_process
 from ledger.transfers.endpoints import router as transfer_router
+from models.db import session_scope
 from models.settings import get_settings
 from models.storage import keep_files_private
 from review_ui.admin_screens import router as admin_screens_router
@@ -53,13 +58,23 @@ def _out_of_range(request: Request, error: DataError) -> JSONResponse:
     return JSONResponse({"detail": "a value in the request is out of range"}, status_code=422)
 
 
+@asynccontextmanager
+async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
+    """The server judges doses with the master as the city holds it (the products an
+    administrator added included), read once when it starts."""
+    with session_scope() as session:
+        load_into_process(session)
+    yield
+
+
 def create_app() -> FastAPI:
     keep_files_private()
     hide_query_strings()  # before the first request is logged
     settings = get_settings()
     docs = settings.api_docs
     app = FastAPI(title="Yoshin", summary="予診票 intake, review and the vaccination ledger",
-                  docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None)
+                  docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None,
+                  lifespan=_lifespan)
     app.add_middleware(JsonDepthLimit)  # innermost: after the cross-site refusal
     app.add_middleware(SameOriginForCookies)
     app.add_middleware(ServerSessions, https_only=settings.secure_cookies)

@@ -22,6 +22,7 @@ from models.settings import get_settings
 from models.storage import keep_files_private, private_dir
 from yoshin.certificates_cli import certificates_app
 from yoshin.schedule_cli import schedule_app
+from yoshin.vaccines_cli import vaccines_app
 
 app = typer.Typer(help="Yoshin: scanned 予診票 to confirmed records in the vaccination ledger.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -39,7 +40,7 @@ for sub, name in ((certificates_app, "certificates"), (db_app, "db"), (users_app
                   (residents_app, "residents"), (tickets_app, "tickets"), (lots_app, "lots"),
                   (clinics_app, "clinics"), (samples_app, "samples"), (audit_app, "audit"),
                   (peers_app, "peers"), (my_number_app, "my-number"),
-                  (schedule_app, "schedule")):
+                  (schedule_app, "schedule"), (vaccines_app, "vaccines")):
     app.add_typer(sub, name=name)
 console = Console()
 SMALL_BULK_MIN = 10_000

@@ -32,12 +32,14 @@ def schedule_explain(
     """Print a resident's doses, each valid or not with the reason and its rule, and what is
     due next with its days. Health data on a terminal: the audit log records who asked."""
     from ledger.schedule.explanation import lines
+    from ledger.schedule.master_store import load_into_process
     from ledger.schedule.service import explain
     from models import Resident, audit
     from models.db import session_scope
 
     day = _day(on)
     with session_scope() as session:
+        load_into_process(session)
         person = session.scalar(select(Resident).where(Resident.atena_number == resident))
         if person is None:
             console.print(f"no resident with 宛名番号 {resident}")

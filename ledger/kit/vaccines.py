@@ -110,20 +110,46 @@ def _vaccine(entry: dict[str, Any]) -> Vaccine:
                    fee=entry["fee"], antigens=entry["antigens"], volumes=volumes)
 
 
-def load_catalogue(path: Path = CATALOGUE_FILE) -> dict[str, Vaccine]:
-    """The catalogue in file order (the order lists and error messages give)."""
-    entries = json.loads(path.read_text(encoding="utf-8"))
+def read_entries(path: Path = CATALOGUE_FILE) -> dict[str, dict[str, Any]]:
+    entries: dict[str, dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))
+    return entries
+
+
+def catalogue_of(entries: dict[str, dict[str, Any]]) -> dict[str, Vaccine]:
+    """The catalogue of entries in their order (the order lists and error messages give);
+    ValueError naming the first slip."""
     return {name: _vaccine(entry) for name, entry in entries.items()}
 
 
-CATALOG: dict[str, Vaccine] = load_catalogue()
+def load_catalogue(path: Path = CATALOGUE_FILE) -> dict[str, Vaccine]:
+    return catalogue_of(read_entries(path))
 
-LABELS: dict[str, str] = {name: known.label_ja for name, known in CATALOG.items()}
+
+CATALOG: dict[str, Vaccine] = load_catalogue()
+"""The products this process knows: the shipped file's, and once the process has read the
+database (ledger.schedule.master_store.load_into_process), those an administrator added."""
+LABELS: dict[str, str] = {}
 """Ledger vaccine name → the short name people read (ledger.checks.validation.VACCINES)."""
-SEASONAL: frozenset[str] = frozenset(name for name, known in CATALOG.items() if known.seasonal)
+SEASONAL: set[str] = set()
 """Vaccines given once a season: their dose is the season (年度), not a count."""
-BY_CVX: dict[str, str] = {code: name for name, known in CATALOG.items() for code in known.cvx_in}
+BY_CVX: dict[str, str] = {}
 """CVX code a clinic's form may send → the ledger's vaccine name."""
+
+
+def install(catalogue: dict[str, Vaccine]) -> None:
+    """Make `catalogue` the process's, in place: the lists above are imported by name
+    across the ledger, so they are changed, never rebound."""
+    CATALOG.clear()
+    CATALOG.update(catalogue)
+    LABELS.clear()
+    LABELS.update({name: known.label_ja for name, known in catalogue.items()})
+    SEASONAL.clear()
+    SEASONAL.update(name for name, known in catalogue.items() if known.seasonal)
+    BY_CVX.clear()
+    BY_CVX.update({code: name for name, known in catalogue.items() for code in known.cvx_in})
+
+
+install(dict(CATALOG))
 
 
 def vaccine(name: str) -> Vaccine:

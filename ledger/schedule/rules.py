@@ -10,7 +10,6 @@ ignored.
 from __future__ import annotations
 
 from datetime import date
-from functools import cache
 from pathlib import Path
 from typing import Literal
 
@@ -171,7 +170,15 @@ def load_schedule(path: Path = SERIES_FILE) -> Schedule:
     return Schedule.model_validate_json(path.read_text(encoding="utf-8"))
 
 
-@cache
+_CURRENT: list[Schedule] = [load_schedule()]
+
+
 def schedule() -> Schedule:
-    """The rules of the file in the repository, read once per process."""
-    return load_schedule()
+    """The rules this process applies: the repository's file, with the products an
+    administrator added listed in their programmes once the process has read the database
+    (ledger.schedule.master_store.load_into_process)."""
+    return _CURRENT[0]
+
+
+def install_schedule(rules: Schedule) -> None:
+    _CURRENT[0] = rules

@@ -24,7 +24,8 @@ from ledger.kit.csv_cells import FORMULA_STARTS, escape_cell
 from ledger.kit.identifiers import my_number_check_digit
 from ledger.records.service import Dose, record_dose
 from ledger.reports.endpoints import router as reports_router
-from ledger.reports.service import DueRow, csv_chunks, write_csv
+from ledger.reports.programmes import DueRow
+from ledger.reports.service import csv_chunks, write_csv
 from ledger.residents import my_number
 from ledger.transfers.peers import add_peer
 from ledger.transfers.service import answer_bulk
@@ -66,12 +67,12 @@ def test_every_formula_start_is_escaped_and_nothing_else() -> None:
 
 
 def test_report_csv_escapes_every_formula_cell() -> None:
-    rows = [DueRow(FORMULAS[2], FORMULAS[0], FORMULAS[1], date(1950, 1, 2), FORMULAS[3], 2,
-                   date(2021, 6, 1), FORMULAS[4]),
-            DueRow("A1", "松戸 花子", "マツド ハナコ", date(1950, 1, 2), "松戸市", None, None,
-                   "due")]
-    columns = ["atena_number", "name", "name_kana", "birth_date", "address", "last_dose",
-               "last_date", "status"]
+    rows = [DueRow(FORMULAS[2], FORMULAS[0], FORMULAS[1], date(1950, 1, 2), FORMULAS[3],
+                   "influenza", "", 2, date(2021, 6, 1), None, None, FORMULAS[4]),
+            DueRow("A1", "松戸 花子", "マツド ハナコ", date(1950, 1, 2), "松戸市", "influenza",
+                   "", 1, date(2021, 4, 1), None, None, "due")]
+    columns = ["atena_number", "name", "name_kana", "birth_date", "address", "dose",
+               "earliest", "last", "status"]
     streamed = b"".join(csv_chunks(rows, columns)).decode("utf-8-sig")
     handle = io.BytesIO()
     assert write_csv(rows, columns, handle) == 2
@@ -79,8 +80,9 @@ def test_report_csv_escapes_every_formula_cell() -> None:
         header, evil, plain = _cells(text)
         assert header == columns
         assert evil == ["'" + FORMULAS[2], "'" + FORMULAS[0], "'" + FORMULAS[1], "1950-01-02",
-                        "'" + FORMULAS[3], "2", "2021-06-01", "'" + FORMULAS[4]]
-        assert plain == ["A1", "松戸 花子", "マツド ハナコ", "1950-01-02", "松戸市", "", "", "due"]
+                        "'" + FORMULAS[3], "2", "2021-06-01", "", "'" + FORMULAS[4]]
+        assert plain == ["A1", "松戸 花子", "マツド ハナコ", "1950-01-02", "松戸市", "1",
+                         "2021-04-01", "", "due"]
 
 
 def _resident(session, number: str | None = None) -> Resident:  # noqa: ANN001 - Session
@@ -108,7 +110,7 @@ def test_claims_csv_escapes_a_clinic_name_from_the_register_import() -> None:
         "/api/reports/claims", params={"year": 2011, "month": 5, "format": "csv"})
     assert answer.status_code == 200, answer.text
     rows = _cells(answer.content.decode("utf-8-sig"))
-    assert [code, "'" + FORMULAS[0], "pfizer", "1"] in rows
+    assert [code, "'" + FORMULAS[0], "pfizer", "covid19", "実費徴収", "1"] in rows
 
 
 def test_bulk_transfer_results_escape_a_formula_lot() -> None:
