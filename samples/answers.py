@@ -8,7 +8,7 @@ vaccination leaves the vaccination box empty.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from ocr.checkdigits import insurer_check_digit, with_local_government_check_digit
@@ -23,6 +23,18 @@ INFLUENZA_SPAN = (date(2023, 10, 1), date(2024, 1, 31))
 COVID_VACCINES = sorted(name for name, known in VACCINES.items() if known.disease == "covid19")
 """The products a covid19 form may name, in name order (the draw below depends on it); each
 only from its first_given day, since the ledger refuses others as misread."""
+ROUTINE = {"child": ("dpt_ipv_hib", "pcv20", "mr", "hpv9"), "elderly": ("ppsv23", "zoster_rzv")}
+"""The routine products each routine form offers, in the order its vaccine boxes print them."""
+ROUTINE_SPAN = (date(2024, 10, 1), date(2025, 9, 30))
+"""Children's and elderly doses are dated in this year, when every product the forms name
+was routine (小児肺炎球菌 20価 from 2024-10-01)."""
+ZOSTER_BIRTHS = (date(1960, 4, 2), date(1961, 4, 1))
+"""Born in these days, a person reaches 65 in 年度 2025, the 帯状疱疹 programme's first year."""
+FIRST_DOSE_AGE_DAYS = {"dpt_ipv_hib": (70, 200), "pcv20": (70, 200), "mr": (380, 700),
+                       "hpv9": (13 * 365, 13 * 365 + 300),
+                       "ppsv23": (65 * 365 + 20, 65 * 365 + 330)}
+"""Days between birth and a first dose well inside the programme's ages (the schedule engine
+judges every dose a form records: a generated dose is a valid routine dose)."""
 CHILD_DOSE_ML = "0.2"
 CHILD_AGE = 12
 DEFER_RATE = 0.05
@@ -161,3 +173,29 @@ def influenza_values(rng: random.Random, resident: Resident) -> dict[str, str]:
               **_influenza_questions(rng)}
     day = _day_between(rng, *INFLUENZA_SPAN)
     return values | _vaccination(rng, "influenza", VACCINES["influenza"].dose_ml, day)
+
+
+def _routine_dose(rng: random.Random, vaccine: str) -> tuple[str, date]:
+    """The day of a first routine dose of `vaccine` and a birth date that makes it one."""
+    if vaccine == "zoster_rzv":
+        day = date.fromisoformat(_day_between(rng, date(2025, 4, 1), ROUTINE_SPAN[1]))
+        return day.isoformat(), date.fromisoformat(_day_between(rng, *ZOSTER_BIRTHS))
+    day = date.fromisoformat(_day_between(rng, *ROUTINE_SPAN))
+    return day.isoformat(), day - timedelta(days=rng.randint(*FIRST_DOSE_AGE_DAYS[vaccine]))
+
+
+def routine_values(rng: random.Random, resident: Resident, form_id: str,
+                   vaccine: str | None = None) -> tuple[Resident, dict[str, str]]:
+    """A child's or an elderly person's routine form: the first dose of one of the form's
+    products, the resident's birth date (and, for HPV, sex) drawn to make it a valid routine
+    dose; every key of the form as the truth JSON gives it."""
+    vaccine = vaccine or rng.choice(ROUTINE[form_id])
+    day, birth = _routine_dose(rng, vaccine)
+    person = replace(resident, birth_date=birth.isoformat(),
+                     sex="F" if vaccine == "hpv9" else resident.sex)
+    values = {**_personal(rng, person), **_influenza_questions(rng)}
+    if form_id == "elderly":
+        values["insurer_number"] = _insurer_number(rng)
+    vaccination = _vaccination(rng, vaccine, VACCINES[vaccine].dose_ml, day)
+    vaccination["dose_number"] = "1" if vaccination["vaccine"] else ""
+    return person, values | vaccination

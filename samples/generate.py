@@ -31,7 +31,14 @@ from PIL import Image, TiffImagePlugin
 from pypdf import PdfReader, PdfWriter
 
 from ocr.fieldmap import FormSpec, load_forms
-from samples.answers import Ticket, covid19_values, influenza_values, issue_ticket
+from samples.answers import (
+    ROUTINE,
+    Ticket,
+    covid19_values,
+    influenza_values,
+    issue_ticket,
+    routine_values,
+)
 from samples.blank_form import FORMS_DIR
 from samples.clinics import CLINIC_ROWS, Clinic
 from samples.damage import damage_page
@@ -47,9 +54,16 @@ Row = TypeVar("Row", bound="DataclassInstance")
 """A row of a generated CSV file: an instance of one of the dataclasses written."""
 
 DPI = 300
-FORMS = ("covid19", "influenza")
+FORMS = ("covid19", "influenza", "child", "elderly")
 MIXED_INFLUENZA_SHARE = 0.2
-AGES = {"covid19": (5, 95), "influenza": (65, 100)}
+AGES = {"covid19": (5, 95), "influenza": (65, 100), "child": (0, 14), "elderly": (64, 66)}
+"""Ages of the form holders; a routine form's holder is then born to fit the dose."""
+ALL_CYCLE: tuple[tuple[str, str | None], ...] = (
+    *(("child", vaccine) for vaccine in ROUTINE["child"]),
+    *(("elderly", vaccine) for vaccine in ROUTINE["elderly"]),
+    ("covid19", None), ("influenza", None))
+"""The "all" set's pages in turn: every routine product of the children's and the elderly's
+forms, then a COVID-19 and an influenza form (the demo's eight pages show each once)."""
 OTHERS_PER_FORM = 3
 TICKETED_OTHERS = 0.6
 """Share of register residents on no form who hold an (unused) ticket."""
@@ -137,29 +151,32 @@ def _render(spec: FormSpec, values: dict[str, str], quality: str, rng: random.Ra
 def write_set(out_dir: Path, qualities: Sequence[str], seed: int, form: str = "covid19",
               residents: int | None = None) -> GeneratedSet:
     """One page per entry of `qualities` (clean, office, poor or photo), of `form` (covid19,
-    influenza or mixed), with everything `generate_set` describes."""
-    if form not in (*FORMS, "mixed") or not set(qualities) <= set(QUALITIES):
+    influenza, child, elderly, mixed or all), with everything `generate_set` describes."""
+    if form not in (*FORMS, "mixed", "all") or not set(qualities) <= set(QUALITIES):
         raise ValueError(f"unknown form {form!r} or quality in {sorted(set(qualities))}")
     out_dir.mkdir(parents=True, exist_ok=True)
     specs = load_forms(FORMS_DIR)
     rng = random.Random(seed)
     noise = np.random.default_rng(seed)
     count = len(qualities)
-    form_ids = [form if form != "mixed" else
-                ("influenza" if rng.random() < MIXED_INFLUENZA_SHARE else "covid19")
-                for _ in range(count)]
+    plan = [ALL_CYCLE[index % len(ALL_CYCLE)] if form == "all" else
+            ("influenza" if rng.random() < MIXED_INFLUENZA_SHARE else "covid19", None)
+            if form == "mixed" else (form, None) for index in range(count)]
+    form_ids = [form_id for form_id, _ in plan]
     others = OTHERS_PER_FORM * count if residents is None else residents
     taken: set[str] = set()
     people = make_residents(rng, [AGES[form_id] for form_id in form_ids], others, taken)
     tickets: list[Ticket] = []
     pages: list[Path] = []
-    for index, (form_id, quality) in enumerate(zip(form_ids, qualities, strict=True)):
+    for index, ((form_id, vaccine), quality) in enumerate(zip(plan, qualities, strict=True)):
         person = people[index]
         if form_id == "covid19":
             tickets.append(issue_ticket(rng, person, taken))
             values = covid19_values(rng, person, tickets[-1])
-        else:
+        elif form_id == "influenza":
             values = influenza_values(rng, person)
+        else:
+            people[index], values = routine_values(rng, person, form_id, vaccine)
         suffix, data, truth = _render(specs[form_id], values, quality, rng, noise)
         path = out_dir / f"page-{index + 1:04d}{suffix}"
         path.write_bytes(data)
@@ -192,7 +209,8 @@ def generate_set(out_dir: Path, count: int, seed: int, quality: str = "office",
     The same seed gives the same files (batch.pdf aside, which carries its creation date).
     Each page belongs to a different resident; `residents` is how many further register
     entries are on no form (default 3 per page). `form` "mixed" picks covid19 or influenza
-    for each page.
+    for each page; "all" takes every routine product of the children's and elderly forms in
+    turn, then a covid19 and an influenza form (ALL_CYCLE).
     """
     return write_set(out_dir, [quality] * count, seed, form, residents)
 
@@ -223,7 +241,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=20)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--quality", choices=sorted(QUALITIES), default="office")
-    parser.add_argument("--form", choices=[*FORMS, "mixed"], default="covid19")
+    parser.add_argument("--form", choices=[*FORMS, "mixed", "all"], default="covid19")
     parser.add_argument("--residents", type=int, default=None)
     args = parser.parse_args()
     generate_set(args.out_dir, args.count, args.seed, args.quality, args.form, args.residents)

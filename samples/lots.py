@@ -31,6 +31,14 @@ LOTS = (
     Lot("L133C", "influenza", "一般財団法人阪大微生物病研究会"),
     Lot("FH023C", "influenza", "デンカ株式会社"),
     Lot("PM214", "influenza", "第一三共バイオテック株式会社"),
+    Lot("GB001A", "dpt_ipv_hib", "一般財団法人阪大微生物病研究会"),
+    Lot("QV102", "dpt_ipv_hib", "KMバイオロジクス株式会社"),
+    *(Lot(n, "pcv20", MANUFACTURERS["pcv20"]) for n in ("PV2001", "PV2037")),
+    Lot("MR245A", "mr", "一般財団法人阪大微生物病研究会"),
+    Lot("MRK311", "mr", "KMバイオロジクス株式会社"),
+    *(Lot(n, "hpv9", MANUFACTURERS["hpv9"]) for n in ("S9A123", "S9B077")),
+    *(Lot(n, "ppsv23", MANUFACTURERS["ppsv23"]) for n in ("PN2301", "PN2318")),
+    *(Lot(n, "zoster_rzv", MANUFACTURERS["zoster_rzv"]) for n in ("SX0412", "SX0419")),
 )
 
 

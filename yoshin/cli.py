@@ -362,7 +362,10 @@ class Quality(StrEnum):
 class SampleForm(StrEnum):
     COVID19 = "covid19"
     INFLUENZA = "influenza"
+    CHILD = "child"
+    ELDERLY = "elderly"
     MIXED = "mixed"
+    ALL = "all"
 
 
 @samples_app.command("generate")
@@ -612,7 +615,7 @@ def demo(
         _create_user(name, Role(name), password)
     seed = secrets.randbelow(RESERVED_SEEDS.start)
     made = generate_set(settings.resolved_home / "demo" / f"set-{seed}", count=pages, seed=seed,
-                        quality="office")
+                        quality="office", form="all")
     console.print(f"generated {len(made.pages)} sample forms (seed {seed}) in {made.directory}")
     load_city(made.directory, actor="demo")
     console.print("imported the resident register, the issued tickets and the lot master")

@@ -31,6 +31,12 @@ def mixed_set(tmp_path_factory: pytest.TempPathFactory) -> GeneratedSet:
 
 
 @pytest.fixture(scope="session")
+def all_set(tmp_path_factory: pytest.TempPathFactory) -> GeneratedSet:
+    """Every form, every routine product of the children's and elderly forms once."""
+    return generate_set(tmp_path_factory.mktemp("all-set"), 8, 11, quality="office", form="all")
+
+
+@pytest.fixture(scope="session")
 def committed_dir() -> Path:
     return SETS_DIR / "mixed-30"
 

@@ -28,7 +28,9 @@ def _qr_text(image: np.ndarray) -> str:
 
 
 @pytest.mark.parametrize(("form_id", "payload"), [("covid19", "YOSHIN:covid19:3"),
-                                                  ("influenza", "YOSHIN:influenza:2")])
+                                                  ("influenza", "YOSHIN:influenza:2"),
+                                                  ("child", "YOSHIN:child:1"),
+                                                  ("elderly", "YOSHIN:elderly:1")])
 def test_the_blank_form_is_an_a4_page_with_its_qr(forms_dir: Path, tmp_path: Path, form_id: str,
                                                   payload: str) -> None:
     spec = load_forms(forms_dir)[form_id]
@@ -42,7 +44,7 @@ def test_the_blank_form_is_an_a4_page_with_its_qr(forms_dir: Path, tmp_path: Pat
         assert _qr_text(np.asarray(pages[0])) == payload
 
 
-@pytest.mark.parametrize("form_id", ["covid19", "influenza"])
+@pytest.mark.parametrize("form_id", ["covid19", "influenza", "child", "elderly"])
 def test_the_committed_pdf_reads_as_an_empty_form(forms_dir: Path, form_id: str) -> None:
     forms = load_forms(forms_dir)
     page = convert_from_path(str(forms_dir / f"{form_id}.pdf"), dpi=300, grayscale=True)[0]

@@ -89,7 +89,31 @@ def test_mixed_sets_hold_both_forms(committed_dir: Path) -> None:
     assert forms == {"covid19", "influenza"}
 
 
-@pytest.mark.parametrize("where", ["small_set", "mixed_set", "committed"])
+def test_an_all_set_holds_every_routine_product_each_a_valid_routine_dose(
+        all_set: GeneratedSet) -> None:
+    """A generated routine form records a dose the schedule engine accepts, for a person
+    born to fit it: the generator writes what the ledger takes."""
+    from datetime import date
+
+    from ledger.schedule.engine import GivenDose, Person, evaluate
+
+    pages = [page for _, page in load_truth(all_set.directory)]
+    assert [(page["form"], page["fields"]["vaccine"] or "deferred") for page in pages
+            if page["form"] in ("child", "elderly")] == [
+        ("child", "dpt_ipv_hib"), ("child", "pcv20"), ("child", "mr"), ("child", "hpv9"),
+        ("elderly", "ppsv23"), ("elderly", "zoster_rzv")]
+    for page in pages:
+        values = page["fields"]
+        if page["form"] not in ("child", "elderly") or not values["vaccine"]:
+            continue
+        dose = GivenDose(values["vaccine"], date.fromisoformat(values["vaccination_date"]),
+                         int(values["dose_number"]), values["dose_ml"])
+        [verdict] = evaluate(Person(date.fromisoformat(values["birth_date"]), values["sex"]),
+                             [dose])
+        assert verdict.valid, (values["vaccine"], verdict.reasons)
+
+
+@pytest.mark.parametrize("where", ["small_set", "mixed_set", "all_set", "committed"])
 def test_csvs_are_consistent_with_the_forms(where: str, request: pytest.FixtureRequest,
                                             committed_dir: Path) -> None:
     directory = (committed_dir if where == "committed"
