@@ -64,6 +64,8 @@ class TransferResult(BaseModel):
     found: bool
     created: list[int]
     skipped: list[str]
+    mistakes: list[str]
+    """Imported doses the schedule engine calls 接種間違い, each with its reason."""
 
 
 class ProvisionOut(BaseModel):
@@ -100,7 +102,8 @@ def request_transfer(user: Staff, resident: ResidentDep, body: TransferRequest, 
     except TransferFailed as failed:  # its audit entry is kept with the refusal
         raise KeptRefusal(502, str(failed)) from failed
     return TransferResult(peer_code=body.peer_code, found=result.found,
-                          created=result.created, skipped=result.skipped)
+                          created=result.created, skipped=result.skipped,
+                          mistakes=result.mistakes)
 
 
 @router.get("/transfer/provisions")

@@ -35,6 +35,7 @@ from pydantic import (
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from ledger.checks.record_checks import MISTAKE
 from ledger.checks.validation import CLINIC_CODE, LOT_NUMBER, SEASONAL, VACCINES
 from ledger.kit import csv_cells
 from ledger.kit.calendar import fiscal_year
@@ -42,6 +43,8 @@ from ledger.kit.identifiers import is_valid_my_number
 from ledger.records.repository import records_in_force_of_many, records_of
 from ledger.records.service import Dose, RecordRefused, record_dose
 from ledger.residents import my_number
+from ledger.schedule.engine import GivenDose
+from ledger.schedule.service import judge_incoming
 from ledger.transfers.peers import PeerRefused, check_peer_url, outbound_token, peer_by_code
 from models import BulkQuery, LedgerRecord, Peer, Provision, RecordSource, Resident, audit, storage
 from models.base import utcnow
@@ -244,6 +247,9 @@ class Imported:
     created: list[int] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     """Doses the ledger already holds, with why they were not imported."""
+    mistakes: list[str] = field(default_factory=list)
+    """Imported doses the schedule engine calls no valid routine dose (接種間違い), each with
+    its reason: kept as the other city recorded them, marked for a person to look at."""
 
 
 def import_answer(session: Session, resident: Resident, peer: Peer,
@@ -256,13 +262,19 @@ def import_answer(session: Session, resident: Resident, peer: Peer,
         answer = checked_answer(peer, answer)
     result = Imported(found=answer.found)
     for given in answer.records:
+        verdict = judge_incoming(session, resident.id, GivenDose(
+            given.vaccine, given.vaccinated_on, given.dose_number))
+        mistake = "" if verdict.valid else f"{MISTAKE}: {verdict.reasons[0].text}"
         dose = Dose(resident.id, given.vaccine, given.dose_number, given.vaccinated_on,
-                    given.lot_number, given.clinic_code)
+                    given.lot_number, given.clinic_code, mistake=mistake)
         try:
             with session.begin_nested():
                 record = record_dose(session, dose, source=RecordSource.TRANSFER, actor=actor,
                                      user_id=user_id, origin=peer.code)
             result.created.append(record.id)
+            if mistake:
+                result.mistakes.append(f"{given.vaccine} {given.dose_number} "
+                                       f"({given.vaccinated_on}): {mistake}")
         except RecordRefused as refused:
             result.skipped.append(str(refused))
     session.add(Provision(direction="outbound", peer_code=peer.code, resident_id=resident.id,
@@ -271,7 +283,7 @@ def import_answer(session: Session, resident: Resident, peer: Peer,
     audit.record(session, actor=actor, action="transfer.import", resident_id=resident.id,
                  subject=f"peer:{peer.code}",
                  detail={"found": answer.found, "created": len(result.created),
-                         "skipped": len(result.skipped)})
+                         "skipped": len(result.skipped), "mistakes": len(result.mistakes)})
     return result
 
 

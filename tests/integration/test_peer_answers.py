@@ -212,6 +212,13 @@ def test_records_that_fit_are_imported() -> None:
     answer = _ask(staff, resident_id)
     assert answer.status_code == 200, answer.text
     assert len(answer.json()["created"]) == 3 and _records(resident_id) == 4
+    # she was 63 at the season's dose: kept as the other city recorded it, marked 接種間違い
+    assert answer.json()["mistakes"] == [
+        "influenza 2023 (2023-11-01): 接種間違い: 対象期間（2025-02-02〜）より前の接種です"]
+    with session_scope() as session:
+        judged = session.scalars(select(LedgerRecord.judgement).where(
+            LedgerRecord.resident_id == resident_id).order_by(LedgerRecord.vaccinated_on)).all()
+    assert judged == ["valid", "valid", "valid", "mistake"]
     _still_served(staff, resident_id)
 
 

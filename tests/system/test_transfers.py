@@ -119,7 +119,8 @@ def test_a_person_who_is_not_ours_gets_the_plain_not_found(towns: tuple[Stack, S
     local = _resident_id(staff, "M002")
     answer = staff.post(f"/api/residents/{local}/transfer-requests", json={"peer_code": CHIBA})
     assert answer.status_code == 200, answer.text
-    assert answer.json() == {"peer_code": CHIBA, "found": False, "created": [], "skipped": []}
+    assert answer.json() == {"peer_code": CHIBA, "found": False, "created": [], "skipped": [],
+                             "mistakes": []}
 
     peer = httpx.Client(base_url=chiba.url,
                         headers={"Authorization": f"Bearer {TOKEN_MATSUDO_TO_CHIBA}"})
