@@ -187,3 +187,49 @@ def test_only_a_supervisor_records_a_mistake_and_its_reason_is_kept(clinic: Test
         assert version.state["judgement"] == "mistake"
         assert (record.doctor_name, record.dose_ml, record.screened, record.claim_month,
                 record.fee) == ("田村 誠", "0.5", True, "2025-09", "公費")
+
+
+def _jp_core(child: Resident, day: str, dose: int) -> dict[str, object]:
+    family, given = child.name.split(" ", 1)
+    kana_family, kana_given = child.name_kana.split(" ", 1)
+    syl = [{"url": "http://hl7.org/fhir/StructureDefinition/iso21090-EN-representation",
+            "valueCode": "SYL"}]
+    return {
+        "resourceType": "Immunization",
+        "meta": {"profile": ["http://jpfhir.jp/fhir/core/StructureDefinition/JP_Immunization"]},
+        "status": "completed",
+        "vaccineCode": {"coding": [{"system": "http://hl7.org/fhir/sid/cvx", "code": "120"}]},
+        "patient": {"reference": "#p"},
+        "contained": [{"resourceType": "Patient", "id": "p",
+                       "name": [{"family": family, "given": [given]},
+                                {"extension": syl, "family": kana_family,
+                                 "given": [kana_given]}],
+                       "birthDate": child.birth_date.isoformat(), "gender": "female",
+                       "address": [{"text": child.address}]}],
+        "occurrenceDateTime": f"{day}T10:00:00+09:00", "lotNumber": "DPT01A",
+        "doseQuantity": {"value": 0.5, "unit": "mL", "system": "http://unitsofmeasure.org",
+                         "code": "mL"},
+        "performer": [{"function": {"coding": [{"code": "AP"}]},
+                       "actor": {"display": "田村 誠"}}],
+        "protocolApplied": [{"doseNumberPositiveInt": dose}],
+    }
+
+
+def test_a_jp_core_immunization_of_a_childs_dose_takes_the_same_path(
+        clinic: TestClient) -> None:
+    """The national hub's shape: a CVX code of the master, lot, dose quantity in mL and dose
+    number; a valid dose goes straight into the ledger, one a day early waits with its
+    reason."""
+    child = _child()
+    answer = clinic.post("/api/clinic/fhir/Immunization", json=_jp_core(child, "2025-09-04", 2))
+    assert answer.status_code == 201, answer.text
+    assert (answer.json()["state"], answer.json()["problems"]) == (PageState.CONFIRMED, {})
+    with session_scope() as session:
+        record = session.scalars(select(LedgerRecord).where(
+            LedgerRecord.resident_id == child.id, LedgerRecord.dose_number == 2)).one()
+        assert (record.vaccine, record.dose_ml, record.doctor_name, record.source) == (
+            "dpt_ipv_hib", "0.5", "田村 誠", "clinic")
+    early = _child()
+    answer = clinic.post("/api/clinic/fhir/Immunization", json=_jp_core(early, "2025-09-03", 2))
+    assert answer.json()["state"] == PageState.NEEDS_REVIEW
+    assert answer.json()["problems"]["vaccination_date"].startswith("接種間違い: ")
