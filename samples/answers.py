@@ -109,6 +109,16 @@ def _influenza_questions(rng: random.Random) -> dict[str, str]:
     return {f"q{index}": answer for index, answer in enumerate(answers, start=1)}
 
 
+def _child_questions(rng: random.Random) -> dict[str, str]:
+    """q1..q12 of the children's form; q9 only when q8 (a chronic illness) is "yes"."""
+    chronic = _yes(rng, 0.05)
+    answers = [_yes(rng, 0.97), _yes(rng, 0.04), _yes(rng, 0.03), _yes(rng, 0.02),
+               _yes(rng, 0.15), _yes(rng, 0.03), _yes(rng, 0.2), chronic,
+               ("yes" if rng.random() < 0.9 else "no") if chronic == "yes" else "",
+               _yes(rng, 0.03), _yes(rng, 0.04), _yes(rng, 0.02)]
+    return {f"q{index}": answer for index, answer in enumerate(answers, start=1)}
+
+
 def _personal(rng: random.Random, resident: Resident) -> dict[str, str]:
     return {
         "name_kana": resident.name_kana,
@@ -193,7 +203,8 @@ def routine_values(rng: random.Random, resident: Resident, form_id: str,
     day, birth = _routine_dose(rng, vaccine)
     person = replace(resident, birth_date=birth.isoformat(),
                      sex="F" if vaccine == "hpv9" else resident.sex)
-    values = {**_personal(rng, person), **_influenza_questions(rng)}
+    questions = _child_questions(rng) if form_id == "child" else _influenza_questions(rng)
+    values = {**_personal(rng, person), **questions}
     if form_id == "elderly":
         values["insurer_number"] = _insurer_number(rng)
     vaccination = _vaccination(rng, vaccine, VACCINES[vaccine].dose_ml, day)
