@@ -61,9 +61,12 @@ def _out_of_range(request: Request, error: DataError) -> JSONResponse:
 @asynccontextmanager
 async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
     """The server judges doses with the master as the city holds it (the products an
-    administrator added included), read once when it starts."""
-    with session_scope() as session:
-        load_into_process(session)
+    administrator added included), read once when it starts. An app started where there is
+    no database yet (its schema read by a tool) does not create one."""
+    settings = get_settings()
+    if settings.database_url is not None or (settings.resolved_home / "yoshin.db").exists():
+        with session_scope() as session:
+            load_into_process(session)
     yield
 
 

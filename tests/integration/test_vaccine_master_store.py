@@ -87,3 +87,16 @@ def test_a_file_that_is_no_json_object_is_refused(inprocess_db: Path, tmp_path: 
                                       "--programme", "pcv"])
     assert result.exit_code == 1 and "not a JSON entry" in result.output
     assert _add(tmp_path, "y", ["a", "list"])[0] == 1
+
+
+def test_the_server_reads_the_added_products_when_it_starts(
+        inprocess_db: Path, tmp_path: Path, shipped_master_after: None) -> None:
+    from fastapi.testclient import TestClient
+
+    from yoshin.app import create_app
+
+    assert _add(tmp_path, "pcv21", NEW)[0] == 0
+    assert "pcv21" not in kit.CATALOG
+    with TestClient(create_app()) as client:  # the context runs the app's startup
+        assert client.get("/health").status_code == 200
+        assert "pcv21" in kit.CATALOG and kit.BY_CVX["327"] == "pcv21"
