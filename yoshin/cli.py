@@ -21,6 +21,7 @@ from models.db import session_scope
 from models.settings import get_settings
 from models.storage import keep_files_private, private_dir
 from yoshin.certificates_cli import certificates_app
+from yoshin.notices_cli import notices_app
 from yoshin.schedule_cli import schedule_app
 from yoshin.vaccines_cli import vaccines_app
 
@@ -40,7 +41,8 @@ for sub, name in ((certificates_app, "certificates"), (db_app, "db"), (users_app
                   (residents_app, "residents"), (tickets_app, "tickets"), (lots_app, "lots"),
                   (clinics_app, "clinics"), (samples_app, "samples"), (audit_app, "audit"),
                   (peers_app, "peers"), (my_number_app, "my-number"),
-                  (schedule_app, "schedule"), (vaccines_app, "vaccines")):
+                  (schedule_app, "schedule"), (vaccines_app, "vaccines"),
+                  (notices_app, "notices")):
     app.add_typer(sub, name=name)
 console = Console()
 SMALL_BULK_MIN = 10_000

@@ -32,3 +32,12 @@ def present_on(session: Session, on: date) -> Sequence[Resident]:
 
 def by_ids(session: Session, ids: Iterable[int]) -> Sequence[Resident]:
     return session.scalars(select(Resident).where(Resident.id.in_(list(ids)))).all()
+
+
+def by_atena_numbers(session: Session, numbers: Iterable[str]) -> dict[str, Resident]:
+    wanted = list(numbers)
+    found: dict[str, Resident] = {}
+    for start in range(0, len(wanted), 500):
+        found |= {resident.atena_number: resident for resident in session.scalars(
+            select(Resident).where(Resident.atena_number.in_(wanted[start:start + 500])))}
+    return found

@@ -54,7 +54,8 @@ def test_a_field_missing_its_type_attributes_is_refused() -> None:
 @pytest.mark.parametrize(
     ("text", "parsed"),
     [("YOSHIN:covid19:1", ("covid19", 1)), ("YOSHIN:covid19:x", None), ("hello", None),
-     ("OTHER:covid19:1", None)],
+     ("OTHER:covid19:1", None), ("YOSHIN:child:1:2VOC6JOU6SAFXEWE", ("child", 1)),
+     ("YOSHIN:child:1:short", None), ("YOSHIN:child:1:2VOC6JOU6SAFXEWE:more", None)],
 )
 def test_qr_payloads(text: str, parsed: tuple[str, int] | None) -> None:
     assert parse_qr_payload(text) == parsed
