@@ -44,3 +44,5 @@ class NoticeSerial(Base):
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
     withdrawn_at: Mapped[datetime | None]
     """When a reprint replaced it: a page carrying it is a problem for a person."""
+    page_id: Mapped[int | None] = mapped_column(ForeignKey("pages.id"))
+    """The page that came back with it: a second page carrying it is a problem for a person."""

@@ -15,6 +15,7 @@ from ocr.digits import read_digits
 from ocr.fieldmap import FieldSpec, FormSpec
 from ocr.geometry import box_to_px
 from ocr.ocrline import read_ocr_line
+from ocr.qrpayload import serial_of
 from ocr.registration import is_bilevel, register, to_gray
 from ocr.results import FieldReading, PageReading
 from ocr.text import confirms_text, read_text
@@ -86,7 +87,8 @@ def read_page(image: np.ndarray, forms: Mapping[str, FormSpec], dpi: int = 300) 
     fields = {reading.key: reading for group in readings for reading in group}
     timings = {"registration": registered - started, "recognition": perf_counter() - registered}
     return PageReading(spec.form_id, spec.version, fields, registration.image, dpi,
-                       registration.fit_error_px, spec, timings)
+                       registration.fit_error_px, spec, timings,
+                       serial_of(registration.qr_text))
 
 
 def confirms(reading: PageReading, key: str, expected: str) -> bool:

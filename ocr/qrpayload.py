@@ -19,3 +19,9 @@ def parse_qr_payload(text: str) -> tuple[str, int] | None:
     if len(parts) != 3 or parts[0] != PREFIX or not parts[1] or not parts[2].isdigit():
         return None
     return parts[1], int(parts[2])
+
+
+def serial_of(text: str) -> str:
+    """The serial of a personal form's QR text; "" for a blank form's (or no QR)."""
+    parts = text.strip().split(":")
+    return parts[3] if len(parts) == 4 and parse_qr_payload(text) is not None else ""

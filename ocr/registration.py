@@ -13,7 +13,7 @@ that are left confirm the fit. A page that fits neither way fails with both reas
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import cv2
@@ -90,6 +90,8 @@ class Registration:
     """Scan pixels to form pixels at `dpi`."""
     method: Method
     """"marks" when the QR and all four marks fitted the page, "content" when its print did."""
+    qr_text: str = ""
+    """What the form's QR carried, when it was read (a personal form's serial is in it)."""
 
 
 def to_gray(image: np.ndarray) -> np.ndarray:
@@ -315,12 +317,12 @@ def _by_content(gray: np.ndarray, forms: Mapping[str, FormSpec], printing: FormS
 
 
 def _read_qr(gray: np.ndarray, forms: Mapping[str, FormSpec], scales: tuple[float, ...]
-             ) -> tuple[FormSpec, np.ndarray] | None:
-    """The printing the page's QR names and the symbol's corners; None when no form QR is
-    read (a QR of something else counts as none)."""
+             ) -> tuple[FormSpec, np.ndarray, str] | None:
+    """The printing the page's QR names, the symbol's corners and its text; None when no
+    form QR is read (a QR of something else counts as none)."""
     found = _find_qr(gray, scales)
     printing = None if found is None else _identify(found[0], forms)
-    return None if found is None or printing is None else (printing, found[1])
+    return None if found is None or printing is None else (printing, found[1], found[0])
 
 
 def _quick_scale(gray: np.ndarray) -> float:
@@ -329,14 +331,14 @@ def _quick_scale(gray: np.ndarray) -> float:
 
 
 def _read_qr_quick(gray: np.ndarray, forms: Mapping[str, FormSpec], quick: float
-                   ) -> tuple[FormSpec, np.ndarray] | None:
+                   ) -> tuple[FormSpec, np.ndarray, str] | None:
     """`_read_qr` at the `quick` scale, looking where the forms print the QR first (see
     QR_SEARCH_MARGIN_MM): the whole page is read only when no window holds a form QR."""
     for window in _qr_windows(gray.shape, forms):
         found = _find_qr_in(gray, quick, window)
         printing = None if found is None else _identify(found[0], forms)
         if found is not None and printing is not None:
-            return printing, found[1]
+            return printing, found[1], found[0]
     return _read_qr(gray, forms, (quick,))
 
 
@@ -358,15 +360,15 @@ def register(image: np.ndarray, forms: Mapping[str, FormSpec], dpi: int) -> Regi
             read = _read_qr(gray, forms, thorough)
             if read is None:
                 raise RegistrationError(f"no form QR code found, and {error}") from error
-    printing, qr_corners = read
+    printing, qr_corners, text = read
     by_marks = _fit_by_marks(gray, printing, qr_corners, dpi)
     if not isinstance(by_marks, str):
         share = agreement(gray, forms[printing.form_id], by_marks[0], dpi)
         if share >= MIN_AGREEMENT:
-            return _warp(gray, printing, *by_marks, "marks", dpi)
+            return replace(_warp(gray, printing, *by_marks, "marks", dpi), qr_text=text)
         by_marks = f"the corner marks fit but only {share:.0%} of the print does"
     try:
-        return _by_content(gray, forms, printing, dpi)
+        return replace(_by_content(gray, forms, printing, dpi), qr_text=text)
     except RegistrationError as error:
         raise RegistrationError(f"{by_marks}, and {error}") from error
 

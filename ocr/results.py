@@ -35,3 +35,5 @@ class PageReading:
     spec: FormSpec
     timings: dict[str, float] = field(default_factory=dict)
     """Seconds spent registering the page and reading its fields, for `yoshin bench`."""
+    serial: str = ""
+    """A personal form's serial from its QR (ocr.qrpayload), "" for a blank form."""

@@ -16,6 +16,7 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from ledger.checks.routing import decide
+from ledger.checks.serials import SERIAL_KEY
 from ledger.kit.addresses import shaped_address
 from ledger.kit.text import normalise
 from models import FieldSource, FieldValue, Page, PageState
@@ -105,6 +106,11 @@ def store(page_id: int, reading: PageReading, timings: dict[str, float]) -> None
                 key=key, position=position, value=read[key], confidence=field.confidence,
                 source=FieldSource.OCR, box=list(field.box),
             ))
+        if reading.serial:  # a personal form: its QR names the person (ledger.checks.serials)
+            read[SERIAL_KEY] = reading.serial
+            page.fields.append(FieldValue(key=SERIAL_KEY, position=len(reading.fields),
+                                          value=reading.serial, confidence=1.0,
+                                          source=FieldSource.OCR))
         shows = lambda key, expected: confirms(reading, key, normalise(expected))  # noqa: E731
         decide(session, page, read, {key: list(f.box) for key, f in reading.fields.items()},
                shows)

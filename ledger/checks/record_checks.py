@@ -19,6 +19,7 @@ from datetime import date
 from sqlalchemy import exists, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from ledger.checks.serials import serial_problems
 from ledger.checks.validation import parse_date
 from ledger.clinics.repository import any_clinic, clinic_by_code
 from ledger.kit.text import normalise
@@ -169,4 +170,6 @@ def record_problems(session: Session, values: Mapping[str, str], resident_id: in
     mistake = schedule_mistake(session, values, resident_id, page_id)
     if mistake is not None:
         problems.setdefault(*mistake)
+    for key, problem in serial_problems(session, values, resident_id, page_id).items():
+        problems.setdefault(key, problem)
     return problems

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from ledger.checks.confirmation import Shows, confirmations, never
+from ledger.checks.confirmation import REGISTER, Shows, confirmations, never
 from ledger.checks.doubt import doubtful_keys, refresh_problems
+from ledger.checks.serials import resident_by_serial
 from ledger.records.commit import CommitRefused, commit_page
 from ledger.residents.matching import find_candidates, unique_match
 from models import FieldSource, FieldValue, Page, PageState
@@ -28,9 +29,14 @@ def decide(session: Session, page: Page, values: dict[str, str],
     unique, into the ledger. Scanned pages and clinic submissions take this one path."""
     settings = get_settings()
     order = list(values)
-    resident = unique_match(find_candidates(session, values))
+    by_serial = resident_by_serial(session, values, page.id)
+    resident = by_serial or unique_match(find_candidates(session, values))
     page.resident_id = resident.id if resident else None
-    for key, value in confirmations(session, values, resident, shows).items():
+    confirmed = confirmations(session, values, resident, shows)
+    if by_serial is not None:  # the printed identity is the city's own: not read again
+        confirmed |= {key: expected(by_serial) for key, expected in REGISTER.items()
+                      if key in values}
+    for key, value in confirmed.items():
         page.fields.append(FieldValue(
             key=key, position=order.index(key), value=value, source=FieldSource.REGISTER,
             box=(boxes or {}).get(key),

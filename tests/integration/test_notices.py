@@ -25,8 +25,9 @@ from yoshin.cli import app
 
 
 def _child(birth: date, name: str) -> int:
+    """A child of the test's own; the mailing's order (address, then 宛名番号) follows birth."""
     with session_scope() as session:
-        child = Resident(atena_number=f"N{secrets.token_hex(4)}", name=name,
+        child = Resident(atena_number=f"N{birth:%Y%m%d}{secrets.token_hex(3)}", name=name,
                          name_kana="ツウチ タロウ", birth_date=birth, sex="M",
                          address="千葉県松戸市根本387番地の5")
         session.add(child)
@@ -97,3 +98,61 @@ def test_a_run_that_cannot_be_made_is_refused_and_writes_nothing(
     code, output = _run(tmp_path / "out", *args)
     assert code == 1 and said in output, output
     assert not (tmp_path / "out").exists() and _serials() == []
+
+
+def _returned_form(serial_child: int, tmp_path: Path, name: str) -> np.ndarray:
+    """The child's personal form of a fresh run, printed and scanned back unfilled."""
+    _run(tmp_path / name, "--programme", "mr", "--month", "2026-12")
+    pdf = next((tmp_path / name).glob("notices-*.pdf"))
+    with session_scope() as session:
+        atena = session.get_one(Resident, serial_child).atena_number
+    index = next(i for i, page in enumerate(PdfReader(pdf).pages)
+                 if i % 2 and atena in page.extract_text())
+    return np.asarray(convert_from_path(str(pdf), dpi=300, first_page=index + 1,
+                                        last_page=index + 1, grayscale=True)[0])
+
+
+def _read_back(image: np.ndarray) -> tuple[int, int | None, dict[str, str], dict[str, str]]:
+    """The scan through the reader and the worker's own storing step, as a queued page."""
+    from models import Batch, Document, Page, PageState, Role
+    from models.settings import get_settings
+    from ocr import load_forms, read_page
+    from tests.inprocess import make_user
+    from workers.reading import store
+
+    reading = read_page(image, load_forms(get_settings().forms_dir), 300)
+    with session_scope() as session:
+        batch = Batch(label="notices back", created_by_id=make_user(Role.SCANNER)[0])
+        document = Document(batch=batch, sha256=secrets.token_hex(32), filename="back.pdf",
+                            media_type="application/pdf", size_bytes=1, page_count=1)
+        page = Page(batch=batch, document=document, sequence=1, page_number=1,
+                    image_sha256=secrets.token_hex(32), state=PageState.READING)
+        session.add_all([batch, document, page])
+        session.flush()
+        page_id = page.id
+    store(page_id, reading, {})
+    with session_scope() as session:
+        page = session.get_one(Page, page_id)
+        current = page.current_fields()
+        return (page_id, page.resident_id, {k: f.source for k, f in current.items()},
+                {k: f.problem for k, f in current.items() if f.problem})
+
+
+def test_a_personal_form_is_matched_by_its_serial_and_its_identity_not_read_again(
+        inprocess_db: Path, tmp_path: Path) -> None:
+    child = _child(date(2025, 12, 10), "照合 一郎")
+    image = _returned_form(child, tmp_path, "run")
+    page_id, resident, sources, problems = _read_back(image)
+    assert resident == child
+    assert {key: sources[key] for key in ("name", "name_kana", "birth_date", "sex", "address")} \
+        == dict.fromkeys(("name", "name_kana", "birth_date", "sex", "address"), "register")
+    assert "notice_serial" in sources and "notice_serial" not in problems
+    with session_scope() as session:
+        assert session.scalars(select(NoticeSerial.page_id).where(
+            NoticeSerial.resident_id == child)).one() == page_id
+    # the same form scanned a second time, and a form a reprint withdrew
+    _, _, _, again = _read_back(image)
+    assert again["notice_serial"].startswith("この予診票はすでに読み取られています")
+    _returned_form(child, tmp_path, "reprint")
+    _, _, _, withdrawn = _read_back(image)
+    assert withdrawn["notice_serial"].startswith("再発行で無効になった予診票です")

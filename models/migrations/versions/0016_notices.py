@@ -39,6 +39,8 @@ def upgrade() -> None:
         sa.Column("form_id", sa.String(length=32), nullable=False),
         sa.Column("issued_at", sa.DateTime(), nullable=False),
         sa.Column("withdrawn_at", sa.DateTime(), nullable=True),
+        sa.Column("page_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(["page_id"], ["pages.id"]),
         sa.ForeignKeyConstraint(["resident_id"], ["residents.id"]),
         sa.ForeignKeyConstraint(["run_id"], ["notice_runs.id"]),
         sa.PrimaryKeyConstraint("id"),

@@ -1,0 +1,51 @@
+"""A personal form's serial (printed by a notice run, read from its QR): it names the person,
+programme and dose, so the page is matched by it and the printed identity is not read again.
+A serial the city never issued, one a reprint withdrew, one another page already brought
+back, or one of another person than the page is matched to, is a problem for a person."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ledger.kit.vaccines import CATALOG
+from models import NoticeSerial, Resident
+
+SERIAL_KEY = "notice_serial"
+
+
+def serial_of(session: Session, values: Mapping[str, str]) -> NoticeSerial | None:
+    serial = values.get(SERIAL_KEY, "")
+    return session.scalar(select(NoticeSerial).where(NoticeSerial.serial == serial)) \
+        if serial else None
+
+
+def resident_by_serial(session: Session, values: Mapping[str, str], page_id: int
+                       ) -> Resident | None:
+    """The person a valid serial names, the serial then tied to this page; None otherwise."""
+    row = serial_of(session, values)
+    if row is None or row.withdrawn_at is not None or row.page_id not in (None, page_id):
+        return None
+    row.page_id = page_id
+    return session.get(Resident, row.resident_id)
+
+
+def serial_problems(session: Session, values: Mapping[str, str], resident_id: int | None,
+                    page_id: int | None) -> dict[str, str]:
+    if not values.get(SERIAL_KEY):
+        return {}
+    row = serial_of(session, values)
+    if row is None:
+        return {SERIAL_KEY: "市が発行した予診票の番号ではありません"}
+    if row.withdrawn_at is not None:
+        return {SERIAL_KEY: "再発行で無効になった予診票です（新しい予診票が送られています）"}
+    if row.page_id is not None and row.page_id != page_id:
+        return {SERIAL_KEY: f"この予診票はすでに読み取られています（page {row.page_id}）"}
+    if resident_id is not None and resident_id != row.resident_id:
+        return {SERIAL_KEY: "予診票を送った方と、照合した住民が異なります"}
+    vaccine = CATALOG.get(values.get("vaccine", ""))
+    if vaccine is not None and vaccine.disease != row.programme:
+        return {"vaccine": f"通知した予防接種（{row.programme}）のワクチンではありません"}
+    return {}
