@@ -17,7 +17,7 @@ from samples.sets import SETS_DIR
 
 MEASURED = ("pages", "fields", "field_accuracy", "auto_accepted_share",
             "auto_accepted_error_rate", "pages_needing_review_share", "seconds_per_page",
-            "per_type")
+            "per_type", "person_seconds_per_100_forms")
 
 
 @pytest.fixture
@@ -52,6 +52,7 @@ def test_eval_prints_and_writes_its_figures(few_pages: Path, tmp_path: Path) -> 
     assert 0.5 < figures["field_accuracy"] <= 1.0
     assert {"digits", "choice", "text"} <= set(figures["per_type"])
     assert "errors among" in done.stdout and "pages needing a person" in done.stdout
+    assert "s per 100 forms" in done.stdout and figures["person_seconds_per_100_forms"] > 0
     assert not (tmp_path / "home" / "yoshin.db").exists()  # eval never touches the real home
 
 

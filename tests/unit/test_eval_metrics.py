@@ -90,3 +90,27 @@ def test_pages_straight_to_the_ledger_and_the_errors_a_person_would_check_first(
         == [("p1", "vaccination_date", 0.97), ("p1", "q1", 1.0)]
     choice = {row["low"]: row for row in summary["calibration_per_type"]["choice"]}
     assert choice[0.99] == {"low": 0.99, "high": 1.0, "fields": 1, "accuracy": 0.0}
+
+
+def test_a_persons_time_follows_the_keystroke_level_model() -> None:
+    """Counted by hand: K 0.28, P 1.1, B 0.1, M 1.35 s; a page opened costs M + K + 1.2."""
+    from yoshin.measure.person_time import person_seconds
+
+    straight = PageOutcome("a", [FieldOutcome("q1", "choice", "yes", "yes", True)],
+                           needs_review=False, seconds=1.0, resident_right=True)
+    checked = PageOutcome("b", [
+        FieldOutcome("q1", "choice", "yes", "yes", True),       # sure: not looked at
+        FieldOutcome("q2", "choice", "no", "no", False),        # doubtful, right: M + K
+        FieldOutcome("lot_number", "text", "FJ5929", "FJ5920", False),  # + M + 6 K
+    ], needs_review=True, seconds=1.0, resident_right=True)
+    unmatched = PageOutcome("c", [], needs_review=True, seconds=1.0, resident_right=None)
+    failed = PageOutcome("d", [FieldOutcome("name", "text", "山田 太郎", "", False)],
+                         needs_review=True, seconds=1.0, failure="no QR")
+    opened = 1.35 + 0.28 + 1.2
+    assert person_seconds(straight) == 0.0
+    assert person_seconds(checked) == pytest.approx(opened + 2 * (1.35 + 0.28) + 1.35 + 6 * 0.28)
+    assert person_seconds(unmatched) == pytest.approx(opened + 1.35 + 6 * 0.28 + 1.1 + 0.1)
+    assert person_seconds(failed) == pytest.approx(opened + 1.35 + 4 * 0.28)
+    total = sum(person_seconds(p) for p in (straight, checked, unmatched, failed))
+    assert summarise([straight, checked, unmatched, failed])["person_seconds_per_100_forms"] \
+        == pytest.approx(100 * total / 4)

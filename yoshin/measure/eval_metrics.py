@@ -14,6 +14,7 @@ from statistics import mean, median
 from rapidfuzz.distance import Levenshtein
 
 from ledger.kit.text import normalise
+from yoshin.measure.person_time import person_seconds_per_100_forms
 
 LEDGER_KEYS = frozenset({"vaccine", "dose_number", "vaccination_date", "lot_number",
                          "clinic_code", "doctor_decision"})
@@ -131,6 +132,7 @@ def summarise(pages: list[PageOutcome]) -> dict[str, object]:
         "pages": len(pages),
         **_field_figures(fields),
         "pages_needing_review_share": _share(sum(p.needs_review for p in pages), len(pages)),
+        "person_seconds_per_100_forms": person_seconds_per_100_forms(pages),
         "seconds_per_page": mean(seconds) if seconds else 0.0,
         "median_seconds_per_page": median(seconds) if seconds else 0.0,
         "per_type": {kind: _field_figures(found) for kind, found in sorted(by_type.items())},

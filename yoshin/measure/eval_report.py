@@ -27,6 +27,7 @@ def print_report(summary: dict, console: Console) -> None:
     _print_pages(summary, console)
     console.print(
         f"pages needing a person: {100 * summary['pages_needing_review_share']:.1f} %   "
+        f"a person's time: {summary['person_seconds_per_100_forms']:.0f} s per 100 forms   "
         f"seconds per page: {summary['seconds_per_page']:.2f} mean, "
         f"{summary['median_seconds_per_page']:.2f} median"
     )
