@@ -26,6 +26,7 @@ from ledger.residents.repository import by_ids, present_on
 from ledger.schedule.days import fiscal_year_end, fiscal_year_start
 from ledger.schedule.engine import GivenDose, Person, due_in, evaluate, master
 from ledger.schedule.rules import Series
+from ledger.schedule.service import doses_of
 from models import LedgerRecord, RecordSource
 
 _CHUNK = 500
@@ -76,11 +77,6 @@ def programme(name: str) -> Series:
     return found
 
 
-def _dose(record: LedgerRecord) -> GivenDose:
-    return GivenDose(record.vaccine, record.vaccinated_on, record.dose_number,
-                     ref=str(record.id))
-
-
 def due_list(session: Session, name: str, on: date) -> list[DueRow]:
     """Residents on the register on `on` for whom the programme's next dose is a routine
     dose that day, overdue first (the earliest day longest past), then by 宛名番号.
@@ -90,8 +86,9 @@ def due_list(session: Session, name: str, on: date) -> list[DueRow]:
     products = set(series.products) | {name for name, product in known.products.items()
                                        if product.live and product.route in ("SC", "IM", "ID")}
     doses: dict[int, list[GivenDose]] = defaultdict(list)
-    for record in in_force_of_products(session, products):
-        doses[record.resident_id].append(_dose(record))
+    records = in_force_of_products(session, products)
+    for record, dose in zip(records, doses_of(records), strict=True):
+        doses[record.resident_id].append(dose)
     rows = []
     for resident in present_on(session, on):
         person = Person(resident.birth_date, resident.sex)
@@ -129,7 +126,7 @@ def statutory_counts(session: Session, year: int) -> list[StatutoryRow]:
             counted = {str(r.id) for r in records if r.source != RecordSource.TRANSFER
                        and start <= r.vaccinated_on <= end}
             person = Person(resident.birth_date, resident.sex)
-            for verdict in evaluate(person, [_dose(r) for r in records], known):
+            for verdict in evaluate(person, doses_of(records), known):
                 if verdict.dose.ref in counted and verdict.series:
                     series = programme(verdict.series)
                     seasonal = series.per_fiscal_year or any(p.per_fiscal_year

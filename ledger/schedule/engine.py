@@ -290,8 +290,8 @@ class _Reader:
                                   "接種します", source))
         return reasons
 
-    def _dose_reasons(self, given: GivenDose, dose: Dose, plan: Plan, phase: Phase,
-                      counted_as: int) -> list[Reason]:
+    def _dose_reasons(self, given: GivenDose, dose: Dose, phase: Phase, counted_as: int
+                      ) -> list[Reason]:
         reasons, birth = [], self.person.birth
         if dose.age_from is not None and given.given_on < on_age(birth, dose.age_from):
             reasons.append(Reason("too_young", f"{_ymd(on_age(birth, dose.age_from))}より前には"
@@ -346,7 +346,7 @@ class _Reader:
         counted_as = self._counted_as(dose, plan, given.given_on)
         if phase.numbered_by_ticket and given.dose_number is not None:
             counted_as = given.dose_number
-        reasons += self._dose_reasons(given, dose, plan, phase, counted_as)
+        reasons += self._dose_reasons(given, dose, phase, counted_as)
         if not reasons:
             self.plans[phase.id] = plan
             self.last_index[phase.id] = plan.doses.index(dose)

@@ -16,6 +16,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import insert, select
 
+from ledger.kit.calendar import fiscal_year
 from ledger.schedule.engine import GivenDose, Person, due_in, master
 from ledger.schedule.rules import Series
 from models import LedgerRecord, Resident
@@ -73,8 +74,7 @@ def _series_history(rng: random.Random, series: Series, person: Person, on: date
                       next_dose.recommended_until)
         if given > on or given < person.birth:
             return
-        number = (given.year if given.month >= 4 else given.year - 1) \
-            if series.per_fiscal_year else next_dose.dose
+        number = fiscal_year(given) if series.per_fiscal_year else next_dose.dose
         doses.append(GivenDose(product, given, number))
         day = given + timedelta(days=1)
 
