@@ -28,14 +28,11 @@ from pypdf.generic import (
 )
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
+from ledger.kit.fonts import japanese_font
 from ocr import FormSpec
 
-IPA_GOTHIC = Path("/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf")
-FONT = "IPAGothic"
 WINDOW_MM = (20.0, 18.0, 95.0, 45.0)
 """x, y (from the top-left), width, height of the address block: the window of a 長形3号
 window envelope with the A4 letter folded in three."""
@@ -64,14 +61,6 @@ class Notice:
     reminder: bool
 
 
-@lru_cache(maxsize=1)
-def _font() -> str:
-    if not IPA_GOTHIC.exists():
-        raise FileNotFoundError(f"font not found: {IPA_GOTHIC} (Debian package fonts-ipafont)")
-    pdfmetrics.registerFont(TTFont(FONT, str(IPA_GOTHIC)))
-    return FONT
-
-
 class _Page:
     """A canvas addressed in mm from the top-left, as the field maps are."""
 
@@ -79,12 +68,12 @@ class _Page:
         self.canvas, self.height = canvas, A4[1] / mm
 
     def text(self, text: str, x: float, y: float, size: float) -> None:
-        self.canvas.setFont(_font(), size)
+        self.canvas.setFont(japanese_font(), size)
         self.canvas.drawString(x * mm, (self.height - y) * mm, text)
 
     def centred(self, text: str, box: tuple[float, float, float, float], size: float) -> None:
         x, y, w, h = box
-        self.canvas.setFont(_font(), size)
+        self.canvas.setFont(japanese_font(), size)
         baseline = self.height - y - h / 2 - size * 0.12
         self.canvas.drawCentredString((x + w / 2) * mm, baseline * mm, text)
 

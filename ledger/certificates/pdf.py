@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterator
 from functools import lru_cache
-from pathlib import Path
 from xml.sax.saxutils import escape
 
 import segno
@@ -17,15 +16,11 @@ from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from ledger.certificates.content import CertificateContent, DoseLine
-
-IPA_GOTHIC = Path("/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf")
-FONT_NAME = "IPAGothic"
+from ledger.kit.fonts import FONT_NAME, japanese_font
 
 TITLE = "予防接種証明書 / Certificate of Vaccination"
 QR_CAPTION = "SMART Health Card: scan to verify\nQRコードを読み取って検証できます"
@@ -43,20 +38,10 @@ DOSE_COLUMNS = (10 * mm, 18 * mm, 54 * mm, 34 * mm, 22 * mm, 42 * mm)
 
 
 @lru_cache(maxsize=1)
-def _font() -> str:
-    """Parse and register the TTF once per process: parsing the 6 MB font costs as much as a
-    whole render. reportlab embeds only the subset of glyphs each PDF uses."""
-    if not IPA_GOTHIC.exists():
-        raise FileNotFoundError(f"font not found: {IPA_GOTHIC} (Debian package fonts-ipafont)")
-    pdfmetrics.registerFont(TTFont(FONT_NAME, str(IPA_GOTHIC)))
-    return FONT_NAME
-
-
-@lru_cache(maxsize=1)
 def _styles() -> dict[str, ParagraphStyle]:
     """CJK word wrap so long kanji names, clinic names and unspaced lot numbers break anywhere
     rather than running out of their cell."""
-    font = _font()
+    font = japanese_font()
     base = ParagraphStyle("cert", fontName=font, fontSize=9.5, leading=12.5, wordWrap="CJK")
     return {
         "title": ParagraphStyle("title", base, fontSize=17, leading=22, alignment=TA_CENTER),
@@ -208,7 +193,7 @@ def _continuation_footer(content: CertificateContent) -> Callable[[Canvas, objec
     """Pages after the first carry the certificate ID and page number, so a page that came
     apart from the first can still be tied back to its certificate."""
     def draw(canvas: Canvas, doc: object) -> None:
-        canvas.setFont(_font(), 8)
+        canvas.setFont(japanese_font(), 8)
         canvas.drawRightString(A4[0] - MARGIN, MARGIN / 2,
                                f"{content.certificate_id} — {canvas.getPageNumber()}")
     return draw
@@ -222,7 +207,7 @@ def render_pdf(content: CertificateContent, qr: segno.QRCode) -> bytes:
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN,
                             topMargin=MARGIN, bottomMargin=MARGIN, title=content.certificate_id,
                             author="", subject="", creator="", invariant=True,
-                            initialFontName=_font())
+                            initialFontName=japanese_font())
     doc.build([_p(TITLE, "title"), Spacer(0, 6 * mm), _header(content, qr), Spacer(0, 7 * mm),
                _doses_table(content.doses)], onLaterPages=_continuation_footer(content))
     return buffer.getvalue()
