@@ -115,6 +115,7 @@ def statutory_counts(session: Session, year: int) -> list[StatutoryRow]:
     but only doses given here in the year are counted: a transfer is counted where given."""
     start, end = fiscal_year_start(year), fiscal_year_end(year)
     known = master()
+    by_id = {series.id: series for series in known.rules.series}
     tally: Counter[tuple[str, str, str, int, bool]] = Counter()
     for ids in _chunks(resident_ids_given_between(session, start, end)):
         residents = {resident.id: resident for resident in by_ids(session, ids)}
@@ -128,12 +129,12 @@ def statutory_counts(session: Session, year: int) -> list[StatutoryRow]:
             person = Person(resident.birth_date, resident.sex)
             for verdict in evaluate(person, doses_of(records), known):
                 if verdict.dose.ref in counted and verdict.series:
-                    series = programme(verdict.series)
+                    series = by_id[verdict.series]
                     seasonal = series.per_fiscal_year or any(p.per_fiscal_year
                                                              for p in series.phases)
                     dose = 1 if seasonal else verdict.counted_as or 0
                     tally[(series.id, verdict.phase, verdict.part, dose, verdict.valid)] += 1
     order = {series.id: index for index, series in enumerate(known.rules.series)}
     keys = sorted({key[:4] for key in tally}, key=lambda key: (order[key[0]], key[3], key[1]))
-    return [StatutoryRow(programme(key[0]).name_ja, key[1], key[2], key[3],
+    return [StatutoryRow(by_id[key[0]].name_ja, key[1], key[2], key[3],
                          tally[(*key, True)], tally[(*key, False)]) for key in keys]
