@@ -86,6 +86,11 @@ class Page(Timestamped, Base):
     timings: Mapped[dict[str, float] | None] = mapped_column(JSON)
     image_purged_at: Mapped[datetime | None]
     """When the retention period removed the page's images; its values stay."""
+    follow_up: Mapped[list[str] | None] = mapped_column(JSON)
+    """Keys of the answers the reader doubted on a page that went into the ledger without
+    waiting: the form says they do not hold the record back, so a person looks at them after."""
+    followed_up_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    followed_up_at: Mapped[datetime | None]
 
     batch: Mapped[Batch] = relationship(back_populates="pages")
     document: Mapped[Document] = relationship()

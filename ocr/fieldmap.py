@@ -163,6 +163,11 @@ class FormSpec(BaseModel):
     frames: tuple[Frame, ...] = ()
     fields: tuple[FieldSpec, ...]
     earlier: tuple[Printing, ...] = ()
+    after_commit: tuple[str, ...] = ()
+    """Fields a person looks at after the record is in the ledger (the questionnaire): a
+    doubt about them is flagged, and does not hold the record back. Every other field, the
+    ones the ledger record is made of, blocks the commit while it is doubtful. A city sets
+    this per form; the reader itself reads every field alike."""
     blank_pdf: Path | None = Field(default=None, exclude=True)
     """The printable blank form beside the field map, set by `load_forms`: the reader compares
     a page with it to tell what was printed from what was written (see ocr.template)."""
@@ -172,6 +177,9 @@ class FormSpec(BaseModel):
         keys = self.output_keys
         if len(keys) != len(set(keys)):
             raise ValueError(f"{self.form_id}: duplicate field keys")
+        unknown = set(self.after_commit) - set(keys)
+        if unknown:
+            raise ValueError(f"{self.form_id}: after_commit names no field: {sorted(unknown)}")
         return self
 
     def __hash__(self) -> int:

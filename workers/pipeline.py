@@ -65,4 +65,6 @@ def read_stored_page(page_id: int) -> None:
             return
         reading.requeue(page_id, f"attempt {claimed.attempt} failed ({error}); retrying")
         raise RetryLater(error) from error
-    reading.store(page_id, result, {"decode": decoded - started, **result.timings})
+    spec = forms(settings.forms_dir)[result.form_id]
+    reading.store(page_id, result, {"decode": decoded - started, **result.timings},
+                  spec.after_commit)

@@ -7,6 +7,7 @@ or twice-delivered task never stores a page twice or moves it backwards.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from time import perf_counter
@@ -84,9 +85,11 @@ def _shaped(session: Session, key: str, value: str, confidence: float) -> str:
     return shaped_address(session, value)
 
 
-def store(page_id: int, reading: PageReading, timings: dict[str, float]) -> None:
+def store(page_id: int, reading: PageReading, timings: dict[str, float],
+          after_commit: Collection[str] = ()) -> None:
     """Keep the reader's values and move the page on to review, or straight to the ledger.
-    `timings` (seconds per stage) are kept on the page, with this step's own as `storage`."""
+    `timings` (seconds per stage) are kept on the page, with this step's own as `storage`;
+    `after_commit` is the form's setting of the answers that do not hold the record back."""
     started = perf_counter()
     registered, _ = put(_jpeg(reading.registered))
     with session_scope() as session:
@@ -113,6 +116,6 @@ def store(page_id: int, reading: PageReading, timings: dict[str, float]) -> None
                                           source=FieldSource.OCR))
         shows = lambda key, expected: confirms(reading, key, normalise(expected))  # noqa: E731
         decide(session, page, read, {key: list(f.box) for key, f in reading.fields.items()},
-               shows)
+               shows, after_commit)
         page.timings = {**timings, "storage": perf_counter() - started}
 

@@ -8,14 +8,16 @@ uses it without importing the OCR worker; the worker passes in what the image sh
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy.orm import Session
 
-from ledger.checks.confirmation import REGISTER, Shows, confirmations, never
+from ledger.checks.confirmation import Shows, confirmations, never
 from ledger.checks.doubt import doubtful_keys, refresh_problems
-from ledger.checks.serials import resident_by_serial
+from ledger.checks.serials import claim_serial, printed_for
 from ledger.records.commit import CommitRefused, commit_page
 from ledger.residents.matching import find_candidates, unique_match
-from models import FieldSource, FieldValue, Page, PageState
+from models import FieldSource, FieldValue, Page, PageState, Resident
 from models.settings import get_settings
 
 READER = "system:reader"
@@ -23,19 +25,23 @@ READER = "system:reader"
 
 
 def decide(session: Session, page: Page, values: dict[str, str],
-           boxes: dict[str, list[int]] | None = None, shows: Shows = never) -> None:
+           boxes: dict[str, list[int]] | None = None, shows: Shows = never,
+           after_commit: Collection[str] = ()) -> None:
     """Match the page to a resident, add what the city's records confirm, mark each value's
-    problems, and send the page to a person or, when nothing is doubtful and the resident is
-    unique, into the ledger. Scanned pages and clinic submissions take this one path."""
+    problems, and send the page to a person or, when nothing the record is made of is
+    doubtful and the resident is unique, into the ledger. Scanned pages and clinic
+    submissions take this one path. Doubts about the `after_commit` fields (the form's
+    questionnaire) do not hold the record back: they are kept on the page as its follow-up,
+    for a person's later look."""
     settings = get_settings()
     order = list(values)
-    by_serial = resident_by_serial(session, values, page.id)
-    resident = by_serial or unique_match(find_candidates(session, values))
+    serial = claim_serial(session, values, page.id)
+    resident = session.get(Resident, serial.resident_id) if serial else \
+        unique_match(find_candidates(session, values))
     page.resident_id = resident.id if resident else None
     confirmed = confirmations(session, values, resident, shows)
-    if by_serial is not None:  # the printed identity is the city's own: not read again
-        confirmed |= {key: expected(by_serial) for key, expected in REGISTER.items()
-                      if key in values}
+    if serial is not None:  # the printed identity is the city's own: not read again
+        confirmed |= printed_for(session, serial, values, shows)
     for key, value in confirmed.items():
         page.fields.append(FieldValue(
             key=key, position=order.index(key), value=value, source=FieldSource.REGISTER,
@@ -43,13 +49,15 @@ def decide(session: Session, page: Page, values: dict[str, str],
         ))
     current = page.current_fields()
     refresh_problems(session, current, resident_id=page.resident_id, page_id=page.id)
-    doubtful = doubtful_keys(current, settings.review_confidence)
+    doubts = doubtful_keys(current, settings.review_confidence)
+    doubtful = [key for key in doubts if key not in after_commit]
     if doubtful or resident is None:
         why = [f"{len(doubtful)} doubtful fields"] if doubtful else []
         why += [] if resident else ["no unique resident match"]
         page.move_to(PageState.NEEDS_REVIEW, "; ".join(why))
         return
     page.move_to(PageState.READY)
+    page.follow_up = doubts or None
     if settings.auto_commit_ready:
         try:
             commit_page(session, page, actor=READER, user_id=None)

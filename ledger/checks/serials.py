@@ -5,15 +5,17 @@ back, or one of another person than the page is matched to, is a problem for a p
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ledger.checks.confirmation import REGISTER
 from ledger.kit.vaccines import CATALOG
 from models import NoticeSerial, Resident
 
 SERIAL_KEY = "notice_serial"
+DOSE_KEY = "dose_number"
 
 
 def serial_of(session: Session, values: Mapping[str, str]) -> NoticeSerial | None:
@@ -22,14 +24,27 @@ def serial_of(session: Session, values: Mapping[str, str]) -> NoticeSerial | Non
         if serial else None
 
 
-def resident_by_serial(session: Session, values: Mapping[str, str], page_id: int
-                       ) -> Resident | None:
-    """The person a valid serial names, the serial then tied to this page; None otherwise."""
+def claim_serial(session: Session, values: Mapping[str, str], page_id: int
+                 ) -> NoticeSerial | None:
+    """The page's serial when it is valid, then tied to this page; None otherwise."""
     row = serial_of(session, values)
     if row is None or row.withdrawn_at is not None or row.page_id not in (None, page_id):
         return None
     row.page_id = page_id
-    return session.get(Resident, row.resident_id)
+    return row
+
+
+def printed_for(session: Session, row: NoticeSerial, values: Mapping[str, str],
+                shows: Callable[[str, str], bool]) -> dict[str, str]:
+    """What a personal form's serial confirms: the identity printed on it (the register's,
+    never read again) and the dose number it was printed for, when the clinic wrote that
+    number (read so, or shown so on the image). Another number stays for a person."""
+    resident = session.get_one(Resident, row.resident_id)
+    confirmed = {key: expected(resident) for key, expected in REGISTER.items() if key in values}
+    dose = str(row.dose)
+    if DOSE_KEY in values and (values[DOSE_KEY] == dose or shows(DOSE_KEY, dose)):
+        confirmed[DOSE_KEY] = dose
+    return confirmed
 
 
 def serial_problems(session: Session, values: Mapping[str, str], resident_id: int | None,

@@ -46,6 +46,24 @@ def test_every_box_lies_on_the_page(forms: dict[str, FormSpec], form_id: str) ->
         assert 0 <= x < x + w <= width and 0 <= y < y + h <= height
 
 
+@pytest.mark.parametrize("form_id", ["covid19", "influenza", "child", "elderly"])
+def test_only_the_questionnaire_waits_until_after_the_commit(
+        forms: dict[str, FormSpec], form_id: str) -> None:
+    """What the ledger record is made of must never be let through doubtful."""
+    record = {"name", "name_kana", "birth_date", "sex", "address", "ticket_line",
+              "doctor_decision", "doctor_name", "vaccine", "lot_number", "dose_ml",
+              "dose_number", "clinic_code", "vaccination_date", "vaccinator_name"}
+    later = set(forms[form_id].after_commit)
+    assert later and not later & record
+    assert {key for key in forms[form_id].output_keys if key.startswith("q")} <= later
+
+
+def test_an_after_commit_key_the_form_lacks_is_refused(forms: dict[str, FormSpec]) -> None:
+    spec = forms["child"].model_dump()
+    with pytest.raises(ValidationError, match="after_commit names no field"):
+        FormSpec.model_validate({**spec, "after_commit": ["q1", "shoe_size"]})
+
+
 def test_a_field_missing_its_type_attributes_is_refused() -> None:
     with pytest.raises(ValidationError, match="digits field needs chars"):
         FieldSpec(key="k", label="l", type="digits", box=(0, 0, 1, 1))
