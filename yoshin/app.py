@@ -31,6 +31,8 @@ from models.storage import keep_files_private
 from review_ui.admin_screens import router as admin_screens_router
 from review_ui.api import router as review_router
 from review_ui.certificate_screens import router as certificate_screens_router
+from review_ui.follow_up_routes import api as follow_up_router
+from review_ui.follow_up_routes import screens as follow_up_screens_router
 from review_ui.screens import (
     STATIC_DIR,
     LoginRequired,
@@ -87,7 +89,8 @@ def create_app() -> FastAPI:
     for router in (session_router, intake_router, review_router, ledger_router, records_router,
                    reports_router, transfer_router, bulk_router, clinic_router,
                    certificates_router, certificates_public, certificate_screens_router,
-                   admin_screens_router, screens_router):
+                   admin_screens_router, follow_up_router, follow_up_screens_router,
+                   screens_router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # FastAPI's decorator makes the same add_exception_handler call; it is typed to take a

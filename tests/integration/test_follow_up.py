@@ -1,0 +1,152 @@
+"""A form's questionnaire answers do not hold a record back (FormSpec.after_commit): a page
+whose only doubts are there goes into the ledger with them flagged, and a person closes the
+follow-up later; a doubt about what the record is made of still waits for a person."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from ledger.checks.routing import decide
+from models import (
+    AuditEvent,
+    Batch,
+    Clinic,
+    Document,
+    FieldSource,
+    FieldValue,
+    LedgerRecord,
+    Lot,
+    Page,
+    PageState,
+    Resident,
+    Role,
+)
+from models.db import session_scope
+from samples.sets import SETS_DIR
+from tests.inprocess import make_user
+from yoshin.city import load_city
+
+CLINIC = "1210987654"
+LATER = ("phone", "body_temperature", "q1", "q2", "consent", "signature", "place")
+
+
+@pytest.fixture(scope="module")
+def city(inprocess_db: Path) -> None:
+    with session_scope() as session:
+        loaded = session.scalar(select(Clinic).where(Clinic.clinic_code == CLINIC)) is not None
+        if session.scalar(select(Lot).where(Lot.lot_number == "FLWUP1")) is None:
+            session.add(Lot(lot_number="FLWUP1", vaccine="mr"))
+    if not loaded:
+        load_city(SETS_DIR / "mixed-30", actor="test")
+
+
+def _child() -> Resident:
+    kana = "アトデ " + "".join(secrets.choice("アイウエオカキクケコ") for _ in range(4))
+    with session_scope() as session:
+        child = Resident(atena_number=f"7{secrets.randbelow(10**9):09d}", name="後出 " + kana[4:],
+                         name_kana=kana, birth_date=date(2024, 5, 1), sex="M",
+                         address="千葉県松戸市根本387番地の5")
+        session.add(child)
+        session.flush()
+        session.expunge(child)
+    return child
+
+
+def _scan(child: Resident, unsure: dict[str, float]) -> int:
+    """A page of the child's first MR dose read sure of everything but `unsure` (key →
+    confidence), routed with the form's questionnaire answers as after-commit fields."""
+    values = {"name": child.name, "name_kana": child.name_kana,
+              "birth_date": child.birth_date.isoformat(), "sex": child.sex,
+              "address": child.address, "phone": "047-000-1234", "body_temperature": "365",
+              "q1": "no", "q2": "no", "consent": "true", "signature": "true",
+              "doctor_decision": "ok", "doctor_name": "田村 誠", "vaccine": "mr",
+              "lot_number": "FLWUP1", "dose_ml": "0.5", "dose_number": "1",
+              "place": "小金原クリニック", "clinic_code": CLINIC,
+              "vaccination_date": "2025-05-20", "vaccinator_name": "田村 誠"}
+    with session_scope() as session:
+        batch = Batch(label="scan", created_by_id=make_user(Role.SCANNER)[0])
+        document = Document(batch=batch, sha256=secrets.token_hex(32), filename="scan.pdf",
+                            media_type="application/pdf", size_bytes=1, page_count=1)
+        page = Page(batch=batch, document=document, sequence=1, page_number=1,
+                    image_sha256=secrets.token_hex(32), state=PageState.READING,
+                    form_id="child", form_version=1)
+        page.fields = [FieldValue(key=key, position=position, value=value,
+                                  source=FieldSource.OCR, confidence=unsure.get(key, 0.99))
+                       for position, (key, value) in enumerate(values.items())]
+        session.add_all([batch, document, page])
+        session.flush()
+        decide(session, page, values, after_commit=LATER)
+        return page.id
+
+
+def _state(page_id: int) -> tuple[str, list[str] | None, int]:
+    with session_scope() as session:
+        page = session.get_one(Page, page_id)
+        records = session.scalars(select(LedgerRecord).where(
+            LedgerRecord.resident_id == page.resident_id)).all()
+        return page.state, page.follow_up, len(records)
+
+
+def test_doubted_answers_are_flagged_and_do_not_hold_the_record_back(city: None) -> None:
+    child = _child()
+    page_id = _scan(child, {"q2": 0.4, "body_temperature": 0.5})
+    assert _state(page_id) == (PageState.CONFIRMED, ["body_temperature", "q2"], 1)
+
+
+def test_a_doubt_about_what_the_record_is_made_of_still_waits(city: None) -> None:
+    child = _child()
+    page_id = _scan(child, {"q2": 0.4, "vaccination_date": 0.5})
+    assert _state(page_id) == (PageState.NEEDS_REVIEW, None, 0)
+
+
+def test_a_doubted_signature_goes_in_flagged_rather_than_held(city: None) -> None:
+    """The signature is the form's, not the record's: the later look is where it is seen."""
+    page_id = _scan(_child(), {"signature": 0.4})
+    state, flagged, records = _state(page_id)
+    assert (state, flagged, records) == (PageState.CONFIRMED, ["signature"], 1)
+
+
+def test_the_follow_up_is_listed_closed_with_a_correction_and_audited(city: None) -> None:
+    from yoshin.app import create_app
+
+    page_id = _scan(_child(), {"q1": 0.3, "q2": 0.4})
+    reviewer, token = make_user(Role.REVIEWER)
+    client = TestClient(create_app(), headers={"Authorization": f"Bearer {token}"})
+    listed = {row["page_id"]: row for row in client.get("/api/follow-ups").json()}
+    assert [(f["key"], f["value"]) for f in listed[page_id]["fields"]] == [("q1", "no"),
+                                                                          ("q2", "no")]
+    refused = client.post(f"/api/pages/{page_id}/follow-up",
+                          json={"values": {"vaccination_date": "2025-05-21"}})
+    assert refused.status_code == 409 and "flagged" in refused.json()["detail"]
+    done = client.post(f"/api/pages/{page_id}/follow-up", json={"values": {"q2": "yes"}})
+    assert done.status_code == 200, done.text
+    assert [(f["key"], f["value"]) for f in done.json()["fields"]] == [("q1", "no"),
+                                                                      ("q2", "yes")]
+    assert page_id not in {row["page_id"] for row in client.get("/api/follow-ups").json()}
+    again = client.post(f"/api/pages/{page_id}/follow-up", json={"values": {}})
+    assert again.status_code == 409
+    with session_scope() as session:
+        page = session.get_one(Page, page_id)
+        assert page.followed_up_by_id == reviewer and page.state == PageState.CONFIRMED
+        event = session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "page.follow_up",
+            AuditEvent.subject == f"page:{page_id}")).one()
+        assert event.detail == {"corrected": ["q2"], "flagged": ["q1", "q2"]}
+
+
+def test_a_scanner_may_not_see_or_close_follow_ups(city: None) -> None:
+    from yoshin.app import create_app
+
+    page_id = _scan(_child(), {"q1": 0.3})
+    _, token = make_user(Role.SCANNER)
+    client = TestClient(create_app(), headers={"Authorization": f"Bearer {token}"})
+    assert client.get("/api/follow-ups").status_code == 403
+    assert client.post(f"/api/pages/{page_id}/follow-up",
+                       json={"values": {}}).status_code == 403
+    assert _state(page_id)[0] == PageState.CONFIRMED
