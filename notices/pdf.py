@@ -37,6 +37,8 @@ WINDOW_MM = (20.0, 18.0, 95.0, 45.0)
 """x, y (from the top-left), width, height of the address block: the window of a 長形3号
 window envelope with the A4 letter folded in three."""
 BLANK = "/YoshinBlankForm"
+PRINTED = frozenset({"name_kana", "name", "birth_date", "sex", "address"})
+"""The fields a personal form carries printed: no one writes them by hand."""
 
 
 @dataclass(frozen=True)
@@ -123,12 +125,11 @@ def _letter(page: _Page, notice: Notice, issuer: str, issued_on: date) -> None:
         page.text(line, 20, 95 + index * 8, 10.5)
 
 
-def _form(page: _Page, spec: FormSpec, notice: Notice) -> None:
-    person = notice.person
+def _form(page: _Page, spec: FormSpec, person: Person, serial: str) -> None:
     boxes = {field.key: field for field in spec.fields}
     x, y, w, h = spec.qr
     page.white((x - 1, y - 1, w + 2, h + 2))
-    page.qr(f"{spec.qr_payload}:{notice.serial}", spec.qr)
+    page.qr(f"{spec.qr_payload}:{serial}", spec.qr)
     page.text(f"宛名番号 {person.atena_number}　個人用", 110, 31, 7)
     for key, value, size in (("name_kana", person.name_kana, 11), ("name", person.name, 13),
                              ("address", person.address, 10)):
@@ -181,7 +182,7 @@ def render(notices: Sequence[Notice], spec: FormSpec, blank_pdf: Path, *, issuer
     for notice in notices:
         _letter(_Page(canvas), notice, issuer, issued_on)
         canvas.showPage()
-        _form(_Page(canvas), spec, notice)
+        _form(_Page(canvas), spec, notice.person, notice.serial)
         canvas.showPage()
     canvas.save()
     writer = PdfWriter()
@@ -212,3 +213,19 @@ def _draw_blank_first(writer: PdfWriter, page: PageObject, blank: IndirectObject
     xobjects = resources["/XObject"].get_object()
     assert isinstance(xobjects, DictionaryObject)
     xobjects[NameObject(BLANK)] = blank
+
+
+def personal_form(spec: FormSpec, blank_pdf: Path, person: Person, serial: str) -> bytes:
+    """One personal 予診票 alone, as a notice run prints it: for the sample generator's
+    personal pages, so that what is measured is the product's own print."""
+    overlay = io.BytesIO()
+    canvas = Canvas(overlay, pagesize=A4, invariant=True)
+    _form(_Page(canvas), spec, person, serial)
+    canvas.showPage()
+    canvas.save()
+    writer = PdfWriter()
+    added = writer.add_page(PdfReader(io.BytesIO(overlay.getvalue())).pages[0])
+    _draw_blank_first(writer, added, _blank_xobject(writer, blank_pdf))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import base64
 import secrets
+from collections.abc import Iterable, Mapping
+from datetime import date
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from models import NoticeRun, NoticeSerial
+from models import NoticeRun, NoticeSerial, Resident, audit
 from models.base import utcnow
 
 SERIAL_BYTES = 10
@@ -35,3 +37,32 @@ def issue(session: Session, run: NoticeRun, *, resident_id: int, programme: str,
 def valid_serials(session: Session, resident_id: int) -> list[NoticeSerial]:
     return list(session.scalars(select(NoticeSerial).where(
         NoticeSerial.resident_id == resident_id, NoticeSerial.withdrawn_at.is_(None))))
+
+
+def import_handed_out(session: Session, rows: Iterable[Mapping[str, str]], *, actor: str,
+                      on: date) -> int:
+    """Serials of personal forms printed elsewhere (a generated set's notices.csv: serial,
+    atena_number, programme, dose, form_id), one run per programme, so the measuring commands
+    and the demo meet personal forms as a city that mailed them would. KeyError names a
+    宛名番号 not in the register."""
+    by_programme: dict[str, list[Mapping[str, str]]] = {}
+    for row in rows:
+        by_programme.setdefault(row["programme"], []).append(row)
+    for programme, handed in by_programme.items():
+        run = NoticeRun(programme=programme, period_start=on, period_end=on, reminders=False,
+                        people=len(handed), created_by=actor)
+        session.add(run)
+        session.flush()
+        for row in handed:
+            resident = session.scalar(select(Resident.id).where(
+                Resident.atena_number == row["atena_number"]))
+            if resident is None:
+                raise KeyError(f"notices.csv: 宛名番号 {row['atena_number']} is not in the "
+                               "register")
+            session.add(NoticeSerial(serial=row["serial"], run_id=run.id, resident_id=resident,
+                                     programme=programme, dose=int(row["dose"]),
+                                     form_id=row["form_id"]))
+        audit.record(session, actor=actor, action="notices.import",
+                     subject=f"notice_run:{run.id}",
+                     detail={"programme": programme, "people": len(handed)})
+    return sum(len(handed) for handed in by_programme.values())

@@ -12,6 +12,7 @@ drawn is returned as the page's style for the truth JSON.
 from __future__ import annotations
 
 import random
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -330,10 +331,12 @@ def _fill_field(filler: _Filler, field: FieldSpec, value: str, values: dict[str,
 
 
 def fill_page(blank: Image.Image, spec: FormSpec, values: dict[str, str], rng: random.Random,
-              dpi: int) -> tuple[np.ndarray, dict[str, object]]:
+              dpi: int, printed: Collection[str] = ()) -> tuple[np.ndarray, dict[str, object]]:
     """A copy of `blank` (grayscale, at `dpi`) with `values` written into their fields, and
-    the style it was written in (writers, pens, marks, corrections)."""
+    the style it was written in (writers, pens, marks, corrections); the `printed` fields
+    (a personal form's identity) are on the paper already and are not written."""
     filler = _Filler(blank.copy(), rng, dpi)
     for field in spec.fields:
-        _fill_field(filler, field, values[field.key], values)
+        if field.key not in printed:
+            _fill_field(filler, field, values[field.key], values)
     return filler.finish(), filler.style()

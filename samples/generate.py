@@ -5,7 +5,9 @@ a set to OUT_DIR: page images with truth JSON beside them, batch.pdf, batch.tif,
 residents.csv, tickets.csv, lots.csv and clinics.csv.
 
 A page's truth JSON holds "form", "fields" (what the reader should read), "scan" (how the
-page was scanned or photographed) and "style": the writers' hands, pens and mark habits,
+page was scanned or photographed), "serial" on a personal form (one a notice run printed for
+its holder: identity printed, a serial in its QR; notices.csv ties the serials to people)
+and "style": the writers' hands, pens and mark habits,
 each unusual mark and correction, and the damage done to the paper, so that figures can be
 broken down by them. Seeds in `samples.sets.RESERVED_SEEDS` are for measuring only.
 """
@@ -18,7 +20,7 @@ import dataclasses
 import io
 import json
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -46,6 +48,7 @@ from samples.filler import fill_page
 from samples.lots import LOTS, Lot
 from samples.people import Resident, make_residents
 from samples.scanner import QUALITIES, draw_params, encode, scan, shifted_off_edge
+from samples.vaccines import VACCINES
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -68,9 +71,31 @@ OTHERS_PER_FORM = 3
 TICKETED_OTHERS = 0.6
 """Share of register residents on no form who hold an (unused) ticket."""
 PAGE_GLOB = "page-*.json"
+PERSONAL_SEED = 0x5E71A1
+"""Which pages are personal forms, and their serials, are drawn apart from the rest of the
+set, so a seed with no personal share gives the very set it gave before personal forms
+existed (the pages after a personal one differ: its identity is printed, not written)."""
+SERIAL_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 CONTAINER_JPEG_QUALITY = 60
 """batch.tif is for ingest tests, not for measuring the reader: kept small (batch.pdf uses
 Pillow's JPEG default, 75, as Pillow passes one quality to its G4 frames too)."""
+
+
+PersonalPrint = Callable[[FormSpec, Resident, str], tuple[Image.Image, frozenset[str]]]
+"""Prints a person's form with their identity and serial, as a grayscale page at DPI, and says
+which fields it printed. The product's notice printer does it; the generator may import only
+ocr, so its caller passes the printer in (see yoshin.personal_print)."""
+
+
+@dataclass(frozen=True)
+class NoticeRow:
+    """One personal form handed out (notices.csv): its serial and whom and what it is for."""
+
+    serial: str
+    atena_number: str
+    programme: str
+    dose: int
+    form_id: str
 
 
 @dataclass(frozen=True)
@@ -134,10 +159,13 @@ def _write_batches(directory: Path, pages: list[Path]) -> tuple[Path, Path]:
 
 
 def _render(spec: FormSpec, values: dict[str, str], quality: str, rng: random.Random,
-            noise: np.random.Generator) -> tuple[str, bytes, dict]:
+            noise: np.random.Generator,
+            personal: tuple[Image.Image, frozenset[str]] | None = None) -> tuple[str, bytes, dict]:
     """One page's file and truth. People and paper draw from `rng`, the scanner from
-    `noise`: one seed at two qualities gives the same writing and damage, scanned apart."""
-    filled, style = fill_page(_blank_raster(spec.form_id), spec, values, rng, DPI)
+    `noise`: one seed at two qualities gives the same writing and damage, scanned apart.
+    `personal` is a personal form's printed page and the fields printed on it."""
+    blank, printed = personal or (_blank_raster(spec.form_id), frozenset())
+    filled, style = fill_page(blank, spec, values, rng, DPI, printed)
     page, damage = damage_page(filled, spec, values, rng, DPI)
     params = draw_params(noise, quality)
     if damage.shift_to is not None:
@@ -148,12 +176,25 @@ def _render(spec: FormSpec, values: dict[str, str], quality: str, rng: random.Ra
     return suffix, data, truth
 
 
+def _programme(form_id: str, values: dict[str, str]) -> str | None:
+    """The programme a personal form was printed for: its vaccine's, or the form's own."""
+    vaccine = VACCINES.get(values.get("vaccine", ""))
+    return vaccine.disease if vaccine else {"covid19": "covid19",
+                                            "influenza": "influenza"}.get(form_id)
+
+
 def write_set(out_dir: Path, qualities: Sequence[str], seed: int, form: str = "covid19",
-              residents: int | None = None) -> GeneratedSet:
+              residents: int | None = None, personal_share: float = 0.0,
+              printer: PersonalPrint | None = None) -> GeneratedSet:
     """One page per entry of `qualities` (clean, office, poor or photo), of `form` (covid19,
-    influenza, child, elderly, mixed or all), with everything `generate_set` describes."""
+    influenza, child, elderly, mixed or all), with everything `generate_set` describes;
+    `personal_share` of them personal forms printed by `printer`."""
     if form not in (*FORMS, "mixed", "all") or not set(qualities) <= set(QUALITIES):
         raise ValueError(f"unknown form {form!r} or quality in {sorted(set(qualities))}")
+    if personal_share and printer is None:
+        raise ValueError("personal forms need a printer (yoshin samples generate --personal)")
+    chooser = random.Random(seed ^ PERSONAL_SEED)
+    handed_out: list[NoticeRow] = []
     out_dir.mkdir(parents=True, exist_ok=True)
     specs = load_forms(FORMS_DIR)
     rng = random.Random(seed)
@@ -177,7 +218,16 @@ def write_set(out_dir: Path, qualities: Sequence[str], seed: int, form: str = "c
             values = influenza_values(rng, person)
         else:
             people[index], values = routine_values(rng, person, form_id, vaccine)
-        suffix, data, truth = _render(specs[form_id], values, quality, rng, noise)
+        programme = _programme(form_id, values)
+        personal = None
+        if printer is not None and programme and chooser.random() < personal_share:
+            serial = "".join(chooser.choice(SERIAL_ALPHABET) for _ in range(16))
+            personal = printer(specs[form_id], people[index], serial)
+            handed_out.append(NoticeRow(serial, people[index].atena_number, programme,
+                                        int(values.get("dose_number") or 1), form_id))
+        suffix, data, truth = _render(specs[form_id], values, quality, rng, noise, personal)
+        if personal is not None:
+            truth["serial"] = handed_out[-1].serial
         path = out_dir / f"page-{index + 1:04d}{suffix}"
         path.write_bytes(data)
         path.with_suffix(".json").write_text(json.dumps(truth, ensure_ascii=False, indent=1),
@@ -191,6 +241,8 @@ def write_set(out_dir: Path, qualities: Sequence[str], seed: int, form: str = "c
     _write_csv(out_dir / "tickets.csv", sorted(tickets, key=lambda t: t.ticket_number), Ticket)
     _write_csv(out_dir / "lots.csv", LOTS, Lot)
     write_clinics(out_dir)
+    if handed_out:
+        _write_csv(out_dir / "notices.csv", handed_out, NoticeRow)
     pdf, tiff = _write_batches(out_dir, pages)
     return GeneratedSet(out_dir, tuple(pages), pdf, tiff, out_dir / "residents.csv",
                         out_dir / "tickets.csv", out_dir / "lots.csv", out_dir / "clinics.csv")
@@ -202,7 +254,9 @@ def write_clinics(out_dir: Path) -> None:
 
 
 def generate_set(out_dir: Path, count: int, seed: int, quality: str = "office",
-                 form: str = "covid19", residents: int | None = None) -> GeneratedSet:
+                 form: str = "covid19", residents: int | None = None,
+                 personal_share: float = 0.0, printer: PersonalPrint | None = None
+                 ) -> GeneratedSet:
     """Write `count` scanned pages of `quality` with truth JSON, batch.pdf, batch.tif,
     residents.csv, tickets.csv, lots.csv and clinics.csv.
 
@@ -210,9 +264,11 @@ def generate_set(out_dir: Path, count: int, seed: int, quality: str = "office",
     Each page belongs to a different resident; `residents` is how many further register
     entries are on no form (default 3 per page). `form` "mixed" picks covid19 or influenza
     for each page; "all" takes every routine product of the children's and elderly forms in
-    turn, then a covid19 and an influenza form (ALL_CYCLE).
+    turn, then a covid19 and an influenza form (ALL_CYCLE). `personal_share` of the pages
+    are personal forms (printed by `printer`; notices.csv lists their serials).
     """
-    return write_set(out_dir, [quality] * count, seed, form, residents)
+    return write_set(out_dir, [quality] * count, seed, form, residents, personal_share,
+                     printer)
 
 
 def load_truth(directory: Path) -> list[tuple[Path, dict]]:

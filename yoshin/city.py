@@ -3,6 +3,8 @@ into the current installation, for the demo and the measuring commands."""
 
 from __future__ import annotations
 
+import csv
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
@@ -10,15 +12,22 @@ from sqlalchemy import select
 from ledger.residents import register_import as register
 from models import Role, User
 from models.db import session_scope
+from notices.serials import import_handed_out
 
 
 def load_city(directory: Path, actor: str) -> None:
-    """Import each of residents.csv, tickets.csv, lots.csv and clinics.csv in the folder."""
+    """Import each of residents.csv, tickets.csv, lots.csv and clinics.csv in the folder, and
+    the personal forms handed out (notices.csv) when the set has some."""
     with session_scope() as session:
         for what, (form, importer) in register.IMPORTS.items():
             path = directory / f"{what}.csv"
             if path.exists():
                 importer(session, register.read_rows(path, form), actor=actor)
+        handed_out = directory / "notices.csv"
+        if handed_out.exists():
+            with handed_out.open(encoding="utf-8", newline="") as stream:
+                import_handed_out(session, csv.DictReader(stream), actor=actor,
+                                  on=date.today())
 
 
 def ensure_user(username: str, role: Role) -> None:

@@ -377,16 +377,21 @@ def samples_generate(
     seed: int = 1,
     quality: Quality = Quality.OFFICE,
     form: SampleForm = SampleForm.COVID19,
+    personal: Annotated[float, typer.Option(
+        min=0.0, max=1.0, help="share of pages that are personal forms (printed by a notice "
+        "run: identity printed, a serial in the QR; their serials in notices.csv)")] = 0.0,
 ) -> None:
     """Write filled, scanned sample forms with their truth, batch.pdf and batch.tif, and what
-    the city knows about them (residents.csv, tickets.csv, lots.csv)."""
+    the city knows about them (residents.csv, tickets.csv, lots.csv, notices.csv)."""
     import time
 
     from samples.generate import generate_set
+    from yoshin.personal_print import print_personal
 
     started = time.monotonic()
     with console.status(f"generating {count} {quality} pages…"):
-        made = generate_set(directory, count=count, seed=seed, quality=quality, form=form)
+        made = generate_set(directory, count=count, seed=seed, quality=quality, form=form,
+                            personal_share=personal, printer=print_personal)
     console.print(f"{len(made.pages)} {quality} pages in {made.directory} "
                   f"({time.monotonic() - started:.0f} s), with batch.pdf, batch.tif, "
                   "residents.csv, tickets.csv and lots.csv")
