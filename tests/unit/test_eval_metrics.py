@@ -114,3 +114,28 @@ def test_a_persons_time_follows_the_keystroke_level_model() -> None:
     total = sum(person_seconds(p) for p in (straight, checked, unmatched, failed))
     assert summarise([straight, checked, unmatched, failed])["person_seconds_per_100_forms"] \
         == pytest.approx(100 * total / 4)
+
+
+def test_a_follow_up_costs_a_later_look_and_kinds_are_reported_apart() -> None:
+    """Counted by hand: a committed page with two flagged answers, one of them wrong ("yes"
+    typed: M + 3 K) costs M + K + 1.2 + 2 (M + K) + M + 3 K after the ledger, none before."""
+    from yoshin.measure.person_time import follow_up_seconds, person_seconds
+
+    later = PageOutcome("a", [FieldOutcome("q1", "choice", "yes", "no", False),
+                              FieldOutcome("q2", "choice", "no", "no", False),
+                              FieldOutcome("vaccine", "choice", "mr", "mr", True)],
+                        needs_review=False, seconds=1.0, resident_right=True,
+                        follow_up=("q1", "q2"), personal=True)
+    blank = PageOutcome("b", [FieldOutcome("q1", "choice", "yes", "yes", False)],
+                        needs_review=True, seconds=1.0, resident_right=True)
+    assert person_seconds(later) == 0.0
+    assert follow_up_seconds(later) == pytest.approx(
+        1.35 + 0.28 + 1.2 + 2 * (1.35 + 0.28) + 1.35 + 3 * 0.28)
+    assert follow_up_seconds(blank) == 0.0
+    summary = summarise([later, blank])
+    kinds = summary["per_kind"]
+    assert kinds["personal"]["pages_needing_review_share"] == 0.0
+    assert kinds["blank"]["pages_needing_review_share"] == 1.0
+    assert kinds["personal"]["pages_with_follow_up_share"] == 1.0
+    assert summary["follow_up_seconds_per_100_forms"] == pytest.approx(
+        100 * follow_up_seconds(later) / 2)

@@ -14,7 +14,10 @@ from statistics import mean, median
 from rapidfuzz.distance import Levenshtein
 
 from ledger.kit.text import normalise
-from yoshin.measure.person_time import person_seconds_per_100_forms
+from yoshin.measure.person_time import (
+    follow_up_seconds_per_100_forms,
+    person_seconds_per_100_forms,
+)
 
 LEDGER_KEYS = frozenset({"vaccine", "dose_number", "vaccination_date", "lot_number",
                          "clinic_code", "doctor_decision"})
@@ -62,6 +65,10 @@ class PageOutcome:
     seconds: float
     resident_right: bool | None = None
     failure: str = ""
+    follow_up: tuple[str, ...] = ()
+    """Answers doubted on a page that went to the ledger: a person's later look."""
+    personal: bool = False
+    """A personal form (printed for one person by a notice run, a serial in its QR)."""
 
     @property
     def wrong_ledger_keys(self) -> list[str]:
@@ -119,6 +126,18 @@ def _page_figures(pages: list[PageOutcome]) -> dict[str, object]:
     }
 
 
+def _person_figures(pages: list[PageOutcome]) -> dict[str, float | int]:
+    return {
+        "pages": len(pages),
+        "pages_needing_review_share": _share(sum(p.needs_review for p in pages), len(pages)),
+        "person_seconds_per_100_forms": person_seconds_per_100_forms(pages),
+        "pages_with_follow_up_share": _share(sum(bool(p.follow_up) for p in pages), len(pages)),
+        "follow_up_seconds_per_100_forms": follow_up_seconds_per_100_forms(pages),
+        "auto_accepted_error_rate": _field_figures(
+            [f for p in pages for f in p.fields])["auto_accepted_error_rate"],
+    }
+
+
 def summarise(pages: list[PageOutcome]) -> dict[str, object]:
     """The figures `yoshin eval` prints and writes with --json."""
     fields = [f for page in pages for f in page.fields]
@@ -131,8 +150,11 @@ def summarise(pages: list[PageOutcome]) -> dict[str, object]:
     return {
         "pages": len(pages),
         **_field_figures(fields),
-        "pages_needing_review_share": _share(sum(p.needs_review for p in pages), len(pages)),
-        "person_seconds_per_100_forms": person_seconds_per_100_forms(pages),
+        **{key: value for key, value in _person_figures(pages).items()
+           if key not in ("pages", "auto_accepted_error_rate")},
+        "per_kind": {kind: _person_figures(found) for kind, found in (
+            ("personal", [p for p in pages if p.personal]),
+            ("blank", [p for p in pages if not p.personal])) if found},
         "seconds_per_page": mean(seconds) if seconds else 0.0,
         "median_seconds_per_page": median(seconds) if seconds else 0.0,
         "per_type": {kind: _field_figures(found) for kind, found in sorted(by_type.items())},

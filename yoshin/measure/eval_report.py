@@ -25,12 +25,32 @@ def print_report(summary: dict, console: Console) -> None:
     console.print(table)
     _print_reliability(summary, console)
     _print_pages(summary, console)
+    _print_kinds(summary, console)
     console.print(
         f"pages needing a person: {100 * summary['pages_needing_review_share']:.1f} %   "
-        f"a person's time: {summary['person_seconds_per_100_forms']:.0f} s per 100 forms   "
+        f"a person's time: {summary['person_seconds_per_100_forms']:.0f} s per 100 forms "
+        f"before the ledger, {summary['follow_up_seconds_per_100_forms']:.0f} s after   "
         f"seconds per page: {summary['seconds_per_page']:.2f} mean, "
         f"{summary['median_seconds_per_page']:.2f} median"
     )
+
+
+def _print_kinds(summary: dict, console: Console) -> None:
+    """Personal forms (printed for one person) beside blank ones, when the set has both."""
+    kinds = summary["per_kind"]
+    if len(kinds) < 2:
+        return
+    table = Table(title="personal and blank forms")
+    for column in ("forms", "pages", "needing a person", "person-s / 100 before",
+                   "person-s / 100 after", "errors among auto-accepted"):
+        table.add_column(column, justify="left" if column == "forms" else "right")
+    for kind, figures in kinds.items():
+        table.add_row(kind, str(figures["pages"]),
+                      f"{100 * figures['pages_needing_review_share']:.1f} %",
+                      f"{figures['person_seconds_per_100_forms']:.0f}",
+                      f"{figures['follow_up_seconds_per_100_forms']:.0f}",
+                      f"{100 * figures['auto_accepted_error_rate']:.2f} %")
+    console.print(table)
 
 
 def _print_reliability(summary: dict, console: Console) -> None:

@@ -45,7 +45,9 @@ def _outcome(page_id: int, name: str, truth: dict, seconds: float) -> PageOutcom
             normalise(resident.name) == normalise(truth["fields"].get("name", ""))
             and resident.birth_date.isoformat() == truth["fields"].get("birth_date"))
         failure = page.state_reason if page.state == PageState.FAILED else ""
-    return PageOutcome(name, fields, not ready, seconds, right, failure or "")
+        follow_up = tuple(page.follow_up or ()) if ready else ()
+    return PageOutcome(name, fields, not ready, seconds, right, failure or "", follow_up,
+                       personal=bool(truth.get("serial")))
 
 
 def evaluate(directory: Path, console: Console) -> list[PageOutcome]:
