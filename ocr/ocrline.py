@@ -4,6 +4,11 @@ The sticker is pasted by hand, so the line sits anywhere in its generous box and
 rotated; the sticker's other printed lines may reach into the box. The line is taken as the
 tallest-inked horizontal band that holds the most ink, then read like a digit strip: PP-OCR's
 digits, sure when Tesseract's agree.
+
+Tickets from the third COVID-19 dose on also carry a QR code holding the same 18 digits
+(the 手引き: model 2, 10 mm, above the line's right end). Where the sticker has one, its
+error-corrected digits are the line's value: sure on their own, surer still when the printed
+line agrees; a sure printed line that disagrees with it is left for a person.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import numpy as np
 
 from ocr import ppocr
 from ocr.cleanup import crop, for_tesseract, ink_mask, scale_to_height, trim
-from ocr.confidence import Floors, cross_checked, lowest_symbol, unconfirmed
+from ocr.confidence import ACCEPT, Floors, cross_checked, lowest_symbol, unconfirmed
 from ocr.fieldmap import FieldSpec
 from ocr.geometry import box_to_px
 from ocr.tesseract import LINE_MODE, read_line
@@ -25,6 +30,14 @@ FLOORS = Floors(tesseract=0.5, ppocr=0.9)
 """As for handwritten digit strips (ocr.digits.FLOORS): on 122 generated ticket lines both
 engines agreed on every one, PP-OCR at 0.999 and more, Tesseract at 0.97 and more."""
 WRONG_COUNT_FACTOR = 0.3
+QR_REACH_MM = (12.0, 34.0)
+"""How far beyond the line's box (sideways, and upwards) the ticket's QR is looked for: the
+sticker is pasted by hand around the box, its QR above the line."""
+QR_SCALES = (1.0, 2.0)
+"""The QR is small (10 mm); a scan below 300 dpi gives its detector too few pixels a module."""
+QR_ALONE = 0.97
+"""A decoded QR whose digits the printed line could not confirm (unsure, unreadable or
+covered): its Reed-Solomon check stands for the second reader."""
 TALL_MARK = 1.6
 """Height, in median character heights, above which a mark is not a character of the line."""
 RUN_GAP = 1.0
@@ -76,9 +89,40 @@ def _read(line: np.ndarray, height_px: int) -> tuple[str, float]:
     return "".join(ch for word in words for ch in word.text if ch in DIGITS), lowest_symbol(words)
 
 
+def _sticker_qr(gray: np.ndarray, field: FieldSpec, dpi: int) -> str | None:
+    """The digits of a QR on the ticket sticker around the line's box, when it holds as many
+    digits as the line; None where there is none (older tickets) or it does not decode."""
+    x, y, w, h = field.box
+    window = box_to_px((x - QR_REACH_MM[0], y - QR_REACH_MM[1], w + QR_REACH_MM[0] * 2,
+                        h + QR_REACH_MM[1]), dpi)
+    part = crop(gray, window)
+    if min(part.shape) < 2:
+        return None
+    detector = cv2.QRCodeDetectorAruco()
+    for scale in QR_SCALES:
+        scaled = part if scale == 1.0 else cv2.resize(part, None, fx=scale, fy=scale,
+                                                      interpolation=cv2.INTER_CUBIC)
+        text, points, _ = detector.detectAndDecode(scaled)
+        if text and points is not None:
+            return text if len(text) == field.chars and text.isdigit() else None
+    return None
+
+
 def read_ocr_line(gray: np.ndarray, field: FieldSpec, dpi: int) -> tuple[str, float]:
-    """PP-OCR's digits of the line, sure when Tesseract reads the same; a count other than
-    `chars` scores low, for a person to see."""
+    """The ticket's QR digits where it has one (see the module's note), otherwise PP-OCR's
+    digits of the line, sure when Tesseract reads the same; a count other than `chars`
+    scores low, for a person to see."""
+    printed, confidence = _read_printed_line(gray, field, dpi)
+    coded = _sticker_qr(gray, field, dpi)
+    if coded is None:
+        return printed, confidence
+    if printed == coded:
+        return coded, 1.0
+    unread = not printed or confidence < ACCEPT
+    return coded, QR_ALONE if unread else unconfirmed(1.0)
+
+
+def _read_printed_line(gray: np.ndarray, field: FieldSpec, dpi: int) -> tuple[str, float]:
     ink = ink_mask(crop(gray, box_to_px(field.box, dpi)))
     ink = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
     if np.count_nonzero(ink) < MIN_INK_PX:

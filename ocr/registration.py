@@ -26,6 +26,8 @@ from ocr.fieldmap import FormSpec
 from ocr.geometry import mm_to_px
 from ocr.qrpayload import parse_qr_payload
 
+LONE_QR_REACH = 0.5
+"""Margin, in symbol sizes, of the window a form QR found among several is read again in."""
 QUICK_QR_LONG_SIDE_PX = 1800
 """The QR is first looked for on the page scaled to this long side (about 150 dpi: a 300 dpi
 scan at half size, a 200 dpi one at 0.7), by OpenCV's ArUco-based detector. Measured on 40
@@ -119,15 +121,39 @@ def _smooth_if_bilevel(gray: np.ndarray) -> np.ndarray:
 
 
 def _find_qr(gray: np.ndarray, scales: tuple[float, ...]) -> tuple[str, np.ndarray] | None:
-    """Decoded text and the four symbol corners (in the symbol's own order) in image pixels."""
+    """Decoded text and the four symbol corners (in the symbol's own order) in image pixels
+    of the page's form QR. With another code on the page too (the 接種券's own QR) the
+    single-code detector decodes neither, so the codes are found together and the form's is
+    read again on its own, in a window around it, for the corners a lone code gives."""
     detector = cv2.QRCodeDetectorAruco()
     for scale in scales:
         scaled = gray if scale == 1.0 else cv2.resize(
             gray, None, fx=scale, fy=scale,
             interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
         text, points, _ = detector.detectAndDecode(scaled)
-        if text and points is not None:
+        if text and points is not None and parse_qr_payload(text) is not None:
             return text, points.reshape(4, 2).astype(np.float64) / scale
+        found = _among_several(detector, gray, scaled, scale)
+        if found is not None:
+            return found
+    return None
+
+
+def _among_several(detector: cv2.QRCodeDetectorAruco, gray: np.ndarray, scaled: np.ndarray,
+                   scale: float) -> tuple[str, np.ndarray] | None:
+    found, texts, points, _ = detector.detectAndDecodeMulti(scaled)
+    if not found or points is None:
+        return None
+    for text, corners in zip(texts, points, strict=True):
+        if not text or parse_qr_payload(text) is None:
+            continue
+        corners = corners.reshape(4, 2).astype(np.float64) / scale
+        (left, top), (right, bottom) = corners.min(axis=0), corners.max(axis=0)
+        reach = max(right - left, bottom - top) * LONE_QR_REACH
+        window = (max(0, int(top - reach)), min(gray.shape[0], int(bottom + reach)),
+                  max(0, int(left - reach)), min(gray.shape[1], int(right + reach)))
+        alone = _find_qr_in(gray, scale, window)
+        return alone if alone is not None and alone[0] == text else (text, corners)
     return None
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import segno
 from PIL import Image, ImageDraw
 
 from ocr.fieldmap import Box, ChoiceOption, FieldSpec, FormSpec
@@ -56,6 +57,12 @@ STICKER_EDGE = 200
 """Sticker edges show as a faint gray line, lighter than any ink."""
 TICKET_MM = (80.0, 38.0)
 TICKET_LINE_FROM_TOP_MM = 32.0
+TICKET_QR_MM = (66.0, 13.0, 10.0)
+"""Left, top and side of the 接種券's QR (model 2, 10 mm, holding the OCR line's 18 digits, as
+the 手引き sets it from the third dose on) on the sticker."""
+TICKET_QR_SHARE = 0.7
+"""Share of tickets that carry the QR; drawn from the ticket number, not the page's stream,
+so sets made before the QR was drawn keep their other pages."""
 OCR_DIGIT_MM = 3.6
 OPTION_LABEL_MM = OPTION_PT * 25.4 / 72
 """Height of an option's printed label (one em of the form's font)."""
@@ -257,10 +264,24 @@ class _Filler:
             (line, OCR_B, 4.0, TICKET_LINE_FROM_TOP_MM, OCR_DIGIT_MM),
         ]
         label = self.sticker((width, height), lines)
+        if random.Random(values["ticket_number"]).random() < TICKET_QR_SHARE:
+            self.ticket_qr(label, line)
         x, y, w, h = box
         centre_x = x + w / 2 + self.rng.uniform(-1.2, 1.2)
         centre_y = y + h / 2 - TICKET_LINE_FROM_TOP_MM + height / 2 + self.rng.uniform(-0.8, 0.8)
         self.paste(label, (self.px(centre_x), self.px(centre_y)), 1.2)
+
+    def ticket_qr(self, label: Image.Image, line: str) -> None:
+        left, top, side = TICKET_QR_MM
+        matrix = segno.make(line, error="m", micro=False, mode="numeric").matrix
+        step = self.px(side) / len(matrix)
+        draw = ImageDraw.Draw(label)
+        for row, modules in enumerate(matrix):
+            for column, dark in enumerate(modules):
+                if dark:
+                    x0, y0 = self.px(left) + column * step, self.px(top) + row * step
+                    draw.rectangle((round(x0), round(y0), round(x0 + step) - 1,
+                                    round(y0 + step) - 1), fill=0)
 
     def lot(self, box: Box, lot: str) -> None:
         """The lot sticker peeled off the vial and pasted into the box."""

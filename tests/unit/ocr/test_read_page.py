@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from ocr import FormSpec, PageReading, RegistrationError, read_page
+from ocr.geometry import box_to_px
 from samples.generate import read_image
 
 TEXT_KEYS = ("name_kana", "name", "address", "phone", "lot_number")
@@ -103,6 +104,8 @@ def test_a_smudged_field_has_low_confidence(readings: list[tuple[dict, PageReadi
     page = reading.registered.copy()
     x, y, w, h = reading.fields["ticket_number"].box
     cv2.rectangle(page, (x + 20, y + h // 3), (x + w - 20, y + 2 * h // 3), 0, thickness=-1)
+    qr_x, qr_y, qr_w, qr_h = box_to_px((80, 30, 21, 28), reading.dpi)  # the ticket's QR too
+    cv2.rectangle(page, (qr_x, qr_y), (qr_x + qr_w, qr_y + qr_h), 0, thickness=-1)
     smudged = read_page(page, forms)
     assert smudged.fields["ticket_number"].confidence < 0.3
     assert smudged.fields["name"].value == reading.fields["name"].value

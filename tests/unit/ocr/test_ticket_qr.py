@@ -1,0 +1,50 @@
+"""The 接種券's own QR code is read beside its printed OCR line (ocr.ocrline)."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+
+from ocr import FormSpec, PageReading
+from ocr.geometry import box_to_px
+from ocr.ocrline import QR_ALONE, read_ocr_line
+from samples.filler import TICKET_QR_SHARE
+
+
+def _ticketed(readings: list[tuple[dict, PageReading]], with_qr: bool
+              ) -> list[tuple[dict, PageReading]]:
+    return [(truth, reading) for truth, reading in readings
+            if truth["fields"].get("ticket_number") and
+            (random.Random(truth["fields"]["ticket_number"]).random() < TICKET_QR_SHARE)
+            == with_qr]
+
+
+def _covered(reading: PageReading, box: tuple[float, float, float, float]) -> np.ndarray:
+    page = reading.registered.copy()
+    x, y, w, h = box_to_px(box, reading.dpi)
+    page[y:y + h, x:x + w] = 255
+    return page
+
+
+def test_a_ticket_with_a_qr_is_read_sure_from_it_even_with_its_line_covered(
+        readings: list[tuple[dict, PageReading]], forms: dict[str, FormSpec]) -> None:
+    field = next(f for f in forms["covid19"].fields if f.key == "ticket_line")
+    found = _ticketed(readings, with_qr=True)
+    assert found, "the set has no ticket with a QR"
+    for truth, reading in found:
+        assert read_ocr_line(reading.registered, field, reading.dpi) == (
+            truth["fields"]["ticket_line"], 1.0)
+        covered = _covered(reading, field.box)
+        assert read_ocr_line(covered, field, reading.dpi) == (
+            truth["fields"]["ticket_line"], QR_ALONE)
+
+
+def test_a_ticket_without_a_qr_is_read_from_its_line_alone(
+        readings: list[tuple[dict, PageReading]], forms: dict[str, FormSpec]) -> None:
+    field = next(f for f in forms["covid19"].fields if f.key == "ticket_line")
+    found = _ticketed(readings, with_qr=False)
+    assert found, "the set has no ticket without a QR"
+    for truth, reading in found:
+        value, confidence = read_ocr_line(_covered(reading, field.box), field, reading.dpi)
+        assert value == "" and confidence < 1.0
