@@ -31,6 +31,8 @@ from models.storage import keep_files_private
 from review_ui.admin_screens import router as admin_screens_router
 from review_ui.api import router as review_router
 from review_ui.certificate_screens import router as certificate_screens_router
+from review_ui.field_grid_routes import api as field_grid_router
+from review_ui.field_grid_routes import screens as field_grid_screens_router
 from review_ui.follow_up_routes import api as follow_up_router
 from review_ui.follow_up_routes import screens as follow_up_screens_router
 from review_ui.screens import (
@@ -90,6 +92,7 @@ def create_app() -> FastAPI:
                    reports_router, transfer_router, bulk_router, clinic_router,
                    certificates_router, certificates_public, certificate_screens_router,
                    admin_screens_router, follow_up_router, follow_up_screens_router,
+                   field_grid_router, field_grid_screens_router,
                    screens_router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

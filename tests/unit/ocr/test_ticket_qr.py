@@ -45,6 +45,6 @@ def test_a_ticket_without_a_qr_is_read_from_its_line_alone(
     field = next(f for f in forms["covid19"].fields if f.key == "ticket_line")
     found = _ticketed(readings, with_qr=False)
     assert found, "the set has no ticket without a QR"
-    for truth, reading in found:
+    for _, reading in found:
         value, confidence = read_ocr_line(_covered(reading, field.box), field, reading.dpi)
         assert value == "" and confidence < 1.0
