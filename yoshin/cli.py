@@ -46,6 +46,9 @@ for sub, name in ((certificates_app, "certificates"), (db_app, "db"), (users_app
     app.add_typer(sub, name=name)
 console = Console()
 SMALL_BULK_MIN = 10_000
+DEMO_PERSONAL_SHARE = 0.5
+"""Half the demo's pages are personal forms (identity printed, a serial in the QR), so a
+newcomer sees both kinds of paper a city gets back once it mails notices."""
 
 
 @app.callback()
@@ -610,6 +613,7 @@ def demo(
     from samples.sets import RESERVED_SEEDS
     from yoshin.city import load_city
     from yoshin.demo_summary import summarise
+    from yoshin.personal_print import print_personal
     from yoshin.progress import store_batch, watch
     from yoshin.worker_process import start_worker, stop_process_group
 
@@ -622,10 +626,13 @@ def demo(
         _create_user(name, Role(name), password)
     seed = secrets.randbelow(RESERVED_SEEDS.start)
     made = generate_set(settings.resolved_home / "demo" / f"set-{seed}", count=pages, seed=seed,
-                        quality="office", form="all")
-    console.print(f"generated {len(made.pages)} sample forms (seed {seed}) in {made.directory}")
+                        quality="office", form="all", personal_share=DEMO_PERSONAL_SHARE,
+                        printer=print_personal)
+    console.print(f"generated {len(made.pages)} sample forms (seed {seed}) in {made.directory},"
+                  " some of them personal forms a notice run printed")
     load_city(made.directory, actor="demo")
-    console.print("imported the resident register, the issued tickets and the lot master")
+    console.print("imported the resident register, the issued tickets, the lot master and the "
+                  "serials of the personal forms mailed")
     env = {**os.environ, "YOSHIN_HOME": str(settings.resolved_home)}
     worker_process = start_worker(env, settings.resolved_home / "demo-worker.log")
     try:
