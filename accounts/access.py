@@ -30,6 +30,9 @@ class Action(StrEnum):
     RESIDENT_IMPORT = "resident.import"
     ACCOUNT_ADMIN = "user.accounts.admin"
     """The accounts screen: disable, enable, change roles, revoke tokens (admins only)."""
+    NOTICE_RUN = "notices.run"
+    """Run a mailing of notices with personal forms (個別通知) and download its files: every
+    due person's name and address, so supervisors and admins only."""
 
 
 _STAFF = {Role.SUPERVISOR, Role.ADMIN}
@@ -54,6 +57,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.DISCLOSURE_EXPORT: frozenset(_STAFF),
     Action.RESIDENT_IMPORT: frozenset(_STAFF),
     Action.ACCOUNT_ADMIN: frozenset({Role.ADMIN}),
+    Action.NOTICE_RUN: frozenset(_STAFF),
 }
 
 

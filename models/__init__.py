@@ -5,7 +5,7 @@ from models.base import Base
 from models.certificates import Certificate, SigningKey
 from models.documents import Batch, Document, FieldSource, FieldValue, Page
 from models.master import MasterEntry
-from models.notices import NoticeRun, NoticeSerial
+from models.notices import NoticeRun, NoticeRunState, NoticeSerial
 from models.page_state import PageState
 from models.records import Judgement, LedgerRecord, RecordAction, RecordSource, RecordVersion
 from models.residents import Clinic, Lot, Resident, Ticket
@@ -15,7 +15,7 @@ from models.users import ApiToken, LoginSession, Passkey, Role, User
 __all__ = [
     "ApiToken", "AuditEvent", "Base", "Batch", "BulkQuery", "Certificate", "Clinic", "Document",
     "FieldSource", "FieldValue", "Judgement", "LedgerRecord", "LoginSession", "Lot",
-    "MasterEntry", "NoticeRun", "NoticeSerial", "Page", "PageState", "Passkey",
+    "MasterEntry", "NoticeRun", "NoticeRunState", "NoticeSerial", "Page", "PageState", "Passkey",
     "Peer", "Provision", "RecordAction", "RecordSource", "RecordVersion", "Resident", "Role",
     "SigningKey", "Ticket", "User",
 ]

@@ -84,6 +84,35 @@ def put(data: bytes) -> tuple[str, bool]:
     return sha, True
 
 
+def incoming_file() -> Path:
+    """A new empty 0600 file inside the store, for a file too large to hold in memory that
+    `put_file` then moves into place (same filesystem, so the move is a rename)."""
+    folder = private_dir(get_settings().store_dir)
+    fd, name = tempfile.mkstemp(dir=folder, prefix=".incoming-")
+    os.close(fd)
+    return Path(name)
+
+
+def put_file(path: Path) -> tuple[str, bool]:
+    """Store a finished file by moving it (`put` for a file written in parts, such as a
+    notice run's PDF): its hash is read a block at a time, so it never sits in memory. The
+    file at `path` is gone afterwards either way; returns the hash and whether this call
+    created the stored file."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+        os.fsync(handle.fileno())
+    sha = digest.hexdigest()
+    target = blob_path(sha)
+    if target.exists():
+        path.unlink()
+        return sha, False
+    private_dir(target.parent)
+    os.replace(path, target)
+    return sha, True
+
+
 def remove(sha256: str) -> None:
     blob_path(sha256).unlink(missing_ok=True)
 

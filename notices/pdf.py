@@ -5,26 +5,34 @@ and a QR that carries the form and the person's serial instead of the blank's.
 
 The blank form is embedded once, as a form XObject every personal form draws first; a
 letter and a form add only their own text, so 10,000 of each stay a file a print shop takes.
+The file is written a chunk of notices at a time (`write`): each chunk is drawn by reportlab
+and its pages copied into the one PDF, so a run of any size needs the memory of one chunk.
 """
 
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
+from typing import Any, BinaryIO, cast
 
 import segno
-from pypdf import PageObject, PdfReader, PdfWriter
+from pypdf import PageObject, PdfReader
 from pypdf.generic import (
     ArrayObject,
     DecodedStreamObject,
     DictionaryObject,
+    EncodedStreamObject,
     FloatObject,
     IndirectObject,
     NameObject,
+    NumberObject,
+    PdfObject,
+    StreamObject,
+    create_string_object,
 )
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
@@ -153,79 +161,226 @@ def _form(page: _Page, spec: FormSpec, person: Person, serial: str) -> None:
             page.centred("✓", option.box, 12)
 
 
-@lru_cache(maxsize=8)
-def _blank(pdf: Path) -> tuple[bytes, DictionaryObject, list[float]]:
+CHUNK = 1000
+"""Notices drawn per overlay: the PDF is written a chunk at a time, so memory stays that of
+one chunk however many notices a run holds."""
+_SUBSET = re.compile(r"^/[A-Z]{6}\+")
+_PREFIX = b"q " + BLANK.encode() + b" Do Q\n"
+"""Drawn before a personal form's own content: the blank form, its graphics state kept."""
+
+
+class _PdfStream:
+    """A PDF written object by object to a file (pypdf's writer holds every page until the
+    end, and 10,000 notices' pages would sit in memory). Objects 1 and 2 are the catalogue
+    and the page tree, written last when all the pages are known."""
+
+    CATALOG, PAGES = 1, 2
+
+    def __init__(self, out: BinaryIO) -> None:
+        self._out, self._at, self._next, self._tags = out, 0, 3, 0
+        self._offsets: dict[int, int] = {}
+        self.pages: list[int] = []
+        self._write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+
+    def _write(self, data: bytes) -> None:
+        self._out.write(data)
+        self._at += len(data)
+
+    def reserve(self) -> int:
+        number, self._next = self._next, self._next + 1
+        return number
+
+    def put(self, number: int, obj: PdfObject) -> IndirectObject:
+        body = io.BytesIO()
+        obj.write_to_stream(body)
+        self._offsets[number] = self._at
+        self._write(b"%d 0 obj\n%b\nendobj\n" % (number, body.getvalue()))
+        return IndirectObject(number, 0, None)
+
+    def add(self, obj: PdfObject) -> IndirectObject:
+        return self.put(self.reserve(), obj)
+
+    def subset_tag(self) -> str:
+        """Six capitals, a new one each call (a font subset's tag)."""
+        number, self._tags = self._tags, self._tags + 1
+        letters = ""
+        for _ in range(6):
+            number, digit = divmod(number, 26)
+            letters = chr(ord("A") + digit) + letters
+        return letters
+
+    def finish(self, title: str) -> None:
+        self.put(self.PAGES, DictionaryObject({
+            NameObject("/Type"): NameObject("/Pages"),
+            NameObject("/Kids"): ArrayObject(IndirectObject(n, 0, None) for n in self.pages),
+            NameObject("/Count"): NumberObject(len(self.pages))}))
+        self.put(self.CATALOG, DictionaryObject({
+            NameObject("/Type"): NameObject("/Catalog"),
+            NameObject("/Pages"): IndirectObject(self.PAGES, 0, None)}))
+        info = self.add(DictionaryObject({NameObject("/Title"): create_string_object(title)}))
+        if len(self._offsets) != self._next - 1:
+            raise RuntimeError("a reserved PDF object was never written")
+        xref = self._at
+        lines = [b"xref\n0 %d\n0000000000 65535 f \n" % self._next]
+        lines += [b"%010d 00000 n \n" % self._offsets[n] for n in range(1, self._next)]
+        self._write(b"".join(lines))
+        trailer = DictionaryObject({NameObject("/Size"): NumberObject(self._next),
+                                    NameObject("/Root"): IndirectObject(self.CATALOG, 0, None),
+                                    NameObject("/Info"): info})
+        body = io.BytesIO()
+        trailer.write_to_stream(body)
+        self._write(b"trailer\n%b\nstartxref\n%d\n%%%%EOF\n" % (body.getvalue(), xref))
+
+
+class _Copier:
+    """Copies objects of one source PDF into a _PdfStream, each once, renumbered. Streams
+    keep their encoded bytes: nothing is decompressed and compressed again."""
+
+    def __init__(self, stream: _PdfStream) -> None:
+        self._stream = stream
+        self._numbers: dict[int, int] = {}
+        self._tags: dict[str, str] = {}
+
+    def copy(self, obj: Any) -> Any:
+        if isinstance(obj, IndirectObject):
+            number = self._numbers.get(obj.idnum)
+            if number is None:
+                number = self._numbers[obj.idnum] = self._stream.reserve()
+                self._stream.put(number, self.copy(obj.get_object()))
+            return IndirectObject(number, 0, None)
+        if isinstance(obj, StreamObject):
+            stream = EncodedStreamObject() if "/Filter" in obj else DecodedStreamObject()
+            stream._data = obj._data
+            stream.update(self._entries(obj, skip={"/Length"}))
+            return stream
+        if isinstance(obj, DictionaryObject):
+            return DictionaryObject(self._entries(obj))
+        if isinstance(obj, ArrayObject):
+            return ArrayObject(self.copy(item) for item in obj)
+        return obj
+
+    def _entries(self, obj: DictionaryObject, skip: frozenset[str] | set[str] = frozenset()
+                 ) -> dict[Any, Any]:
+        return {NameObject(key): self._font_name(key, self.copy(obj.raw_get(key)))
+                for key in obj if key not in skip}
+
+    def _font_name(self, key: str, value: Any) -> Any:
+        """Each chunk embeds its own subsets of the Japanese font, which reportlab names
+        alike (AAAAAA+…); a PDF must give different subsets different tags (ISO 32000-1,
+        9.6.4), or a print shop's RIP may draw one chunk's glyphs with another's."""
+        if key not in ("/BaseFont", "/FontName") or not isinstance(value, NameObject) \
+                or not _SUBSET.match(value):
+            return value
+        tag = self._tags.get(value[1:7])
+        if tag is None:
+            tag = self._tags[value[1:7]] = self._stream.subset_tag()
+        return NameObject(f"/{tag}{value[7:]}")
+
+    def page(self, page: PageObject, *, blank: IndirectObject | None, prefix: IndirectObject
+             ) -> None:
+        """The page into the stream's page tree; with `blank`, the blank form drawn first."""
+        number = self._stream.reserve()
+        if page.indirect_reference is not None:
+            self._numbers[page.indirect_reference.idnum] = number
+        copied = DictionaryObject(self._entries(page, skip={"/Parent"}))
+        copied[NameObject("/Parent")] = IndirectObject(_PdfStream.PAGES, 0, None)
+        if blank is not None:
+            own = copied.raw_get("/Contents") if "/Contents" in copied else None
+            contents = list(own) if isinstance(own, ArrayObject) else [] if own is None else [own]
+            copied[NameObject("/Contents")] = ArrayObject([prefix, *contents])
+            source = cast(DictionaryObject, page["/Resources"].get_object())
+            resources = self.copy(source)
+            own_xobjects = source.get("/XObject")
+            xobjects = DictionaryObject() if own_xobjects is None else DictionaryObject(
+                self._entries(cast(DictionaryObject, own_xobjects.get_object())))
+            xobjects[NameObject(BLANK)] = blank
+            resources[NameObject("/XObject")] = xobjects
+            copied[NameObject("/Resources")] = resources
+        self._stream.put(number, copied)
+        self._stream.pages.append(number)
+
+
+def _blank_form(stream: _PdfStream, pdf: Path) -> IndirectObject:
+    """The blank form's page as one form XObject, written once for every personal form."""
     page = PdfReader(pdf).pages[0]
-    contents, resources = page.get_contents(), page["/Resources"].get_object()
-    if contents is None or not isinstance(resources, DictionaryObject):
+    contents = page.get_contents()
+    if contents is None:
         raise ValueError(f"{pdf}: the blank form has no content")
-    return contents.get_data(), resources, [float(v) for v in page.mediabox]
-
-
-def _blank_xobject(writer: PdfWriter, pdf: Path) -> IndirectObject:
-    data, resources, box = _blank(pdf)
     form = DecodedStreamObject()
-    form.set_data(data)
-    form.update({NameObject("/Type"): NameObject("/XObject"),
-                 NameObject("/Subtype"): NameObject("/Form"),
-                 NameObject("/BBox"): ArrayObject([FloatObject(v) for v in box]),
-                 NameObject("/Resources"): resources.clone(writer)})
-    return writer._add_object(form)
+    form.set_data(contents.get_data())
+    encoded = form.flate_encode()
+    encoded.update({NameObject("/Type"): NameObject("/XObject"),
+                    NameObject("/Subtype"): NameObject("/Form"),
+                    NameObject("/BBox"): ArrayObject(FloatObject(v) for v in page.mediabox),
+                    NameObject("/Resources"): _Copier(stream).copy(page.raw_get("/Resources"))})
+    return stream.add(encoded)
+
+
+def _overlay(draw: Callable[[Canvas], None]) -> PdfReader:
+    """What `draw` puts on its pages, as a PDF of its own to copy from."""
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=A4, pageCompression=1, invariant=True)
+    draw(canvas)
+    canvas.save()
+    return PdfReader(buffer)
+
+
+def _notices_drawn(notices: Sequence[Notice], spec: FormSpec, issuer: str, issued_on: date
+                   ) -> Callable[[Canvas], None]:
+    def draw(canvas: Canvas) -> None:
+        for notice in notices:
+            _letter(_Page(canvas), notice, issuer, issued_on)
+            canvas.showPage()
+            _form(_Page(canvas), spec, notice.person, notice.serial)
+            canvas.showPage()
+    return draw
+
+
+def write(notices: Sequence[Notice], spec: FormSpec, blank_pdf: Path, out: BinaryIO, *,
+          issuer: str, issued_on: date, chunk: int = CHUNK,
+          progress: Callable[[int], None] | None = None) -> int:
+    """Letter and personal form for each notice, in the order given, written to `out` a
+    chunk of notices at a time; `progress` hears how many are written after each chunk.
+    Returns the pages written."""
+    stream = _PdfStream(out)
+    blank = _blank_form(stream, blank_pdf)
+    prefix_stream = DecodedStreamObject()
+    prefix_stream.set_data(_PREFIX)
+    prefix = stream.add(prefix_stream)
+    for start in range(0, len(notices), chunk):
+        part = notices[start:start + chunk]
+        copier = _Copier(stream)
+        for index, page in enumerate(_overlay(_notices_drawn(part, spec, issuer,
+                                                             issued_on)).pages):
+            copier.page(page, blank=blank if index % 2 else None, prefix=prefix)
+        if progress is not None:
+            progress(start + len(part))
+    stream.finish(f"予防接種のお知らせ ({len(notices)})")
+    return len(stream.pages)
 
 
 def render(notices: Sequence[Notice], spec: FormSpec, blank_pdf: Path, *, issuer: str,
            issued_on: date, progress: Callable[[int], None] | None = None) -> bytes:
-    """Letter and personal form for each notice, in the order given."""
-    overlay = io.BytesIO()
-    canvas = Canvas(overlay, pagesize=A4, pageCompression=1, invariant=True)
-    canvas.setTitle(f"予防接種のお知らせ ({len(notices)})")
-    for notice in notices:
-        _letter(_Page(canvas), notice, issuer, issued_on)
-        canvas.showPage()
-        _form(_Page(canvas), spec, notice.person, notice.serial)
-        canvas.showPage()
-    canvas.save()
-    writer = PdfWriter()
-    blank = _blank_xobject(writer, blank_pdf)
-    pages = PdfReader(io.BytesIO(overlay.getvalue())).pages
-    for index, source in enumerate(pages):
-        added = writer.add_page(source)
-        if index % 2:
-            _draw_blank_first(writer, added, blank)
-            if progress is not None:
-                progress(index // 2 + 1)
+    """`write` into memory: for a handful of notices (tests, a single reprint)."""
     out = io.BytesIO()
-    writer.write(out)
+    write(notices, spec, blank_pdf, out, issuer=issuer, issued_on=issued_on, progress=progress)
     return out.getvalue()
-
-
-def _draw_blank_first(writer: PdfWriter, page: PageObject, blank: IndirectObject) -> None:
-    """Prefix the page's own drawing with the blank form's, so the personal print lies on it."""
-    contents = page.get_contents()
-    stream = DecodedStreamObject()
-    own = b"" if contents is None else contents.get_data()  # a ContentStream can be falsy
-    stream.set_data(b"q " + BLANK.encode() + b" Do Q\n" + own)
-    page[NameObject("/Contents")] = writer._add_object(stream)
-    resources = page["/Resources"].get_object()
-    assert isinstance(resources, DictionaryObject)
-    if "/XObject" not in resources:
-        resources[NameObject("/XObject")] = DictionaryObject()
-    xobjects = resources["/XObject"].get_object()
-    assert isinstance(xobjects, DictionaryObject)
-    xobjects[NameObject(BLANK)] = blank
 
 
 def personal_form(spec: FormSpec, blank_pdf: Path, person: Person, serial: str) -> bytes:
     """One personal 予診票 alone, as a notice run prints it: for the sample generator's
     personal pages, so that what is measured is the product's own print."""
-    overlay = io.BytesIO()
-    canvas = Canvas(overlay, pagesize=A4, invariant=True)
-    _form(_Page(canvas), spec, person, serial)
-    canvas.showPage()
-    canvas.save()
-    writer = PdfWriter()
-    added = writer.add_page(PdfReader(io.BytesIO(overlay.getvalue())).pages[0])
-    _draw_blank_first(writer, added, _blank_xobject(writer, blank_pdf))
     out = io.BytesIO()
-    writer.write(out)
+    stream = _PdfStream(out)
+    blank = _blank_form(stream, blank_pdf)
+    prefix_stream = DecodedStreamObject()
+    prefix_stream.set_data(_PREFIX)
+    prefix = stream.add(prefix_stream)
+
+    def draw(canvas: Canvas) -> None:
+        _form(_Page(canvas), spec, person, serial)
+        canvas.showPage()
+
+    _Copier(stream).page(_overlay(draw).pages[0], blank=blank, prefix=prefix)
+    stream.finish("予診票")
     return out.getvalue()

@@ -6,12 +6,13 @@ from __future__ import annotations
 import base64
 import secrets
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from models import NoticeRun, NoticeSerial, Resident, audit
+from models import NoticeRun, NoticeRunState, NoticeSerial, Resident, audit
 from models.base import utcnow
 
 SERIAL_BYTES = 10
@@ -22,14 +23,27 @@ def new_serial() -> str:
     return base64.b32encode(secrets.token_bytes(SERIAL_BYTES)).decode()
 
 
+@dataclass(frozen=True)
+class Letter:
+    """What the letter beside the form says, kept on the serial for the worker that prints
+    the run after the request that issued it has ended."""
+
+    phase: str
+    due_from: date
+    due_until: date | None
+    reminder: bool
+
+
 def issue(session: Session, run: NoticeRun, *, resident_id: int, programme: str, dose: int,
-          form_id: str) -> NoticeSerial:
+          form_id: str, letter: Letter) -> NoticeSerial:
     session.execute(update(NoticeSerial).where(
         NoticeSerial.resident_id == resident_id, NoticeSerial.programme == programme,
         NoticeSerial.dose == dose, NoticeSerial.withdrawn_at.is_(None)).values(
         withdrawn_at=utcnow()))
     serial = NoticeSerial(serial=new_serial(), run_id=run.id, resident_id=resident_id,
-                          programme=programme, dose=dose, form_id=form_id)
+                          programme=programme, dose=dose, form_id=form_id, phase=letter.phase,
+                          due_from=letter.due_from, due_until=letter.due_until,
+                          reminder=letter.reminder)
     session.add(serial)
     return serial
 
@@ -50,7 +64,8 @@ def import_handed_out(session: Session, rows: Iterable[Mapping[str, str]], *, ac
         by_programme.setdefault(row["programme"], []).append(row)
     for programme, handed in by_programme.items():
         run = NoticeRun(programme=programme, period_start=on, period_end=on, reminders=False,
-                        people=len(handed), created_by=actor)
+                        people=len(handed), created_by=actor, state=NoticeRunState.DONE,
+                        progress=len(handed))  # printed already: nothing for a worker
         session.add(run)
         session.flush()
         for row in handed:

@@ -16,7 +16,8 @@ import logging
 from sqlalchemy import event, update
 from sqlalchemy.orm import Session
 
-from models import BulkQuery, Page, PageState
+from models import BulkQuery, NoticeRun, NoticeRunState, Page, PageState
+from models.base import utcnow
 from models.db import session_scope
 from workers.celery_app import sending_app
 
@@ -26,6 +27,7 @@ UNQUEUED_PREFIX = "could not be queued"
 """How a page the broker refused is marked; the reconciler queues such pages again."""
 READ_PAGE = "yoshin.read_page"
 ANSWER_BULK = "yoshin.answer_bulk"
+RENDER_NOTICES = "yoshin.render_notices"
 """Task names as registered in `workers.tasks`."""
 
 
@@ -72,5 +74,23 @@ def answer_bulk_after_commit(session: Session, bulk_id: int) -> None:
             with session_scope() as failed:
                 failed.execute(update(BulkQuery).where(BulkQuery.id == bulk_id)
                                .values(state="failed", error=f"could not be queued: {exc}"))
+
+    event.listen(session, "after_commit", send, once=True)
+
+
+def render_notices_after_commit(session: Session, run_id: int) -> None:
+    """Queue a notice run's rendering once the run and its serials are committed; a broker
+    that cannot be reached fails the run with that reason, so it never waits unseen."""
+
+    def send(_: Session) -> None:
+        try:
+            sending_app().send_task(RENDER_NOTICES, args=(run_id,))
+        except Exception as exc:  # the broker is down: say so on the run, never drop it
+            log.error("could not queue notice run %d: %s", run_id, exc)
+            with session_scope() as failed:
+                failed.execute(update(NoticeRun).where(
+                    NoticeRun.id == run_id, NoticeRun.state == NoticeRunState.QUEUED).values(
+                    state=NoticeRunState.FAILED, reason=f"could not be queued: {exc}",
+                    finished_at=utcnow()))
 
     event.listen(session, "after_commit", send, once=True)

@@ -11,6 +11,7 @@ from celery.signals import worker_process_init
 from ledger.schedule.master_store import load_into_process
 from models.db import session_scope
 from models.settings import get_settings
+from notices.files import render_run
 from workers.celery_app import celery_app
 from workers.pipeline import RetryLater, read_stored_page
 from workers.reconcile import reconcile as reconcile_stopped
@@ -39,6 +40,13 @@ def answer_bulk(bulk_id: int) -> None:
     from ledger.transfers.service import answer_bulk as answer
 
     answer(bulk_id)
+
+
+@celery_app.task(name="yoshin.render_notices")
+def render_notices(run_id: int) -> None:
+    """A notice run's PDF and mailing list into the blob store; a run already done is left
+    as it is, and a second delivery takes the run over from the first (notices.files)."""
+    render_run(run_id)
 
 
 @celery_app.task(name="yoshin.reconcile")

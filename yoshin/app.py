@@ -28,6 +28,7 @@ from ledger.transfers.endpoints import router as transfer_router
 from models.db import session_scope
 from models.settings import get_settings
 from models.storage import keep_files_private
+from notices.endpoints import notice_router
 from review_ui.admin_screens import router as admin_screens_router
 from review_ui.api import router as review_router
 from review_ui.certificate_screens import router as certificate_screens_router
@@ -35,6 +36,7 @@ from review_ui.field_grid_routes import api as field_grid_router
 from review_ui.field_grid_routes import screens as field_grid_screens_router
 from review_ui.follow_up_routes import api as follow_up_router
 from review_ui.follow_up_routes import screens as follow_up_screens_router
+from review_ui.notice_screens import router as notice_screens_router
 from review_ui.screens import (
     STATIC_DIR,
     LoginRequired,
@@ -43,6 +45,7 @@ from review_ui.screens import (
     login_redirect,
 )
 from review_ui.screens import router as screens_router
+from workers.dispatch import render_notices_after_commit
 from yoshin.access_log import hide_query_strings
 from yoshin.body_limits import JsonDepthLimit
 from yoshin.security_headers import SecurityHeaders
@@ -93,6 +96,7 @@ def create_app() -> FastAPI:
                    certificates_router, certificates_public, certificate_screens_router,
                    admin_screens_router, follow_up_router, follow_up_screens_router,
                    field_grid_router, field_grid_screens_router,
+                   notice_router(queue=render_notices_after_commit), notice_screens_router,
                    screens_router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import shutil
 import time
 from pathlib import Path
 from typing import Annotated
@@ -24,14 +25,13 @@ def notices_run(
 ) -> None:
     """Everyone due for the programme in the month: a letter and a personal 予診票 each, as
     one PDF, and the mailing list for the print contractor. Audited; a person printed again
-    keeps only the new form's serial."""
-    from ledger.kit.csv_cells import writer as csv_writer
+    keeps only the new form's serial. Drawn here, by the same code a worker runs for the
+    screen's runs (notices.files), then copied from the blob store into OUT."""
     from ledger.reports.programmes import UnknownProgramme
+    from models import NoticeRun
     from models.db import session_scope
-    from models.settings import get_settings
+    from notices.files import files_of, render_run
     from notices.forms import NoPrintedForm
-    from notices.mailing import COLUMNS, mailing_rows
-    from notices.pdf import render
     from notices.service import run_notices
 
     started = time.monotonic()
@@ -39,25 +39,23 @@ def notices_run(
         with session_scope() as session:
             batch = run_notices(session, programme_name=programme, month=month,
                                 reminders=reminders, actor=f"cli:{getpass.getuser()}")
-            run_id = batch.run.id
+            run_id, people = batch.run.id, len(batch.notices)
+            reminded = sum(notice.reminder for notice in batch.notices)
     except (UnknownProgramme, NoPrintedForm, ValueError) as refused:
         console.print(f"refused: {refused}", markup=False)
         raise typer.Exit(1) from refused
-    settings = get_settings()
-    out.mkdir(parents=True, exist_ok=True)
     with Progress(console=console, transient=True) as progress:
-        task = progress.add_task("rendering", total=len(batch.notices))
-        data = render(batch.notices, batch.form, settings.forms_dir / f"{batch.form.form_id}.pdf",
-                      issuer=settings.issuer_name_ja, issued_on=batch.run.created_at.date(),
-                      progress=lambda done: progress.update(task, completed=done))
-    pdf = out / f"notices-{run_id}.pdf"
-    pdf.write_bytes(data)
-    csv_path = out / f"mailing-{run_id}.csv"
-    with csv_path.open("w", encoding="utf-8-sig", newline="") as handle:
-        rows = csv_writer(handle)
-        rows.writerow(COLUMNS)
-        for row in mailing_rows(batch.notices):
-            rows.writerow([row[column] for column in COLUMNS])
-    console.print(f"notice run {run_id}: {len(batch.notices)} people "
-                  f"({sum(n.reminder for n in batch.notices)} reminded), {pdf} and {csv_path} "
-                  f"in {time.monotonic() - started:.1f} s")
+        task = progress.add_task("rendering", total=people)
+        render_run(run_id, progress=lambda done: progress.update(task, completed=done))
+    with session_scope() as session:
+        run = session.get_one(NoticeRun, run_id)
+        files, reason = files_of(run), run.reason
+    if files is None:
+        console.print(f"notice run {run_id}: not rendered: {reason}", markup=False)
+        raise typer.Exit(1)
+    out.mkdir(parents=True, exist_ok=True)
+    pdf, csv_path = out / f"notices-{run_id}.pdf", out / f"mailing-{run_id}.csv"
+    shutil.copyfile(files[0], pdf)
+    shutil.copyfile(files[1], csv_path)
+    console.print(f"notice run {run_id}: {people} people ({reminded} reminded), {pdf} and "
+                  f"{csv_path} in {time.monotonic() - started:.1f} s")

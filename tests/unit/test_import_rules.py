@@ -67,7 +67,9 @@ def test_the_names_dispatch_sends_are_registered_tasks() -> None:
     from workers.celery_app import celery_app
 
     assert tasks.read_page.name == dispatch.READ_PAGE
-    assert {dispatch.READ_PAGE, dispatch.ANSWER_BULK} <= set(celery_app.tasks)
+    assert tasks.render_notices.name == dispatch.RENDER_NOTICES
+    assert {dispatch.READ_PAGE, dispatch.ANSWER_BULK, dispatch.RENDER_NOTICES} \
+        <= set(celery_app.tasks)
 
 
 def test_messages_go_to_the_queue_the_settings_name_when_sent(tmp_path: Path) -> None:
@@ -113,7 +115,7 @@ MAY_IMPORT = {
     "models": set(),
     "accounts": {"models"},
     "ledger": {"models", "accounts"},
-    "workers": {"ocr", "models", "ledger"},
+    "workers": {"ocr", "models", "ledger", "notices"},
     "review_ui": {"models", "accounts", "ledger"},
     "intake": {"models", "accounts", "ledger", "workers"},
     "samples": {"ocr"},
