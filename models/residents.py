@@ -25,6 +25,8 @@ class Resident(Timestamped, Base):
     birth_date: Mapped[date]
     sex: Mapped[str] = mapped_column(String(1))
     address: Mapped[str] = mapped_column(String(256), default="")
+    postal_code: Mapped[str] = mapped_column(String(8), default="", server_default="")
+    """NNN-NNNN, or empty where the register extract gives none."""
     moved_out_on: Mapped[date | None]
     """転出: the day the person left the city; their records stay in the ledger."""
     died_on: Mapped[date | None]

@@ -57,6 +57,7 @@ class Person:
     birth_date: date
     sex: str
     address: str
+    postal_code: str = ""
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,8 @@ class _Page:
 def _letter(page: _Page, notice: Notice, issuer: str, issued_on: date) -> None:
     x, y, _, _ = WINDOW_MM
     person = notice.person
+    if person.postal_code:
+        page.text(f"〒{person.postal_code}", x + 2, y + 6, 10)
     page.text(person.address, x + 2, y + 12, 10)
     page.text(f"{person.name} 様", x + 2, y + 22, 14)
     page.text(f"宛名番号 {person.atena_number}", x + 2, y + 34, 8)

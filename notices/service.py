@@ -52,7 +52,8 @@ def notice_of(resident: Resident, serial: NoticeSerial, programme_ja: str) -> No
     if serial.due_from is None:
         raise ValueError("the serial was printed elsewhere: its letter is not known")
     return Notice(Person(resident.atena_number, resident.name, resident.name_kana,
-                         resident.birth_date, resident.sex, resident.address),
+                         resident.birth_date, resident.sex, resident.address,
+                         resident.postal_code),
                   serial.serial, programme_ja, serial.phase, serial.dose, serial.due_from,
                   serial.due_until, serial.reminder)
 

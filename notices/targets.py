@@ -26,10 +26,11 @@ class Target:
 
 def targets(session: Session, programme: str, start: date, end: date, *, reminders: bool
             ) -> list[Target]:
-    """In the order a mailing goes out: by address (the register extract holds no postal
-    code), then 宛名番号."""
+    """In the order a mailing goes out: by postal code (those the register gives none last),
+    then address and 宛名番号."""
     rows = [row for row in due_list(session, programme, end)
             if start <= row.earliest <= end or (reminders and row.status == "overdue")]
     people = by_atena_numbers(session, [row.atena_number for row in rows])
     found = [Target(people[row.atena_number], row) for row in rows]
-    return sorted(found, key=lambda t: (t.resident.address, t.resident.atena_number))
+    return sorted(found, key=lambda t: (not t.resident.postal_code, t.resident.postal_code,
+                                        t.resident.address, t.resident.atena_number))

@@ -10,6 +10,7 @@ Messages name the line and the column, never a My Number.
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -22,6 +23,8 @@ from ledger.checks.validation import VACCINES, parse_date
 from ledger.kit.identifiers import is_valid_local_government_code, is_valid_my_number
 from ledger.residents import my_number
 from models import Clinic, Lot, Resident, Ticket, audit
+
+POSTAL_CODE = re.compile(r"\d{3}-?\d{4}")
 
 Row = dict[str, str]
 T = TypeVar("T")
@@ -57,7 +60,15 @@ def _resident_problem(row: Row) -> str:
     for column in ("moved_out_on", "died_on"):
         if row[column] and parse_date(row[column]) is None:
             return f"{column} is not an ISO date (YYYY-MM-DD)"
+    if row["postal_code"] and not POSTAL_CODE.fullmatch(row["postal_code"].strip()):
+        return "postal_code must be 7 digits (NNN-NNNN or NNNNNNN)"
     return "" if row["name"] else "name is empty"
+
+
+def postal_code(value: str) -> str:
+    """NNN-NNNN, the way the post office prints it, from either spelling; "" for none."""
+    digits = value.strip().replace("-", "")
+    return f"{digits[:3]}-{digits[3:]}" if digits else ""
 
 
 def _ticket_problem(row: Row) -> str:
@@ -86,8 +97,8 @@ def _lot_problem(row: Row) -> str:
 
 
 RESIDENTS = CsvFormat(("atena_number", "my_number", "name", "name_kana", "birth_date", "sex",
-                       "address", "moved_out_on", "died_on"), _resident_problem,
-                      optional=("moved_out_on", "died_on"))
+                       "address", "postal_code", "moved_out_on", "died_on"), _resident_problem,
+                      optional=("postal_code", "moved_out_on", "died_on"))
 TICKETS = CsvFormat(("ticket_number", "atena_number", "municipality_code", "ticket_kind",
                      "ticket_dose"), _ticket_problem)
 LOTS = CsvFormat(("lot_number", "vaccine", "manufacturer", "expires_on"), _lot_problem,
@@ -153,6 +164,7 @@ def import_residents(session: Session, rows: list[Row], *, actor: str) -> Import
             raise ImportRefused(f"birth_date {row['birth_date']!r} is not an ISO date")
         resident.birth_date = birth_date
         resident.sex, resident.address = row["sex"], row["address"]
+        resident.postal_code = postal_code(row["postal_code"])
         resident.moved_out_on = parse_date(row["moved_out_on"]) if row["moved_out_on"] else None
         resident.died_on = parse_date(row["died_on"]) if row["died_on"] else None
         if row["my_number"]:

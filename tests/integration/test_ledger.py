@@ -178,3 +178,23 @@ def test_reimport_records_moving_out_and_death(inprocess_db: Path, tmp_path: Pat
                    encoding="utf-8")
     with pytest.raises(ImportRefused, match="line 2: died_on"):
         read_rows(bad, RESIDENTS)
+
+
+def test_the_register_may_give_a_postal_code_in_either_spelling(inprocess_db: Path,
+                                                                  tmp_path: Path) -> None:
+    header = "atena_number,my_number,name,name_kana,birth_date,sex,address,postal_code"
+    atena = [f"PC{secrets.token_hex(4)}" for _ in range(3)]
+    good = tmp_path / "good.csv"
+    good.write_text(f"{header}\n{atena[0]},,郵便 一,ユウビン イチ,1950-01-01,F,松戸市,2710077\n"
+                    f"{atena[1]},,郵便 二,ユウビン ニ,1950-01-01,F,松戸市,270-0021\n"
+                    f"{atena[2]},,郵便 三,ユウビン サン,1950-01-01,F,松戸市,\n", encoding="utf-8")
+    with session_scope() as session:
+        import_residents(session, read_rows(good, RESIDENTS), actor="test")
+        codes = [session.scalar(select(Resident.postal_code).where(Resident.atena_number == a))
+                 for a in atena]
+    assert codes == ["271-0077", "270-0021", ""]
+    bad = tmp_path / "bad.csv"
+    bad.write_text(f"{header}\n{atena[0]},,郵便 一,ユウビン イチ,1950-01-01,F,松戸市,271-77\n",
+                   encoding="utf-8")
+    with pytest.raises(ImportRefused, match="line 2: postal_code"):
+        read_rows(bad, RESIDENTS)

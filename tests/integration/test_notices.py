@@ -24,12 +24,13 @@ from models.db import session_scope
 from yoshin.cli import app
 
 
-def _child(birth: date, name: str) -> int:
-    """A child of the test's own; the mailing's order (address, then 宛名番号) follows birth."""
+def _child(birth: date, name: str, postal_code: str = "") -> int:
+    """A child of the test's own; the mailing's order (postal code, address, then 宛名番号)
+    follows birth among children of one address and no postal code."""
     with session_scope() as session:
         child = Resident(atena_number=f"N{birth:%Y%m%d}{secrets.token_hex(3)}", name=name,
                          name_kana="ツウチ タロウ", birth_date=birth, sex="M",
-                         address="千葉県松戸市根本387番地の5")
+                         address="千葉県松戸市根本387番地の5", postal_code=postal_code)
         session.add(child)
         session.flush()
         return child.id
@@ -77,6 +78,23 @@ def test_a_run_prints_a_letter_and_a_personal_form_for_each_new_target(
         event = session.scalars(select(AuditEvent).where(AuditEvent.action == "notices.run")).one()
     assert event.detail == {"programme": "mr", "month": "2026-12", "reminders": False,
                             "people": 2, "reminded": 0}
+
+
+def test_the_mailing_goes_by_postal_code_those_without_one_last(
+        inprocess_db: Path, tmp_path: Path) -> None:
+    unknown = _child(date(2025, 12, 10), "郵便 なし")
+    later = _child(date(2025, 12, 11), "郵便 後", "271-0077")
+    first = _child(date(2025, 12, 12), "郵便 先", "270-0021")
+    assert _run(tmp_path, "--programme", "mr", "--month", "2026-12")[0] == 0
+    mailing = list(csv.DictReader(io.StringIO(
+        next(tmp_path.glob("mailing-*.csv")).read_text(encoding="utf-8-sig"))))
+    with session_scope() as session:
+        atena = {session.get_one(Resident, rid).atena_number: rid
+                 for rid in (unknown, later, first)}
+    assert [(atena[row["atena_number"]], row["postal_code"]) for row in mailing] == [
+        (first, "270-0021"), (later, "271-0077"), (unknown, "")]
+    letter = PdfReader(next(tmp_path.glob("notices-*.pdf"))).pages[0].extract_text()
+    assert "〒270-0021" in letter
 
 
 def test_a_reprint_withdraws_the_serial_before(inprocess_db: Path, tmp_path: Path) -> None:
