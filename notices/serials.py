@@ -12,7 +12,8 @@ from datetime import date
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from models import NoticeRun, NoticeRunState, NoticeSerial, Resident, audit
+from ledger.residents.repository import by_atena_numbers
+from models import NoticeRun, NoticeRunState, NoticeSerial, audit
 from models.base import utcnow
 
 SERIAL_BYTES = 10
@@ -68,13 +69,13 @@ def import_handed_out(session: Session, rows: Iterable[Mapping[str, str]], *, ac
                         progress=len(handed))  # printed already: nothing for a worker
         session.add(run)
         session.flush()
+        people = by_atena_numbers(session, (row["atena_number"] for row in handed))
         for row in handed:
-            resident = session.scalar(select(Resident.id).where(
-                Resident.atena_number == row["atena_number"]))
+            resident = people.get(row["atena_number"])
             if resident is None:
                 raise KeyError(f"notices.csv: 宛名番号 {row['atena_number']} is not in the "
                                "register")
-            session.add(NoticeSerial(serial=row["serial"], run_id=run.id, resident_id=resident,
+            session.add(NoticeSerial(serial=row["serial"], run_id=run.id, resident_id=resident.id,
                                      programme=programme, dose=int(row["dose"]),
                                      form_id=row["form_id"]))
         audit.record(session, actor=actor, action="notices.import",
