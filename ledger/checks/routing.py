@@ -41,7 +41,7 @@ def decide(session: Session, page: Page, values: dict[str, str],
     page.resident_id = resident.id if resident else None
     confirmed = confirmations(session, values, resident, shows)
     if serial is not None:  # the printed identity is the city's own: not read again
-        confirmed |= printed_for(session, serial, values, shows)
+        confirmed |= printed_for(session, serial, values)
     for key, value in confirmed.items():
         page.fields.append(FieldValue(
             key=key, position=order.index(key), value=value, source=FieldSource.REGISTER,

@@ -5,7 +5,7 @@ back, or one of another person than the page is matched to, is a problem for a p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -34,15 +34,15 @@ def claim_serial(session: Session, values: Mapping[str, str], page_id: int
     return row
 
 
-def printed_for(session: Session, row: NoticeSerial, values: Mapping[str, str],
-                shows: Callable[[str, str], bool]) -> dict[str, str]:
+def printed_for(session: Session, row: NoticeSerial, values: Mapping[str, str]
+                ) -> dict[str, str]:
     """What a personal form's serial confirms: the identity printed on it (the register's,
-    never read again) and the dose number it was printed for, when the clinic wrote that
-    number (read so, or shown so on the image). Another number stays for a person."""
+    never read again) and the dose number it was printed for, when the reader read the
+    clinic's number as that one. Another number stays for a person."""
     resident = session.get_one(Resident, row.resident_id)
     confirmed = {key: expected(resident) for key, expected in REGISTER.items() if key in values}
     dose = str(row.dose)
-    if DOSE_KEY in values and (values[DOSE_KEY] == dose or shows(DOSE_KEY, dose)):
+    if values.get(DOSE_KEY) == dose:
         confirmed[DOSE_KEY] = dose
     return confirmed
 
