@@ -11,10 +11,10 @@ from pydantic import BaseModel
 
 from accounts.access import Action
 from accounts.deps import DbSession, require
-from accounts.ids import RowId
 from models import Page, User
 from models.settings import get_settings
 from review_ui import follow_ups, service
+from review_ui.api import PageDep
 from review_ui.labels import field_labels
 from review_ui.schemas import FieldCorrections
 from review_ui.screens import _render, screen_user
@@ -56,13 +56,6 @@ def _listed(db: DbSession, user: User) -> list[FollowUpOut]:
     return [_out(page) for page in pages]
 
 
-def _page(db: DbSession, page_id: int) -> Page:
-    page = db.get(Page, page_id, with_for_update=True)
-    if page is None:
-        raise HTTPException(404, f"no page {page_id}")
-    return page
-
-
 @api.get("/follow-ups")
 def follow_up_list(db: DbSession, user: Reviewer) -> list[FollowUpOut]:
     """Committed pages whose doubted questionnaire answers wait for a person's look."""
@@ -70,9 +63,8 @@ def follow_up_list(db: DbSession, user: Reviewer) -> list[FollowUpOut]:
 
 
 @api.post("/pages/{page_id}/follow-up")
-def close_follow_up(page_id: RowId, body: FieldCorrections, db: DbSession, user: Reviewer
+def close_follow_up(body: FieldCorrections, db: DbSession, user: Reviewer, page: PageDep
                     ) -> FollowUpOut:
-    page = _page(db, page_id)
     try:
         follow_ups.close(db, page, user=user, corrections=body.values)
     except follow_ups.FollowUpRefused as refused:
@@ -86,16 +78,15 @@ def follow_up_screen(request: Request, db: DbSession, user: ScreenReviewer) -> H
 
 
 @screens.post("/follow-up/{page_id}")
-async def follow_up_done(page_id: RowId, request: Request, db: DbSession,
-                         user: ScreenReviewer) -> RedirectResponse:
+async def follow_up_done(request: Request, db: DbSession, user: ScreenReviewer,
+                         page: PageDep) -> RedirectResponse:
     form = await request.form()
-    page = _page(db, page_id)
     shown = {f.key: f.value for f in follow_ups.flagged(page)}
     corrections = {key: value for key, value in ((k, str(form.get(f"value:{k}", v)).strip())
                                                  for k, v in shown.items()) if value != shown[key]}
     try:
         follow_ups.close(db, page, user=user, corrections=corrections)
-        request.session["flash"] = f"ページ {page_id} の回答を確認しました。"
+        request.session["flash"] = f"ページ {page.id} の回答を確認しました。"
     except follow_ups.FollowUpRefused as refused:
         request.session["flash"] = str(refused)
     return RedirectResponse("/follow-up", status_code=303)

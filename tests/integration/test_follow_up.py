@@ -150,3 +150,24 @@ def test_a_scanner_may_not_see_or_close_follow_ups(city: None) -> None:
     assert client.post(f"/api/pages/{page_id}/follow-up",
                        json={"values": {}}).status_code == 403
     assert _state(page_id)[0] == PageState.CONFIRMED
+
+
+def test_the_screen_lists_a_follow_up_and_closes_it_with_a_correction(city: None) -> None:
+    from tests.integration.test_rematch_second_check import Person
+
+    page_id = _scan(_child(), {"q2": 0.4})
+    reviewer = Person(Role.REVIEWER)
+    assert f'id="follow-up-{page_id}"' in reviewer.screen("/follow-up")
+    assert reviewer._screens is not None
+    ours = {"Origin": "http://testserver"}  # a form posted from our own screen
+    done = reviewer._screens.post(f"/follow-up/{page_id}", data={"value:q2": "yes"},
+                                  headers=ours, follow_redirects=False)
+    assert done.status_code == 303
+    assert f'id="follow-up-{page_id}"' not in reviewer.screen("/follow-up")
+    with session_scope() as session:
+        page = session.get_one(Page, page_id)
+        assert page.current_fields()["q2"].value == "yes"
+        assert page.followed_up_by_id == reviewer.id
+    missing = reviewer._screens.post("/follow-up/999999999", data={}, headers=ours,
+                                     follow_redirects=False)
+    assert missing.status_code == 404
