@@ -47,7 +47,7 @@ def city(inprocess_db: Path) -> None:
 
 
 def _child() -> Resident:
-    kana = "アトデ " + "".join(secrets.choice("アイウエオカキクケコ") for _ in range(4))
+    kana = "アトデ " + "".join(secrets.choice("アイウエオカキクケコ") for _ in range(8))
     with session_scope() as session:
         child = Resident(atena_number=f"7{secrets.randbelow(10**9):09d}", name="後出 " + kana[4:],
                          name_kana=kana, birth_date=date(2024, 5, 1), sex="M",

@@ -60,7 +60,7 @@ def clinic(inprocess_db: Path) -> TestClient:
 
 def _child() -> Resident:
     """A child of this test alone, with the first 五種混合 dose in the ledger."""
-    kana = "ヨシン " + "".join(secrets.choice("アイウエオカキクケコ") for _ in range(4))
+    kana = "ヨシン " + "".join(secrets.choice("アイウエオカキクケコ") for _ in range(8))
     with session_scope() as session:
         child = Resident(atena_number=f"8{secrets.randbelow(10**9):09d}", name="予診 " + kana[4:],
                          name_kana=kana, birth_date=BIRTH, sex="F",
