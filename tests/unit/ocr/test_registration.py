@@ -5,13 +5,16 @@ with every field within 1 mm of where an undamaged scan of the same page puts it
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
+from pdf2image import convert_from_bytes
 from PIL import Image, ImageDraw, ImageFont
 
+from notices.pdf import Person, personal_form
 from ocr.errors import RegistrationError
 from ocr.fieldmap import FormSpec, load_forms
 from ocr.geometry import mm_to_px
@@ -238,3 +241,24 @@ def test_a_page_cut_through_its_fields_fails_naming_them(
     with pytest.raises(RegistrationError, match=r"the scan misses part of form covid19 \(\d+ "
                                                 r"fields, "):
         register(half.copy(), forms, DPI)
+
+
+def test_a_personal_form_fitted_by_its_print_keeps_its_serial(forms: dict[str, FormSpec]
+                                                              ) -> None:
+    """A reception stamp across a personal form's QR hides it from the reading at a glance,
+    so the page is fitted by its print; its QR, read again upright at full size on the
+    fitted page, still gives the serial that names the person."""
+    spec = forms["child"]
+    assert spec.blank_pdf is not None
+    person = Person("1234567890", "山田 花子", "ヤマダ ハナコ", date(2024, 5, 1), "female",
+                    "千葉県松戸市根本387番地の5")
+    pdf = personal_form(spec, spec.blank_pdf, person, "ABCDEFGHJKLMNPQR")
+    page = np.array(convert_from_bytes(pdf, dpi=DPI, grayscale=True)[0])
+    x, y, w, h = spec.qr
+    ink = np.full_like(page, 255)
+    centre = (round(mm_to_px(x + w / 2, DPI)), round(mm_to_px(y + h * 0.7, DPI)))
+    cv2.circle(ink, centre, round(mm_to_px(9, DPI)), 150, 12)
+    cv2.line(ink, (centre[0] - 90, centre[1] + 30), (centre[0] + 90, centre[1] + 30), 150, 12)
+    registration = register(np.minimum(page, ink), forms, DPI)
+    assert registration.method == "content"
+    assert registration.qr_text == "YOSHIN:child:1:ABCDEFGHJKLMNPQR"
