@@ -1,6 +1,6 @@
 """The notice batch as one print-ready PDF: for each person a letter whose address block sits
 in a window envelope's window, then their personal 予診票 — the city's blank form with name,
-reading, birth date, sex and address printed in their boxes, the 宛名番号 beside the title,
+reading, birth date, sex and address printed in their boxes, the 宛名番号 beside the QR,
 and a QR that carries the form and the person's serial instead of the blank's.
 
 The blank form is embedded once, as a form XObject every personal form draws first; a
@@ -45,6 +45,12 @@ WINDOW_MM = (20.0, 18.0, 95.0, 45.0)
 """x, y (from the top-left), width, height of the address block: the window of a 長形3号
 window envelope with the A4 letter folded in three."""
 BLANK = "/YoshinBlankForm"
+IDENTITY_GAP_MM = 4.0
+IDENTITY_TOP_MM = 10.5
+"""The 宛名番号 stands in three short lines right of the QR, below the corner mark, 4 mm (seven
+modules) clear of the code: every form's notes and boxes leave that corner free, and a line
+beside the title ran into the longer notes of the elderly forms and the COVID-19 form's
+name box."""
 PRINTED = frozenset({"name_kana", "name", "birth_date", "sex", "address"})
 """The fields a personal form carries printed: no one writes them by hand."""
 
@@ -141,7 +147,8 @@ def _form(page: _Page, spec: FormSpec, person: Person, serial: str) -> None:
     x, y, w, h = spec.qr
     page.white((x - 1, y - 1, w + 2, h + 2))
     page.qr(f"{spec.qr_payload}:{serial}", spec.qr)
-    page.text(f"宛名番号 {person.atena_number}　個人用", 110, 31, 7)
+    for index, line in enumerate(("宛名番号", person.atena_number, "個人用")):
+        page.text(line, x + w + IDENTITY_GAP_MM, y + IDENTITY_TOP_MM + index * 3.5, 7)
     for key, value, size in (("name_kana", person.name_kana, 11), ("name", person.name, 13),
                              ("address", person.address, 10)):
         field = boxes.get(key)
