@@ -14,7 +14,7 @@ from ocr.fieldmap import FormSpec, load_forms
 from samples.blank_form import FORMS_DIR
 
 DPI = 100
-PERSON = Person("2828511882", "佐々木 恵子", "ササキ ケイコ", date(1960, 7, 31), "female",
+PERSON = Person("2828511882", "佐々木 恵子", "ササキ ケイコ", date(1960, 7, 31), "F",
                 "千葉県松戸市馬橋5丁目19番14号")
 INK = 160
 """A pixel darker than this is print."""
