@@ -189,6 +189,13 @@ class FormSpec(BaseModel):
         return hash((self.form_id, self.version))
 
     @property
+    def vaccines(self) -> tuple[str, ...]:
+        """The vaccines the form offers to tick (its vaccine field's options), none when it
+        has no such field."""
+        field = next((f for f in self.fields if f.key == "vaccine"), None)
+        return tuple(option.value for option in field.options) if field is not None else ()
+
+    @property
     def qr_payload(self) -> str:
         """What the form's QR code carries; `ocr.qrpayload.parse_qr_payload` reads it back."""
         return f"YOSHIN:{self.form_id}:{self.version}"

@@ -67,4 +67,4 @@ def read_stored_page(page_id: int) -> None:
         raise RetryLater(error) from error
     spec = forms(settings.forms_dir)[result.form_id]
     reading.store(page_id, result, {"decode": decoded - started, **result.timings},
-                  spec.after_commit)
+                  spec.after_commit, spec.vaccines)

@@ -86,10 +86,11 @@ def _shaped(session: Session, key: str, value: str, confidence: float) -> str:
 
 
 def store(page_id: int, reading: PageReading, timings: dict[str, float],
-          after_commit: Collection[str] = ()) -> None:
+          after_commit: Collection[str] = (), offered: Collection[str] = ()) -> None:
     """Keep the reader's values and move the page on to review, or straight to the ledger.
     `timings` (seconds per stage) are kept on the page, with this step's own as `storage`;
-    `after_commit` is the form's setting of the answers that do not hold the record back."""
+    `after_commit` is the form's setting of the answers that do not hold the record back,
+    `offered` the vaccines it offers to tick."""
     started = perf_counter()
     registered, _ = put(_jpeg(reading.registered))
     with session_scope() as session:
@@ -116,6 +117,6 @@ def store(page_id: int, reading: PageReading, timings: dict[str, float],
                                           source=FieldSource.OCR))
         shows = lambda key, expected: confirms(reading, key, normalise(expected))  # noqa: E731
         decide(session, page, read, {key: list(f.box) for key, f in reading.fields.items()},
-               shows, after_commit)
+               shows, after_commit, offered)
         page.timings = {**timings, "storage": perf_counter() - started}
 

@@ -26,13 +26,14 @@ READER = "system:reader"
 
 def decide(session: Session, page: Page, values: dict[str, str],
            boxes: dict[str, list[int]] | None = None, shows: Shows = never,
-           after_commit: Collection[str] = ()) -> None:
+           after_commit: Collection[str] = (), offered: Collection[str] = ()) -> None:
     """Match the page to a resident, add what the city's records confirm, mark each value's
     problems, and send the page to a person or, when nothing the record is made of is
     doubtful and the resident is unique, into the ledger. Scanned pages and clinic
     submissions take this one path. Doubts about the `after_commit` fields (the form's
     questionnaire) do not hold the record back: they are kept on the page as its follow-up,
-    for a person's later look."""
+    for a person's later look. `offered` are the vaccines the form offers to tick, of which
+    a personal form's serial may confirm the one of its programme (printed_for)."""
     settings = get_settings()
     order = list(values)
     serial = claim_serial(session, values, page.id)
@@ -41,7 +42,7 @@ def decide(session: Session, page: Page, values: dict[str, str],
     page.resident_id = resident.id if resident else None
     confirmed = confirmations(session, values, resident, shows)
     if serial is not None:  # the printed identity is the city's own: not read again
-        confirmed |= printed_for(session, serial, values)
+        confirmed |= printed_for(session, serial, values, offered)
     for key, value in confirmed.items():
         page.fields.append(FieldValue(
             key=key, position=order.index(key), value=value, source=FieldSource.REGISTER,

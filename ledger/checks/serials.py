@@ -5,7 +5,7 @@ back, or one of another person than the page is matched to, is a problem for a p
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,6 +16,7 @@ from models import NoticeSerial, Resident
 
 SERIAL_KEY = "notice_serial"
 DOSE_KEY = "dose_number"
+VACCINE_KEY = "vaccine"
 
 
 def serial_of(session: Session, values: Mapping[str, str]) -> NoticeSerial | None:
@@ -34,16 +35,23 @@ def claim_serial(session: Session, values: Mapping[str, str], page_id: int
     return row
 
 
-def printed_for(session: Session, row: NoticeSerial, values: Mapping[str, str]
-                ) -> dict[str, str]:
+def printed_for(session: Session, row: NoticeSerial, values: Mapping[str, str],
+                offered: Collection[str] = ()) -> dict[str, str]:
     """What a personal form's serial confirms: the identity printed on it (the register's,
-    never read again) and the dose number it was printed for, when the reader read the
-    clinic's number as that one. Another number stays for a person."""
+    never read again), the dose number it was printed for when the reader read the clinic's
+    number as that one, and the vaccine when the form offers a single product of the
+    serial's programme (`offered`: the form's vaccine options) and the reader read the
+    clinic's tick as that one. The city sent this form for that programme, and a faint or
+    overwritten tick is the usual doubt; another number or vaccine stays for a person (a
+    vaccine of another programme is a problem: serial_problems)."""
     resident = session.get_one(Resident, row.resident_id)
     confirmed = {key: expected(resident) for key, expected in REGISTER.items() if key in values}
     dose = str(row.dose)
     if values.get(DOSE_KEY) == dose:
         confirmed[DOSE_KEY] = dose
+    ours = [code for code in offered if code in CATALOG and CATALOG[code].disease == row.programme]
+    if len(ours) == 1 and values.get(VACCINE_KEY) == ours[0]:
+        confirmed[VACCINE_KEY] = ours[0]
     return confirmed
 
 

@@ -28,11 +28,15 @@ from models import (
     Role,
 )
 from models.db import session_scope
+from notices.serials import import_handed_out
+from ocr.fieldmap import load_forms
+from samples.blank_form import FORMS_DIR
 from samples.sets import SETS_DIR
 from tests.inprocess import make_user
 from yoshin.city import load_city
 
 CLINIC = "1210987654"
+CHILD_FORM_VACCINES = load_forms(FORMS_DIR)["child"].vaccines
 LATER = ("phone", "body_temperature", "q1", "q2", "consent", "signature", "place")
 
 
@@ -58,9 +62,10 @@ def _child() -> Resident:
     return child
 
 
-def _scan(child: Resident, unsure: dict[str, float]) -> int:
+def _scan(child: Resident, unsure: dict[str, float], serial: str = "") -> int:
     """A page of the child's first MR dose read sure of everything but `unsure` (key →
-    confidence), routed with the form's questionnaire answers as after-commit fields."""
+    confidence), routed with the form's questionnaire answers as after-commit fields; with
+    `serial`, a personal form's, its QR read."""
     values = {"name": child.name, "name_kana": child.name_kana,
               "birth_date": child.birth_date.isoformat(), "sex": child.sex,
               "address": child.address, "phone": "047-000-1234", "body_temperature": "365",
@@ -69,6 +74,7 @@ def _scan(child: Resident, unsure: dict[str, float]) -> int:
               "lot_number": "FLWUP1", "dose_ml": "0.5", "dose_number": "1",
               "place": "小金原クリニック", "clinic_code": CLINIC,
               "vaccination_date": "2025-05-20", "vaccinator_name": "田村 誠"}
+    values |= {"notice_serial": serial} if serial else {}
     with session_scope() as session:
         batch = Batch(label="scan", created_by_id=make_user(Role.SCANNER)[0])
         document = Document(batch=batch, sha256=secrets.token_hex(32), filename="scan.pdf",
@@ -81,8 +87,17 @@ def _scan(child: Resident, unsure: dict[str, float]) -> int:
                        for position, (key, value) in enumerate(values.items())]
         session.add_all([batch, document, page])
         session.flush()
-        decide(session, page, values, after_commit=LATER)
+        decide(session, page, values, after_commit=LATER, offered=CHILD_FORM_VACCINES)
         return page.id
+
+
+def _serial(child: Resident, programme: str) -> str:
+    serial = "".join(secrets.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") for _ in range(16))
+    with session_scope() as session:
+        import_handed_out(session, [{"serial": serial, "atena_number": child.atena_number,
+                                     "programme": programme, "dose": "1", "form_id": "child"}],
+                          actor="test", on=date(2025, 4, 1))
+    return serial
 
 
 def _state(page_id: int) -> tuple[str, list[str] | None, int]:
@@ -103,6 +118,23 @@ def test_a_doubt_about_what_the_record_is_made_of_still_waits(city: None) -> Non
     child = _child()
     page_id = _scan(child, {"q2": 0.4, "vaccination_date": 0.5})
     assert _state(page_id) == (PageState.NEEDS_REVIEW, None, 0)
+
+
+def test_a_personal_forms_serial_confirms_the_one_vaccine_the_form_offers_for_it(
+        city: None) -> None:
+    """The city sent the form for MR, and the child's form offers one MR vaccine: a doubted
+    tick read as that one is confirmed by the serial. On a blank form, or with the serial
+    of another programme, the same doubt waits for a person."""
+    child = _child()
+    page_id = _scan(child, {"vaccine": 0.49}, _serial(child, "mr"))
+    assert _state(page_id) == (PageState.CONFIRMED, None, 1)
+    with session_scope() as session:
+        vaccine = session.get_one(Page, page_id).current_fields()["vaccine"]
+        assert (vaccine.value, vaccine.source) == ("mr", FieldSource.REGISTER)
+    assert _state(_scan(_child(), {"vaccine": 0.49}))[0] == PageState.NEEDS_REVIEW
+    other = _child()
+    assert _state(_scan(other, {"vaccine": 0.49}, _serial(other, "pcv")))[0] \
+        == PageState.NEEDS_REVIEW
 
 
 def test_a_doubted_signature_goes_in_flagged_rather_than_held(city: None) -> None:

@@ -64,6 +64,15 @@ def test_an_after_commit_key_the_form_lacks_is_refused(forms: dict[str, FormSpec
         FormSpec.model_validate({**spec, "after_commit": ["q1", "shoe_size"]})
 
 
+def test_a_form_names_the_vaccines_it_offers_to_tick(forms: dict[str, FormSpec]) -> None:
+    """What a personal form's serial may confirm of the vaccine (ledger.checks.serials)."""
+    assert forms["child"].vaccines == ("dpt_ipv_hib", "pcv20", "mr", "hpv9")
+    assert forms["covid19"].vaccines == ("pfizer", "moderna", "daiichi")
+    without = forms["child"].model_copy(update={
+        "fields": tuple(f for f in forms["child"].fields if f.key != "vaccine")})
+    assert without.vaccines == ()
+
+
 def test_a_field_missing_its_type_attributes_is_refused() -> None:
     with pytest.raises(ValidationError, match="digits field needs chars"):
         FieldSpec(key="k", label="l", type="digits", box=(0, 0, 1, 1))
