@@ -80,6 +80,12 @@ def test_clinic_and_its_doctors_confirm_each_other(inprocess_db: Path) -> None:
         assert "vaccinator_name" not in confirmed
         elsewhere = confirmations(session, {**values, "place": "どこか遠くの診療所"}, None)
         assert "clinic_code" not in elsewhere and "doctor_name" not in elsewhere
+        # the place left blank: the code's own clinic confirms its doctors, not the code
+        blank = confirmations(session, {**values, "place": ""}, None)
+        assert blank == {"doctor_name": doctor}
+        one_off = clinic.clinic_code[:-1] + str((int(clinic.clinic_code[-1]) + 1) % 10)
+        assert confirmations(session, {**values, "place": "", "clinic_code": one_off},
+                             None) == {}
 
 
 def test_a_clinic_code_one_digit_off_is_the_clinic_the_place_names(inprocess_db: Path) -> None:
