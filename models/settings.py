@@ -91,6 +91,10 @@ class Settings(BaseSettings):
     values read from them and the ledger records stay."""
     retention_transfer_days: int = 30
     """Bulk transfer query results are deleted this long after they were answered."""
+    retention_notice_days: int = Field(default=90, ge=1)
+    """A notice run's print-ready PDF and mailing CSV (everyone's name and address) are
+    deleted this long after they were drawn: long enough for the print shop and a reprint
+    of the whole run; the run and its serials stay."""
     retention_ledger_years: int = Field(default=5, ge=1)
     """A resident's ledger (records and their versions, tickets, the forms read for them) is
     removed this many years after their death or moving out (the 予防接種台帳's period, which

@@ -158,8 +158,8 @@ def notice_router(queue: Queue) -> APIRouter:
         if path is None or not path.exists():
             raise HTTPException(status.HTTP_404_NOT_FOUND,
                                 f"notice run {run_id} has no {kind} file in the store "
-                                "(its forms were printed elsewhere, or before runs kept "
-                                "their files)")
+                                "(its forms were printed elsewhere, or its files were "
+                                "deleted when their retention period ended)")
         audit.record(db, actor=user.username, action="notices.download",
                      subject=f"notice_run:{run.id}",
                      detail={"file": kind, "people": run.people})

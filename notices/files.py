@@ -17,10 +17,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ledger.kit.csv_cells import writer as csv_writer
@@ -82,6 +82,25 @@ def files_of(run: NoticeRun) -> tuple[Path, Path] | None:
     if run.state != NoticeRunState.DONE or run.pdf_sha256 is None or run.csv_sha256 is None:
         return None
     return blob_path(run.pdf_sha256), blob_path(run.csv_sha256)
+
+
+FILES_REMOVED = "印刷用のPDFと送付先CSVは保存期間を過ぎたため削除しました"
+"""What a run whose files the retention purge removed says of them."""
+
+
+def forget_files(session: Session, finished_before: datetime) -> set[str]:
+    """Take the files off every run finished before `finished_before` and say so on the run;
+    the blobs to delete once the session commits. The run, its serials and its audit stay:
+    a personal form coming back is still matched by its serial. The files hold the names
+    and addresses of everyone mailed, and are needed only until the print shop has them."""
+    blobs: set[str] = set()
+    for run in session.scalars(select(NoticeRun).where(
+            NoticeRun.finished_at < finished_before, NoticeRun.pdf_sha256.is_not(None))
+            .with_for_update(skip_locked=True)):
+        blobs.update(sha for sha in (run.pdf_sha256, run.csv_sha256) if sha)
+        run.pdf_sha256 = run.csv_sha256 = None
+        run.reason = FILES_REMOVED
+    return blobs
 
 
 def _state(run_id: int) -> str:

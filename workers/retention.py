@@ -1,5 +1,6 @@
-"""The retention periods, enforced: scanned images of decided pages and bulk transfer
-results are deleted once their period has passed, and each deletion run is audited; a
+"""The retention periods, enforced: scanned images of decided pages, bulk transfer results
+and notice runs' print files are deleted once their period has passed, and each deletion
+run is audited; a
 resident's ledger goes retention_ledger_years after death or moving out
 (ledger.residents.retention).
 
@@ -24,6 +25,7 @@ from models.db import session_scope
 from models.page_state import FINAL
 from models.settings import get_settings
 from models.storage import remove
+from notices.files import forget_files
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,8 @@ class Purged:
     bulk_results: int
     ledgers: int = 0
     """Residents whose ledger was removed, retention_ledger_years after death or moving out."""
+    notice_files: int = 0
+    """Print-ready PDFs and mailing CSVs of notice runs, retention_notice_days after."""
 
 
 def _expired_pages(session: Session, cutoff: datetime) -> list[Page]:
@@ -84,15 +88,18 @@ def purge_expired(now: datetime | None = None) -> Purged:
                 BulkQuery.finished_at < transfer_cutoff, BulkQuery.result_path != "")):
             bulk_files.append(Path(bulk.result_path))
             bulk.result_path = ""
-        if pages or bulk_files:
+        notice_files = forget_files(session, now - timedelta(days=settings.retention_notice_days))
+        if pages or bulk_files or notice_files:
             audit.record(session, actor="system", action="retention.purge",
                          detail={"pages": len(pages), "files": len(files),
                                  "bulk_results": len(bulk_files),
+                                 "notice_files": len(notice_files),
                                  "image_days": settings.retention_image_days,
-                                 "transfer_days": settings.retention_transfer_days})
-    for sha in files:
+                                 "transfer_days": settings.retention_transfer_days,
+                                 "notice_days": settings.retention_notice_days})
+    for sha in files | notice_files:
         remove(sha)
     for path in bulk_files:
         path.unlink(missing_ok=True)
     return Purged(pages=len(pages), files=len(files), bulk_results=len(bulk_files),
-                  ledgers=removed.residents)
+                  ledgers=removed.residents, notice_files=len(notice_files))

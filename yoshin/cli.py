@@ -123,8 +123,9 @@ def purge() -> None:
 
     done = purge_expired()
     console.print(f"deleted the images of {done.pages} pages ({done.files} files), "
-                  f"{done.bulk_results} bulk transfer results and the ledgers of "
-                  f"{done.ledgers} residents past their retention period")
+                  f"{done.bulk_results} bulk transfer results, {done.notice_files} notice "
+                  f"print files and the ledgers of {done.ledgers} residents past their "
+                  "retention period")
 
 
 def _create_user(username: str, role: Role, password: str | None, display_name: str = ""

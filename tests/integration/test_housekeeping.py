@@ -9,7 +9,18 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from models import AuditEvent, Batch, BulkQuery, Document, Page, PageState, Role, audit
+from models import (
+    AuditEvent,
+    Batch,
+    BulkQuery,
+    Document,
+    NoticeRun,
+    NoticeRunState,
+    Page,
+    PageState,
+    Role,
+    audit,
+)
 from models.base import utcnow
 from models.db import session_scope
 from models.storage import blob_path, put
@@ -79,6 +90,43 @@ def test_images_past_their_period_are_deleted_and_values_kept(inprocess_db: Path
     purge_expired(utcnow() + timedelta(days=800))  # beyond every retention period
     with session_scope() as session:  # the audit log is kept whatever the periods
         assert session.get(AuditEvent, old_entry_id) is not None
+
+
+def _notice_run(finished_days_ago: int) -> tuple[int, list[str]]:
+    """A done run whose PDF and CSV are in the store, finished that many days ago."""
+    shas = [put(f"%PDF {secrets.token_hex(8)}".encode())[0],
+            put(f"serial,name {secrets.token_hex(8)}".encode())[0]]
+    finished = utcnow() - timedelta(days=finished_days_ago)
+    with session_scope() as session:
+        run = NoticeRun(programme="mr", period_start=finished.date(), period_end=finished.date(),
+                        reminders=False, people=1, created_by="test",
+                        state=NoticeRunState.DONE, progress=1, finished_at=finished,
+                        pdf_sha256=shas[0], csv_sha256=shas[1])
+        session.add(run)
+        session.flush()
+        return run.id, shas
+
+
+def test_a_notice_runs_print_files_go_after_their_period_and_the_run_stays(
+        inprocess_db: Path) -> None:
+    """The PDF and mailing CSV hold everyone's name and address: gone after 90 days, with
+    the run saying so, and the download answering why; a recent run keeps its files."""
+    old, old_files = _notice_run(finished_days_ago=91)
+    recent, recent_files = _notice_run(finished_days_ago=5)
+    done = purge_expired()
+    assert done.notice_files >= 2
+    assert not any(blob_path(sha).exists() for sha in old_files)
+    assert all(blob_path(sha).exists() for sha in recent_files)
+    with session_scope() as session:
+        run = session.get_one(NoticeRun, old)
+        assert (run.state, run.pdf_sha256, run.csv_sha256) == (NoticeRunState.DONE, None, None)
+        assert "保存期間" in run.reason
+        assert session.get_one(NoticeRun, recent).pdf_sha256 == recent_files[0]
+    event = _last_audit("retention.purge")
+    assert event is not None and event.detail["notice_days"] == 90
+    answer = client_as(Role.SUPERVISOR).get(f"/api/notice-runs/{old}/pdf")
+    assert answer.status_code == 404 and "retention" in answer.text
+    assert purge_expired().notice_files == 0
 
 
 def test_the_reconciler_requeues_pages_that_stopped_and_leaves_busy_queues(
