@@ -53,6 +53,10 @@ class NoticeRun(Base):
     csv_sha256: Mapped[str | None] = mapped_column(String(64))
     """The print-ready PDF and the mailing list, in the blob store (models.storage)."""
     finished_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime | None] = mapped_column(default=utcnow, onupdate=utcnow)
+    """The run's last change (queued, claimed, a chunk written, ended): a run waiting or
+    being drawn that stops changing is sent to the queue again (workers.reconcile). None on
+    runs made before it was kept, which go by created_at."""
 
 
 class NoticeSerial(Base):

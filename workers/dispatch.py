@@ -79,18 +79,19 @@ def answer_bulk_after_commit(session: Session, bulk_id: int) -> None:
 
 
 def render_notices_after_commit(session: Session, run_id: int) -> None:
-    """Queue a notice run's rendering once the run and its serials are committed; a broker
-    that cannot be reached fails the run with that reason, so it never waits unseen."""
+    """Queue a notice run's rendering once the run and its serials are committed."""
+    event.listen(session, "after_commit", lambda _: send_render(run_id), once=True)
 
-    def send(_: Session) -> None:
-        try:
-            sending_app().send_task(RENDER_NOTICES, args=(run_id,))
-        except Exception as exc:  # the broker is down: say so on the run, never drop it
-            log.error("could not queue notice run %d: %s", run_id, exc)
-            with session_scope() as failed:
-                failed.execute(update(NoticeRun).where(
-                    NoticeRun.id == run_id, NoticeRun.state == NoticeRunState.QUEUED).values(
-                    state=NoticeRunState.FAILED, reason=f"could not be queued: {exc}",
-                    finished_at=utcnow()))
 
-    event.listen(session, "after_commit", send, once=True)
+def send_render(run_id: int) -> None:
+    """Queue a notice run's rendering; a broker that cannot be reached fails a run still
+    waiting with that reason, so it never waits unseen."""
+    try:
+        sending_app().send_task(RENDER_NOTICES, args=(run_id,))
+    except Exception as exc:  # the broker is down: say so on the run, never drop it
+        log.error("could not queue notice run %d: %s", run_id, exc)
+        with session_scope() as failed:
+            failed.execute(update(NoticeRun).where(
+                NoticeRun.id == run_id, NoticeRun.state == NoticeRunState.QUEUED).values(
+                state=NoticeRunState.FAILED, reason=f"could not be queued: {exc}",
+                finished_at=utcnow()))

@@ -113,7 +113,7 @@ def reconcile() -> None:
     found = run()
     console.print(f"requeued {found.stuck_reading} pages whose reading stopped, "
                   f"{found.stuck_queued} waiting queued pages, {found.unqueued} the queue "
-                  "refused")
+                  f"refused and {found.notice_runs} notice runs that stopped")
 
 
 @app.command()

@@ -160,6 +160,42 @@ def test_the_reconciler_requeues_pages_that_stopped_and_leaves_busy_queues(
         assert touched.replace(tzinfo=touched.tzinfo or UTC) > utcnow() - timedelta(minutes=1)
 
 
+def _run_in(state: NoticeRunState, changed_seconds_ago: float) -> int:
+    changed = utcnow() - timedelta(seconds=changed_seconds_ago)
+    with session_scope() as session:
+        run = NoticeRun(programme="mr", period_start=changed.date(), period_end=changed.date(),
+                        reminders=False, people=1, created_by="test", state=state,
+                        created_at=changed, updated_at=changed)
+        session.add(run)
+        session.flush()
+        return run.id
+
+
+def test_the_reconciler_sends_a_notice_run_that_stopped_again(inprocess_db: Path) -> None:
+    """A run whose worker was killed while drawing, or whose message was lost, would wait for
+    ever: it is sent again (the task is idempotent) and its clock restarts; a run drawing
+    now is left alone, and while it draws a waiting run is not sent twice."""
+    with session_scope() as session:  # the other tests' pages: nothing is being read
+        for page in session.scalars(select(Page).where(Page.state == PageState.READING)):
+            page.state = PageState.NEEDS_REVIEW
+    killed = _run_in(NoticeRunState.RENDERING, 3600)
+    drawing = _run_in(NoticeRunState.RENDERING, 5)
+    waiting = _run_in(NoticeRunState.QUEUED, 3600)
+    assert reconcile().notice_runs == 1  # the killed one; the waiting one waits its turn
+    with session_scope() as session:
+        touched = session.get_one(NoticeRun, killed).updated_at
+        assert touched is not None
+        assert touched.replace(tzinfo=touched.tzinfo or UTC) > utcnow() - timedelta(minutes=1)
+        for done in (killed, drawing):  # the one sent again counts as drawing until it ends
+            session.get_one(NoticeRun, done).state = NoticeRunState.DONE
+    assert reconcile().notice_runs == 1  # nothing busy now: the waiting one goes
+    assert reconcile().notice_runs == 0
+    event = _last_audit("pages.reconcile")
+    assert event is not None and event.detail["notice_runs"] == 1
+    with session_scope() as session:
+        assert session.get_one(NoticeRun, waiting).state == NoticeRunState.QUEUED
+
+
 def test_a_ledger_is_removed_five_years_after_death_or_moving_out(inprocess_db: Path) -> None:
     """Records, versions, tickets, the values read from the person's forms and the forms'
     images go the day after the period ends, with an audit entry; the register row stays,
