@@ -3,7 +3,9 @@
 Checking twenty dates in a row, each crop beside its read value, is faster than opening
 twenty pages; so for one field key the grid lists the waiting pages on which that field is
 doubtful (`ledger.checks.doubt.doubtful_keys`, the one rule the reader and the review screen
-share) and lets a reviewer confirm or correct each value where it stands.
+share) and lets a reviewer confirm or correct each value where it stands. Only the fields
+that hold a page back are offered: a doubted questionnaire answer (the form's
+`after_commit`) is the later look's (後で確認), and checking it here would free no page.
 
 A value checked here goes through the review screen's own correction
 (`review_ui.service.correct`): it is kept as the reviewer's value beside the reader's, so it
@@ -17,7 +19,7 @@ and waits for a reviewer to press 確定 on the review screen. The grid never ca
 page's confirmation (`review_ui.service.confirm`): that is a person's word for the whole
 page (its resident match, every value, the second check it may need) and marks that person
 as the page's decider; the grid's reviewer has seen one field of it. The page's reason says
-that nothing doubtful is left, and the review screen opens it with the cursor on 確定.
+that no doubtful field holds it back.
 
 Like the rest of the review rules, nothing here commits: the request's session does.
 """
@@ -91,7 +93,10 @@ def _waiting(db: Session, user: User, key: str | None = None
 
 
 def _doubtful(page: Page) -> list[str]:
-    return doubtful_keys(page.current_fields(), get_settings().review_confidence)
+    """The page's doubtful fields that hold it back (not its after-commit answers)."""
+    labels = field_labels(get_settings().forms_dir, page.form_id)
+    return [key for key in doubtful_keys(page.current_fields(), get_settings().review_confidence)
+            if not (key in labels and labels[key].after_commit)]
 
 
 def _label(form_id: str | None, key: str) -> str:
@@ -172,7 +177,7 @@ def _reason(page: Page, user: User, key: str, left: Sequence[str]) -> str:
     """What the queue and the review screen say of the page after the grid."""
     parts = [f"{key} checked in the field grid by {user.username}",
              f"{len(left)} doubtful fields left" if left
-             else "nothing doubtful left: waiting for a reviewer to confirm the page"]
+             else "no doubtful field holds it back: waiting for a reviewer to confirm the page"]
     if page.resident_id is None:
         parts.append("no unique resident match")
     return "; ".join(parts)

@@ -21,6 +21,9 @@ SPLIT_LABELS = {"ticket_kind": "券種", "ticket_dose": "回数", "municipality_
 class FieldLabel(BaseModel):
     label: str
     options: list[str] = []
+    after_commit: bool = False
+    """One of the form's answers looked at after the record is in the ledger (its
+    `after_commit`): a doubt about it does not hold the page back."""
 
 
 @cache
@@ -29,9 +32,11 @@ def _labels(directory: Path) -> dict[str, dict[str, FieldLabel]]:
     for path in sorted(directory.glob("*.json")):
         spec = json.loads(path.read_text(encoding="utf-8"))
         labels: dict[str, FieldLabel] = {}
+        later = set(spec.get("after_commit", []))
         for field in spec.get("fields", []):
             options = [option["value"] for option in field.get("options", [])]
-            labels[field["key"]] = FieldLabel(label=field["label"], options=options)
+            labels[field["key"]] = FieldLabel(label=field["label"], options=options,
+                                              after_commit=field["key"] in later)
             for part in field.get("split", []):
                 labels[part["key"]] = FieldLabel(label=SPLIT_LABELS.get(part["key"], part["key"]))
         forms[spec["form_id"]] = labels

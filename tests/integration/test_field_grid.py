@@ -56,11 +56,12 @@ def _image() -> str:
 
 def _page(date_value: str, date_confidence: float, *, lot_confidence: float = 0.99,
           state: PageState = PageState.NEEDS_REVIEW, lease_user: int | None = None) -> int:
-    """A page as the reader left it: sure of all but the given confidences; problems
-    checked as the reader checks them. `lease_user`: in review under that user's lease."""
+    """A page as the reader left it: sure of all but the given confidences (and always
+    unsure of the first question's answer); problems checked as the reader checks them.
+    `lease_user`: in review under that user's lease."""
     values = {"name": "試験 格子", "birth_date": "2020-01-01", "vaccine": "mr",
-              "dose_number": "1", KEY: date_value, "lot_number": "GRID01"}
-    confidence = {KEY: date_confidence, "lot_number": lot_confidence}
+              "dose_number": "1", KEY: date_value, "lot_number": "GRID01", "q1": "no"}
+    confidence = {KEY: date_confidence, "lot_number": lot_confidence, "q1": 0.4}
     scanner_id, _ = make_user(Role.SCANNER)
     with session_scope() as session:
         batch = Batch(created_by_id=scanner_id)
@@ -104,7 +105,9 @@ def test_the_grid_lists_the_pages_waiting_with_the_field_doubtful() -> None:
     lot_only = _page("2025-05-23", 0.99, lot_confidence=0.5)
 
     keys = {row["key"]: row for row in client.get("/api/field-grid").json()}
+    # the doubted answer to q1 is the later look's: it holds no page back
     assert {k: row["pages"] for k, row in keys.items()} == {KEY: 3, "lot_number": 1}
+    assert client.get("/api/field-grid/q1").json()["cells"] == []
     assert keys[KEY]["label"] == "接種年月日"
     grid = client.get(f"/api/field-grid/{KEY}").json()
     cells = {cell["page_id"]: cell for cell in grid["cells"]}
@@ -139,9 +142,10 @@ def test_a_value_confirmed_in_the_grid_is_a_reviewers_and_no_longer_doubtful() -
         "2025-05-20", "reviewer", True, False)
     # the page goes back to the queue for its 確定 on the review screen, not into the ledger
     assert cell["page_state"] == "needs_review"
-    assert "nothing doubtful left" in cell["reason"]
+    assert "no doubtful field holds it back" in cell["reason"]
     page = client.get(f"/api/pages/{kept}").json()
-    assert page["doubtful"] == [] and page["lease_until"] is None
+    # the review screen still shows the doubted answer, for the later look
+    assert page["doubtful"] == ["q1"] and page["lease_until"] is None
     assert next(f for f in page["fields"] if f["key"] == KEY)["source"] == "reviewer"
 
     fixed = client.post(f"/api/field-grid/{KEY}/pages/{corrected}",
