@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     my_number_old_key_files: list[Path] = Field(
         default_factory=list, description="earlier My Number keys, until `my-number rekey`")
     forms_dir: Path = FORMS_DIR
+    timezone: str = "Asia/Tokyo"
+    """The city's time zone (IANA name): its day is what "today" means (a future date, a
+    letter's date, the schedule's), and the nightly jobs run on its clock."""
 
     # Logging in
     login_max_failures: int = 5

@@ -27,6 +27,7 @@ from ledger.kit.csv_cells import writer as csv_writer
 from ledger.reports.programmes import UnknownProgramme, programme
 from models import NoticeRun, NoticeRunState
 from models.base import utcnow
+from models.clock import city_day
 from models.db import session_scope
 from models.settings import get_settings
 from models.storage import blob_path, incoming_file, put_file
@@ -138,7 +139,7 @@ def _job(session: Session, run: NoticeRun) -> _Job | None:
         _fail_now(run, f"通知を作れません (cannot be drawn): {refused}")
         return None
     return _Job(run.id, run.attempts, notices, spec,
-                get_settings().forms_dir / f"{spec.form_id}.pdf", run.created_at.date())
+                get_settings().forms_dir / f"{spec.form_id}.pdf", city_day(run.created_at))
 
 
 def _fail_now(run: NoticeRun, reason: str) -> None:

@@ -8,7 +8,7 @@ two engines agreeing (see ocr.confidence).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 
 import cv2
 import numpy as np
@@ -162,13 +162,16 @@ def _compact_strip(glyphs: list[np.ndarray], paper: int = 0) -> np.ndarray:
 
 
 def _as_iso_date(digits: str) -> str | None:
-    """YYYY-MM-DD for 8 digits forming a real date from FIRST_YEAR to today: a year such as
-    2924 is a misread 2024, however sure Tesseract is."""
+    """YYYY-MM-DD for 8 digits forming a real date from FIRST_YEAR to tomorrow: a year such
+    as 2924 is a misread 2024, however sure Tesseract is. Tomorrow, because the machine's
+    day may still be the city's yesterday (a UTC server before 09:00 in Japan); the ledger
+    holds a date after the city's today as a problem (ledger.checks.validation)."""
     try:
         day = date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
     except ValueError:
         return None
-    return day.isoformat() if FIRST_YEAR <= day.year and day <= date.today() else None
+    latest = date.today() + timedelta(days=1)
+    return day.isoformat() if FIRST_YEAR <= day.year and day <= latest else None
 
 
 def _read_strip(strip: np.ndarray, psm: int = WORD_MODE) -> tuple[str, float]:

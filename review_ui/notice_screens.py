@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse
 
 from accounts.access import Action
 from models import User
+from models.clock import city_today
 from review_ui.screens import _render, screen_user
 
 router = APIRouter(include_in_schema=False)
@@ -28,4 +29,4 @@ def next_month(today: date) -> str:
 
 @router.get("/notices")
 def notices_screen(request: Request, user: NoticeRunner) -> HTMLResponse:
-    return _render(request, "notices.html", user, month=next_month(date.today()))
+    return _render(request, "notices.html", user, month=next_month(city_today()))

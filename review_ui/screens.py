@@ -9,7 +9,6 @@ gets a page that says so (403), checked with the same permission table as the AP
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote
@@ -42,6 +41,7 @@ from models import (
     User,
     audit,
 )
+from models.clock import city_today
 from models.documents import recent_batches
 from models.settings import get_settings
 from review_ui import repository, service
@@ -334,7 +334,7 @@ def resident_screen(resident_id: RowId, request: Request, db: DbSession,
 def reports_screen(request: Request,
                    user: Annotated[User, Depends(screen_user(Action.REPORT_VIEW))]
                    ) -> HTMLResponse:
-    today = date.today()
+    today = city_today()
     programmes = [(series.id, series.name_ja) for series in schedule().series]
     return _render(request, "reports.html", user, today=today, programmes=programmes,
                    last_fiscal_year=fiscal_year(today) - 1)

@@ -48,7 +48,7 @@ def make_celery(settings: Settings) -> Celery:
             "audit-checkpoint": {"task": "yoshin.audit_checkpoint",
                                  "schedule": settings.audit_checkpoint_every_seconds},
         },
-        timezone="Asia/Tokyo",
+        timezone=settings.timezone,
     )
     if settings.broker_url is None:
         app.conf.broker_transport_options = _embedded_transport(settings)

@@ -4,13 +4,13 @@ into the current installation, for the demo and the measuring commands."""
 from __future__ import annotations
 
 import csv
-from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
 
 from ledger.residents import register_import as register
 from models import Role, User
+from models.clock import city_today
 from models.db import session_scope
 from notices.serials import import_handed_out
 
@@ -27,7 +27,7 @@ def load_city(directory: Path, actor: str) -> None:
         if handed_out.exists():
             with handed_out.open(encoding="utf-8", newline="") as stream:
                 import_handed_out(session, csv.DictReader(stream), actor=actor,
-                                  on=date.today())
+                                  on=city_today())
 
 
 def ensure_user(username: str, role: Role) -> None:

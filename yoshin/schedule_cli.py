@@ -10,6 +10,8 @@ import typer
 from rich.console import Console
 from sqlalchemy import select
 
+from models.clock import city_today
+
 schedule_app = typer.Typer(help="The routine schedule (定期接種): doses judged and what is due.",
                            no_args_is_help=True)
 console = Console(soft_wrap=True, highlight=False)
@@ -17,7 +19,7 @@ console = Console(soft_wrap=True, highlight=False)
 
 def _day(text: str | None) -> date:
     if text is None:
-        return date.today()
+        return city_today()
     try:
         return datetime.strptime(text, "%Y-%m-%d").date()
     except ValueError as error:

@@ -10,6 +10,7 @@ from datetime import date
 from ledger.kit.identifiers import is_valid_insurer_number, is_valid_local_government_code
 from ledger.kit.vaccines import LABELS as VACCINES
 from ledger.kit.vaccines import SEASONAL
+from models.clock import city_today
 
 RECORD_KEYS = ("vaccine", "vaccination_date", "lot_number")
 
@@ -38,7 +39,7 @@ def _past_date(value: str) -> str:
     day = parse_date(value)
     if day is None:
         return "日付として正しくありません"
-    return "未来の日付です" if day > date.today() else ""
+    return "未来の日付です" if day > city_today() else ""
 
 
 def _millilitres(value: str) -> str:

@@ -25,6 +25,7 @@ from ledger.reports.programmes import (
 )
 from ledger.reports.service import ClaimRow, CountRow, csv_chunks, dose_counts, monthly_claims
 from models import User, audit
+from models.clock import city_today
 
 router = APIRouter(prefix="/api/reports", tags=["reports"])
 Reporter = Annotated[User, Depends(require(Action.REPORT_VIEW))]
@@ -107,7 +108,7 @@ def due(db: DbSession, user: Reporter,
         series = programme(programme_name)
     except UnknownProgramme as unknown:
         raise HTTPException(422, str(unknown)) from unknown
-    on = on or date.today()
+    on = on or city_today()
     rows = due_list(db, series.id, on)
     _audit(db, user, "due", form, len(rows), programme=series.id, on=on.isoformat())
     if form == "csv":

@@ -48,6 +48,7 @@ from ledger.schedule.service import judge_incoming
 from ledger.transfers.peers import PeerRefused, check_peer_url, outbound_token, peer_by_code
 from models import BulkQuery, LedgerRecord, Peer, Provision, RecordSource, Resident, audit, storage
 from models.base import utcnow
+from models.clock import city_today
 from models.db import session_scope
 from models.settings import get_settings
 
@@ -114,7 +115,7 @@ class PeerRecord(BaseModel):
     @field_validator("vaccinated_on")
     @classmethod
     def _plausible_date(cls, value: date) -> date:
-        if not EARLIEST_DOSE <= value <= date.today():
+        if not EARLIEST_DOSE <= value <= city_today():
             raise ValueError(f"must be from {EARLIEST_DOSE.isoformat()} to today")
         return value
 
