@@ -27,7 +27,7 @@ from accounts.ids import RowId
 from ledger.reports.programmes import UnknownProgramme, programme
 from ledger.schedule.engine import master
 from models import NoticeRun, NoticeRunState, User, audit
-from notices.files import files_of
+from notices.files import NotRetryable, files_of, retry
 from notices.forms import NoPrintedForm, form_for
 from notices.service import BadMonth, run_notices
 
@@ -143,6 +143,18 @@ def notice_router(queue: Queue) -> APIRouter:
     @router.get("/{run_id}")
     def get_run(run_id: RowId, db: DbSession, _: Runner) -> RunOut:
         return _out(_run(db, run_id))
+
+    @router.post("/{run_id}/retry", status_code=status.HTTP_202_ACCEPTED)
+    def retry_run(run_id: RowId, db: DbSession, user: Runner) -> RunOut:
+        """Draw a failed run again from the serials it issued (409 for a run not failed, or
+        one whose people were printed again since); the worker is queued after the commit."""
+        run = _run(db, run_id)
+        try:
+            retry(db, run, actor=user.username)
+        except NotRetryable as refused:
+            raise HTTPException(status.HTTP_409_CONFLICT, str(refused)) from refused
+        queue(db, run.id)
+        return _out(run)
 
     @router.get("/{run_id}/{kind}", response_class=FileResponse)
     def download(run_id: RowId, kind: FileKind, db: DbSession, user: Runner) -> FileResponse:

@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ledger.kit.csv_cells import writer as csv_writer
 from ledger.reports.programmes import UnknownProgramme, programme
-from models import NoticeRun, NoticeRunState
+from models import NoticeRun, NoticeRunState, NoticeSerial, audit
 from models.base import utcnow
 from models.clock import city_day
 from models.db import session_scope
@@ -83,6 +83,30 @@ def files_of(run: NoticeRun) -> tuple[Path, Path] | None:
     if run.state != NoticeRunState.DONE or run.pdf_sha256 is None or run.csv_sha256 is None:
         return None
     return blob_path(run.pdf_sha256), blob_path(run.csv_sha256)
+
+
+class NotRetryable(Exception):
+    """A run that may not be drawn again: its message says why, in Japanese and English."""
+
+
+def retry(session: Session, run: NoticeRun, *, actor: str) -> None:
+    """Put a failed run back in the queue, to be drawn again from the serials it issued (the
+    caller queues the rendering once this commits); audited. Refused for a run that has not
+    failed, and for one some of whose people were printed again since: their serials here
+    were withdrawn, and a form carrying one would be refused when it came back."""
+    if run.state != NoticeRunState.FAILED:
+        raise NotRetryable(f"失敗した通知だけを再実行できます (notice run {run.id} is "
+                           f"{run.state}, not failed)")
+    withdrawn = session.scalar(select(func.count()).select_from(NoticeSerial).where(
+        NoticeSerial.run_id == run.id, NoticeSerial.withdrawn_at.is_not(None)))
+    if withdrawn:
+        raise NotRetryable(f"{withdrawn} 人の予診票がその後の通知で再発行されています。新しい"
+                           f"通知を作成してください ({withdrawn} people of run {run.id} were "
+                           "printed again since; make a new run)")
+    run.state, run.reason, run.progress, run.attempts = NoticeRunState.QUEUED, "", 0, 0
+    run.finished_at = None
+    audit.record(session, actor=actor, action="notices.retry", subject=f"notice_run:{run.id}",
+                 detail={"programme": run.programme, "people": run.people})
 
 
 FILES_REMOVED = "印刷用のPDFと送付先CSVは保存期間を過ぎたため削除しました"

@@ -30,7 +30,10 @@
       bar.max = Math.max(run.people, 1); bar.value = run.progress;
       cell.append(`${STATES[run.state]} ${run.progress} / ${run.people} `, bar);
     } else if (run.state === "failed") {
-      cell.append(`${STATES.failed}: ${run.reason}`);
+      const again = document.createElement("button");
+      again.type = "button"; again.className = "retry"; again.textContent = "再実行";
+      again.addEventListener("click", () => retry(run.id, again));
+      cell.append(`${STATES.failed}: ${run.reason} `, again);
       cell.classList.add("error");
     } else {
       cell.append(STATES[run.state] || run.state);
@@ -49,6 +52,15 @@
     const files = tr.insertCell();
     if (run.pdf_url) files.append(link(run.pdf_url, "PDF", "pdf"), " ", link(run.csv_url, "CSV", "csv"));
     return tr;
+  }
+
+  async function retry(id, button) {
+    button.disabled = true;
+    const answer = await fetch(`/api/notice-runs/${id}/retry`, { method: "POST" });
+    const data = await answer.json();
+    if (!answer.ok) { say(detail(data), true); button.disabled = false; return; }
+    say(`通知 ${id} をもう一度作成します。`, false);
+    await refresh();
   }
 
   async function refresh() {

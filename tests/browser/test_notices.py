@@ -12,6 +12,7 @@ import re
 import secrets
 from pathlib import Path
 
+import psycopg
 import pytest
 from pdf2image import convert_from_path
 from playwright.sync_api import Browser, expect
@@ -80,6 +81,30 @@ def test_a_supervisor_runs_a_mailing_and_downloads_the_pdf(
     for name, atena in children.items():
         assert f"{name} 様" in letters and f"宛名番号 {atena}" in letters
     assert site.api.get("/api/notice-runs").json()[0]["id"] == run_id  # listed, newest first
+
+
+def test_a_failed_run_is_run_again_from_the_screen(
+        browser: Browser, site: Site, children: dict[str, str]) -> None:
+    """A run the worker could not draw (a full disk, say) shows why and a 再実行 button; the
+    supervisor presses it and the run is drawn again from the serials it issued."""
+    answer = site.api.post("/api/notice-runs", json={"programme": "mr", "month": MONTH})
+    run_id = answer.json()["id"]
+    wait_for(lambda: site.api.get(f"/api/notice-runs/{run_id}").json()["state"] == "done",
+             120, "the notice run to be drawn")
+    url = site.stack.env["YOSHIN_DATABASE_URL"].replace("+psycopg", "")
+    with psycopg.connect(url, autocommit=True) as connection:  # as a worker's failure leaves it
+        connection.execute("UPDATE notice_runs SET state = 'failed', reason = %s, "
+                           "pdf_sha256 = NULL, csv_sha256 = NULL WHERE id = %s",
+                           ("描画できませんでした (rendering failed): OSError", run_id))
+    page = log_in(browser, site, "supervisor1", "/notices")
+    row = page.locator(f"#run-{run_id}")
+    expect(row).to_have_attribute("data-state", "failed")
+    expect(row).to_contain_text("rendering failed")
+    row.locator("button.retry").click()
+    expect(page.locator("#message")).to_contain_text("もう一度作成します")
+    expect(row).to_have_attribute("data-state", "done", timeout=TIMEOUT_MS)
+    expect(row.locator("a.pdf")).to_be_visible()
+    shot(page, "notices-retried")
 
 
 def _mailing(site: Site) -> tuple[Path, list[dict[str, str]]]:

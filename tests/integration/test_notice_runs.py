@@ -210,6 +210,7 @@ def test_a_run_that_cannot_be_drawn_fails_with_a_reason(
     run_id = client.post("/api/notice-runs", json={"programme": "mr",
                                                    "month": "2026-12"}).json()["id"]
     before = _stored()
+    writes = notices.files.write
     monkeypatch.setattr(notices.files, "write", full_disk)
     _render(run_id)
     run = client.get(f"/api/notice-runs/{run_id}").json()
@@ -220,6 +221,41 @@ def test_a_run_that_cannot_be_drawn_fails_with_a_reason(
     assert _stored() == before
     _render(run_id)  # a failed run is not retried by a second delivery
     assert _run_row(run_id).attempts == 1
+
+    # the disk freed, a supervisor runs it again: queued after the commit, drawn, audited
+    monkeypatch.setattr(notices.files, "write", writes)
+    sent = len(broker.sent)
+    answer = client.post(f"/api/notice-runs/{run_id}/retry")
+    assert answer.status_code == 202, answer.text
+    assert (answer.json()["state"], answer.json()["reason"]) == ("queued", "")
+    assert broker.sent[sent:] == [("yoshin.render_notices", (run_id,), True)]
+    _render(run_id)
+    assert client.get(f"/api/notice-runs/{run_id}").json()["state"] == "done"
+    assert client.get(f"/api/notice-runs/{run_id}/pdf").status_code == 200
+    refused = client.post(f"/api/notice-runs/{run_id}/retry")
+    assert refused.status_code == 409 and "not failed" in refused.text
+    with session_scope() as session:
+        assert session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "notices.retry",
+            AuditEvent.subject == f"notice_run:{run_id}")) == 1
+
+
+def test_a_failed_run_whose_people_were_printed_again_is_not_retried(
+        broker: Broker, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its serials were withdrawn by the reprint: forms carrying them would be refused."""
+    import notices.files
+
+    _child(date(2025, 12, 10), "再発 一子")
+    _, client = _client(Role.SUPERVISOR)
+    first = client.post("/api/notice-runs", json={"programme": "mr",
+                                                  "month": "2026-12"}).json()["id"]
+    monkeypatch.setattr(notices.files, "write", lambda *_, **__: 1 / 0)
+    _render(first)
+    assert _run_row(first).state == "failed"
+    client.post("/api/notice-runs", json={"programme": "mr", "month": "2026-12"})
+    refused = client.post(f"/api/notice-runs/{first}/retry")
+    assert refused.status_code == 409 and "printed again since" in refused.text
+    assert _run_row(first).state == "failed"
 
 
 def test_a_broker_that_cannot_be_reached_fails_the_run(broker: Broker) -> None:
@@ -244,7 +280,8 @@ def test_other_roles_are_refused_every_notice_route(broker: Broker, role: Role) 
                         ("GET", "/api/notice-runs/programmes"),
                         ("GET", f"/api/notice-runs/{run_id}"),
                         ("GET", f"/api/notice-runs/{run_id}/pdf"),
-                        ("GET", f"/api/notice-runs/{run_id}/csv")):
+                        ("GET", f"/api/notice-runs/{run_id}/csv"),
+                        ("POST", f"/api/notice-runs/{run_id}/retry")):
         answer = client.request(method, url, json={"programme": "mr", "month": "2026-12"})
         assert answer.status_code == 403, (method, url, answer.status_code)
     with session_scope() as session:
