@@ -18,10 +18,10 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
-import onnxruntime
 
 MODEL_NAME = "PP-OCRv6_rec_small.onnx"
 HEIGHT = 48
@@ -80,13 +80,19 @@ def _model_path() -> Path:
 
 
 @cache
-def _session(pid: int) -> tuple[onnxruntime.InferenceSession, tuple[str, ...]]:
+def _session(pid: int) -> tuple[Any, tuple[str, ...]]:
     """This process's session and the output's labels, made on first use.
+
+    ONNX Runtime is imported here, not with the module: the web server loads the reader's
+    modules for their field maps and never reads a page, and the runtime would add tens of
+    megabytes to every server process.
 
     One thread per session: fields are read in parallel threads (ocr.page), and a session's
     run may be called from several threads at once. Keyed by process id so that a forked
     worker makes its own instead of using one whose thread pool did not survive the fork.
     """
+    import onnxruntime
+
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1
