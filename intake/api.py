@@ -24,7 +24,7 @@ from fastapi.responses import StreamingResponse
 from accounts.access import Action
 from accounts.deps import DbSession, credential_check, require
 from accounts.ids import RowId
-from intake.batches import create_batch, read_upload, retry
+from intake.batches import create_batch, received, retry
 from intake.errors import Refused
 from intake.schemas import BatchOut, batch_out
 from models import Batch, Page, User
@@ -41,10 +41,11 @@ Retrier = Annotated[User, Depends(require(Action.PAGE_RETRY))]
 def upload_batch(db: DbSession, user: Uploader,
                  files: Annotated[list[UploadFile], File(description="PDF, TIFF, PNG or JPEG")],
                  label: Annotated[str, Form(max_length=200)] = "") -> BatchOut:
-    """The files are stored and their pages recorded before this answers; reading follows."""
+    """The files are stored and their pages recorded before this answers; splitting and
+    reading follow in the queue."""
     try:
-        uploads = [read_upload(f.filename, f.file) for f in files]
-        return batch_out(create_batch(db, user, uploads, label))
+        with received([(f.filename, f.file) for f in files]) as uploads:
+            return batch_out(create_batch(db, user, uploads, label))
     except Refused as refused:
         raise HTTPException(refused.status, refused.message) from refused
 

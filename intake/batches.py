@@ -1,29 +1,41 @@
-"""Receiving a batch: check every file, store it and its pages, create the rows, queue reads.
+"""Receiving a batch: check every file, store it, create its rows, queue its pages.
 
-Order matters: nothing is stored until every file has passed its checks; a file that fails
-while its pages render takes back what this upload stored; pages are queued only after the
-caller's commit (see `workers.dispatch`). So a refused upload leaves no row and no file.
+The upload is answered as soon as its files are safely stored: the body is streamed into the
+store (never whole in memory), checked there, and each page recorded; the queue then renders
+each page from the stored file (intake.splitting) and reads it. Order matters: nothing is
+kept until every file has passed its checks, and pages are queued only after the caller's
+commit (see `workers.dispatch`). So a refused upload leaves no row and no file.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from intake.errors import Refused, UploadRejected
-from intake.pages import Inspected, inspect, render
+from intake.pages import Inspected, inspect
 from models import Batch, Document, Page, PageState, User, audit, storage
 from models.settings import get_settings
-from workers.dispatch import read_after_commit
+from workers.dispatch import read_after_commit, split_after_commit
+
+COPY_BLOCK = 1 << 20
 
 
 @dataclass(frozen=True)
 class Upload:
+    """A file received into the store's incoming area, not yet stored under its hash."""
+
     filename: str
-    data: bytes
+    path: Path
+    sha256: str
+    size: int
 
 
 class StoredBlobs:
@@ -32,8 +44,8 @@ class StoredBlobs:
     def __init__(self) -> None:
         self.created: list[str] = []
 
-    def put(self, data: bytes) -> str:
-        sha, created = storage.put(data)
+    def put_file(self, path: Path) -> str:
+        sha, created = storage.put_file(path)
         if created:
             self.created.append(sha)
         return sha
@@ -44,70 +56,106 @@ class StoredBlobs:
         self.created.clear()
 
 
-def _refuse_duplicates(session: Session, uploads: list[Upload]) -> list[str]:
-    hashes = [storage.sha256_of(u.data) for u in uploads]
+def _refuse_duplicates(session: Session, uploads: list[Upload]) -> None:
     seen: dict[str, str] = {}
-    for upload, sha in zip(uploads, hashes, strict=True):
-        if sha in seen:
-            raise UploadRejected(f"{upload.filename}: the same file as {seen[sha]} in this upload",
-                                 409)
-        seen[sha] = upload.filename
-    for upload, sha in zip(uploads, hashes, strict=True):
-        earlier = session.scalar(select(Document).where(Document.sha256 == sha))
+    for upload in uploads:
+        if upload.sha256 in seen:
+            raise UploadRejected(
+                f"{upload.filename}: the same file as {seen[upload.sha256]} in this upload", 409)
+        seen[upload.sha256] = upload.filename
+    for upload in uploads:
+        earlier = session.scalar(select(Document).where(Document.sha256 == upload.sha256))
         if earlier is not None:
             raise UploadRejected(
                 f"{upload.filename}: this file was already uploaded in batch {earlier.batch_id} "
                 f"as {earlier.filename}", 409,
             )
-    return hashes
 
 
 def read_upload(filename: str | None, stream: BinaryIO) -> Upload:
-    """The file as sent, refused (413) past the size limit without reading it all."""
+    """The file as sent, copied a block at a time into the store's incoming area while its
+    hash is taken; refused (413) past the size limit without reading it all. The caller
+    removes it with `discard_uploads` unless `create_batch` stored it."""
     limit = get_settings().max_upload_bytes
-    data = stream.read(limit + 1)
     name = filename or "upload"
-    if len(data) > limit:
-        raise UploadRejected(f"{name}: larger than {limit} bytes", 413)
-    return Upload(name, data)
+    path = storage.incoming_file()
+    digest, size = hashlib.sha256(), 0
+    try:
+        with path.open("wb") as handle:
+            while block := stream.read(COPY_BLOCK):
+                size += len(block)
+                if size > limit:
+                    raise UploadRejected(f"{name}: larger than {limit} bytes", 413)
+                digest.update(block)
+                handle.write(block)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return Upload(name, path, digest.hexdigest(), size)
+
+
+def discard_uploads(uploads: list[Upload]) -> None:
+    """Remove what is left of received files (a stored one has moved away already)."""
+    for upload in uploads:
+        upload.path.unlink(missing_ok=True)
+
+
+@contextmanager
+def received(named_streams: Sequence[tuple[str | None, BinaryIO]]) -> Iterator[list[Upload]]:
+    """The streams received as uploads for the block, whatever is left of them removed after."""
+    uploads: list[Upload] = []
+    try:
+        for name, stream in named_streams:
+            uploads.append(read_upload(name, stream))
+        yield uploads
+    finally:
+        discard_uploads(uploads)
 
 
 def retry(session: Session, page: Page, *, user: User) -> None:
-    """Give a failed page another round of reading, with a fresh count of attempts; queued
-    after the caller's commit."""
+    """Give a failed page another round of reading (of splitting, when its image was never
+    made), with a fresh count of attempts; queued after the caller's commit."""
     if page.state != PageState.FAILED:
         raise Refused(f"page {page.id} is {page.state}; only a failed page is retried", 409)
-    page.move_to(PageState.QUEUED, f"retry asked by {user.username}")
     page.attempts = 0
     audit.record(session, actor=user.username, action="page.retry", subject=f"page:{page.id}")
-    read_after_commit(session, [page.id])
+    if page.image_sha256 is None:
+        page.move_to(PageState.RECEIVED, f"split again, asked by {user.username}")
+        split_after_commit(session, [page.id])
+    else:
+        page.move_to(PageState.QUEUED, f"retry asked by {user.username}")
+        read_after_commit(session, [page.id])
 
 
 def create_batch(session: Session, user: User, uploads: list[Upload], label: str = "",
                  blobs: StoredBlobs | None = None, queue: bool = True) -> Batch:
     """Flushes the rows; the caller commits. On a refusal, nothing this call stored remains.
-    `queue=False` leaves the pages for a caller that reads them itself (`yoshin eval`)."""
+    Each page of a file to render waits `received` for the queue to split it; a single PNG
+    or JPEG is its own image and is queued for reading at once. `queue=False` leaves the
+    pages for a caller that splits and reads them itself (`yoshin eval`)."""
     if not uploads:
         raise UploadRejected("no files were sent")
     settings = get_settings()
-    hashes = _refuse_duplicates(session, uploads)
-    checked: list[Inspected] = [inspect(u.filename, u.data, settings) for u in uploads]
+    _refuse_duplicates(session, uploads)
+    checked: list[Inspected] = [inspect(u.filename, u.path, settings) for u in uploads]
     blobs = blobs or StoredBlobs()
     try:
         batch = Batch(label=label, created_by_id=user.id)
         session.add(batch)
         sequence = 0
-        for upload, sha, info in zip(uploads, hashes, checked, strict=True):
-            blobs.put(upload.data)
+        for upload, info in zip(uploads, checked, strict=True):
+            sha = blobs.put_file(upload.path)
             document = Document(batch=batch, sha256=sha, filename=upload.filename[:255],
-                                media_type=info.media_type, size_bytes=len(upload.data),
+                                media_type=info.media_type, size_bytes=upload.size,
                                 page_count=info.page_count)
             session.add(document)
-            for number, image in enumerate(render(info, upload.data, settings), start=1):
+            for number in range(1, info.page_count + 1):
                 sequence += 1
                 session.add(Page(batch=batch, document=document, sequence=sequence,
-                                 page_number=number, image_sha256=blobs.put(image),
-                                 state=PageState.QUEUED))
+                                 page_number=number,
+                                 image_sha256=sha if info.kept_as_sent else None,
+                                 state=PageState.QUEUED if info.kept_as_sent
+                                 else PageState.RECEIVED))
         session.flush()
         audit.record(session, actor=user.username, action="batch.upload",
                      subject=f"batch:{batch.id}",
@@ -116,5 +164,6 @@ def create_batch(session: Session, user: User, uploads: list[Upload], label: str
         blobs.discard()
         raise
     if queue:
-        read_after_commit(session, [page.id for page in batch.pages])
+        read_after_commit(session, [p.id for p in batch.pages if p.state == PageState.QUEUED])
+        split_after_commit(session, [p.id for p in batch.pages if p.state == PageState.RECEIVED])
     return batch

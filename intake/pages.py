@@ -1,7 +1,9 @@
 """Turning one uploaded file into page images, checking it on the way.
 
-Every check that can refuse a file runs before its first page is rendered, and pages are
-produced one at a time, so a 500-page PDF never sits in memory whole. A PDF's page sizes are
+Every check that can refuse a file runs on the stored file before the upload is answered and
+costs no rendering (a 200-page scan is checked in a tenth of a second); each page is then
+rendered alone, by the queue (intake.splitting), so a 500-page PDF never sits in memory
+whole and a page that cannot be rendered fails by itself. A PDF's page sizes are
 taken from poppler, the program that renders them: pypdf and poppler read a damaged or
 crafted page dictionary differently (a negative box, a second /MediaBox), and a limit checked
 on what pypdf reads does not hold for what poppler draws.
@@ -15,11 +17,11 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
-from pdf2image import convert_from_bytes
+import numpy as np
+from pdf2image import convert_from_path
 from pdf2image.exceptions import PDFInfoNotInstalledError, PDFPageCountError, PDFSyntaxError
 from PIL import Image, ImageSequence, UnidentifiedImageError
 from pypdf import PdfReader
@@ -36,37 +38,42 @@ class Inspected:
     media_type: str
     page_count: int
 
+    @property
+    def kept_as_sent(self) -> bool:
+        """A single PNG or JPEG is its own page image (KEPT_AS_SENT): nothing to render."""
+        return self.media_type in KEPT_AS_SENT and self.page_count == 1
+
 
 PDFINFO_TIMEOUT = 60
 """Seconds poppler may take to list a file's page boxes; far more than a 500-page scan needs."""
 _MEDIA_BOX = re.compile(r"^Page\s+(\d+)\s+MediaBox:\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s*$")
+SNIFF_BYTES = 1024
+"""How much of a file's start tells its type (ocr.filetypes looks in the first kilobyte)."""
+EOF_WINDOW = 2048
 
 
-def _pdfinfo_boxes(filename: str, data: bytes, count: int) -> str:
+def _pdfinfo_boxes(filename: str, path: Path, count: int) -> str:
     """`pdfinfo -box` of pages 1..count: poppler's own reading of every page's boxes."""
     program = shutil.which("pdfinfo")
     if program is None:
         raise RuntimeError("poppler-utils is not installed")
-    with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
-        handle.write(data)
-        handle.flush()
-        try:
-            done = subprocess.run([program, "-f", "1", "-l", str(count), "-box", handle.name],
-                                  capture_output=True, timeout=PDFINFO_TIMEOUT, check=False,
-                                  env={**os.environ, "LC_ALL": "C"})  # a point, not a comma
-        except subprocess.TimeoutExpired as error:
-            raise UploadRejected(f"{filename}: the PDF's pages cannot be measured") from error
+    try:
+        done = subprocess.run([program, "-f", "1", "-l", str(count), "-box", str(path)],
+                              capture_output=True, timeout=PDFINFO_TIMEOUT, check=False,
+                              env={**os.environ, "LC_ALL": "C"})  # a point, not a comma
+    except subprocess.TimeoutExpired as error:
+        raise UploadRejected(f"{filename}: the PDF's pages cannot be measured") from error
     if done.returncode != 0:
         raise UploadRejected(f"{filename}: the PDF is damaged and cannot be read")
     return done.stdout.decode("utf-8", "replace")
 
 
-def rendered_sizes(filename: str, data: bytes, count: int) -> list[tuple[float, float]]:
+def rendered_sizes(filename: str, path: Path, count: int) -> list[tuple[float, float]]:
     """Width and height in points of each page as poppler renders it: its MediaBox, which
     pdftoppm draws whole (the crop box is not used), after poppler's own repair of the page
     dictionary. A page poppler cannot measure is refused: it could not be rendered either."""
     sizes: dict[int, tuple[float, float]] = {}
-    for line in _pdfinfo_boxes(filename, data, count).splitlines():
+    for line in _pdfinfo_boxes(filename, path, count).splitlines():
         found = _MEDIA_BOX.match(line)
         if found is None:
             continue
@@ -89,16 +96,22 @@ def _too_many_pixels(filename: str, number: int, width: int, height: int,
         f"{settings.pdf_dpi} dpi, more than the {settings.max_image_pixels} allowed)", 413)
 
 
-def _check_pdf(filename: str, data: bytes, settings: Settings) -> int:
-    if b"%%EOF" not in data[-2048:]:
+def _ends_with_eof(path: Path) -> bool:
+    with path.open("rb") as handle:
+        handle.seek(max(0, path.stat().st_size - EOF_WINDOW))
+        return b"%%EOF" in handle.read()
+
+
+def _check_pdf(filename: str, path: Path, settings: Settings) -> int:
+    if not _ends_with_eof(path):
         raise UploadRejected(f"{filename}: the PDF is truncated (it has no end-of-file marker)")
     try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            raise UploadRejected(
-                f"{filename}: the PDF is encrypted; save it without a password and upload again"
-            )
-        count = len(reader.pages)
+        with path.open("rb") as handle:  # read where needed: given a path, pypdf reads it all
+            reader = PdfReader(handle)
+            if reader.is_encrypted:
+                raise UploadRejected(f"{filename}: the PDF is encrypted; save it without a "
+                                     "password and upload again")
+            count = len(reader.pages)
     except UploadRejected:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError) as error:
@@ -112,7 +125,7 @@ def _check_pdf(filename: str, data: bytes, settings: Settings) -> int:
             "allowed in one file; split it", status=413,
         )
     scale = settings.pdf_dpi / 72
-    for number, (width, height) in enumerate(rendered_sizes(filename, data, count), start=1):
+    for number, (width, height) in enumerate(rendered_sizes(filename, path, count), start=1):
         pixels = (math.ceil(width * scale), math.ceil(height * scale))
         if pixels[0] * pixels[1] > settings.max_image_pixels:
             raise _too_many_pixels(filename, number, *pixels, settings)
@@ -132,10 +145,10 @@ def _check_image_size(filename: str, image: Image.Image, settings: Settings, fra
                              "large for a scanned form", 413)
 
 
-def _open_image(filename: str, data: bytes, settings: Settings) -> Image.Image:
+def _open_image(filename: str, source: Path | bytes, settings: Settings) -> Image.Image:
     Image.MAX_IMAGE_PIXELS = settings.max_image_pixels
     try:
-        return Image.open(io.BytesIO(data))
+        return Image.open(io.BytesIO(source) if isinstance(source, bytes) else source)
     except Image.DecompressionBombError as error:
         raise UploadRejected(f"{filename}: the image is too large to be a scanned form", 413) \
             from error
@@ -143,69 +156,90 @@ def _open_image(filename: str, data: bytes, settings: Settings) -> Image.Image:
         raise UploadRejected(f"{filename}: the image is damaged and cannot be read") from error
 
 
-def inspect(filename: str, data: bytes, settings: Settings) -> Inspected:
-    """Refuse a file that cannot become pages; say how many pages it holds."""
-    if len(data) > settings.max_upload_bytes:
+def inspect(filename: str, path: Path, settings: Settings) -> Inspected:
+    """Refuse a file that cannot become pages; say how many pages it holds. Every page's
+    size is checked, but only the first is decoded: the rest are decoded when rendered, and
+    a damaged one then fails alone."""
+    size = path.stat().st_size
+    if size > settings.max_upload_bytes:
         raise UploadRejected(f"{filename}: larger than {settings.max_upload_bytes} bytes", 413)
-    media_type = sniff(filename, data)
+    with path.open("rb") as handle:
+        media_type = sniff(filename, handle.read(SNIFF_BYTES))
     if media_type == PDF:
-        return Inspected(filename, media_type, _check_pdf(filename, data, settings))
-    image = _open_image(filename, data, settings)
+        return Inspected(filename, media_type, _check_pdf(filename, path, settings))
+    image = _open_image(filename, path, settings)
     count = 0
     try:
         for count, frame in enumerate(ImageSequence.Iterator(image), start=1):
             _check_image_size(filename, frame, settings, count)
-            frame.load()
+            if count == 1:
+                frame.load()
             if count > settings.max_pages_per_file:
                 raise UploadRejected(f"{filename}: more than {settings.max_pages_per_file} pages",
                                      413)
     except UploadRejected:
         raise
-    except (OSError, ValueError, SyntaxError) as error:
+    except (OSError, ValueError, SyntaxError, EOFError, KeyError) as error:
         raise UploadRejected(f"{filename}: the image is damaged and cannot be read") from error
+    finally:
+        image.close()
     return Inspected(filename, media_type, count)
 
 
 PNG_COMPRESSION = 1
 """zlib level of stored page images: level 1 encodes a 300 dpi page in about half the time
-of the default 6 (0.10 s against 0.18 s) for 15 % more bytes, and uploads wait for it."""
+of the default 6 (0.10 s against 0.18 s) for 15 % more bytes."""
+COLOUR_MODES = frozenset({"RGB", "RGBA", "P", "PA", "CMYK", "YCbCr", "LAB", "HSV"})
+
+
+def _as_scanned(image: Image.Image) -> Image.Image:
+    """The page in colour when it has any, else in gray: a colour scan keeps what tells blue
+    ink and a red seal from black print, and a gray one costs a third of the bytes."""
+    if image.mode not in COLOUR_MODES:
+        return image.convert("L")
+    rgb = np.asarray(image.convert("RGB"))
+    if np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 1], rgb[..., 2]):
+        return image.convert("L")
+    return image.convert("RGB")
 
 
 def _png(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
-    image.convert("L").save(buffer, format="PNG", compress_level=PNG_COMPRESSION)
+    _as_scanned(image).save(buffer, format="PNG", compress_level=PNG_COMPRESSION)
     return buffer.getvalue()
 
 
 KEPT_AS_SENT = (PNG, JPEG)
 """Single images of these types are stored as they were sent: every reader of a page image
 (the OCR worker, the review screens) decodes PNG and JPEG alike, and decoding and encoding
-the page again cost 0.13 s of the upload's time per page and kept nothing the scan did not
-hold (a JPEG's colour stays for the reader instead)."""
+the page again cost 0.13 s per page and kept nothing the scan did not hold."""
 
 
-def render(inspected: Inspected, data: bytes, settings: Settings) -> Iterator[bytes]:
-    """Page images in order: a single PNG or JPEG image as sent (KEPT_AS_SENT), every other
-    image and every PDF page as grayscale PNG."""
-    if inspected.media_type in KEPT_AS_SENT and inspected.page_count == 1:
-        yield data
-        return
+def render_page(inspected: Inspected, path: Path, number: int, settings: Settings) -> bytes:
+    """Page `number` (from 1) of the stored file as PNG, in colour when it has any. A page
+    that cannot be rendered raises UploadRejected with the reason a person will read."""
     if inspected.media_type != PDF:
-        image = _open_image(inspected.filename, data, settings)
-        for frame in ImageSequence.Iterator(image):
-            yield _png(frame)
-        return
-    for number in range(1, inspected.page_count + 1):
+        image = _open_image(inspected.filename, path, settings)
         try:
-            (page,) = convert_from_bytes(data, dpi=settings.pdf_dpi, first_page=number,
-                                         last_page=number, grayscale=True)
-        except (PDFPageCountError, PDFSyntaxError, ValueError) as error:
+            image.seek(number - 1)
+            _check_image_size(inspected.filename, image, settings, number)
+            return _png(image)
+        except UploadRejected:
+            raise
+        except (OSError, ValueError, SyntaxError, EOFError, KeyError) as error:
             raise UploadRejected(
-                f"{inspected.filename}: page {number} of the PDF cannot be rendered") from error
-        except PDFInfoNotInstalledError as error:
-            raise RuntimeError("poppler-utils is not installed") from error
-        if page.width * page.height > settings.max_image_pixels:
-            # poppler drew more than it measured: refuse before the page is kept anywhere
-            raise _too_many_pixels(inspected.filename, number, page.width, page.height,
-                                   settings)
-        yield _png(page)
+                f"{inspected.filename}: page {number} is damaged and cannot be read") from error
+        finally:
+            image.close()
+    try:
+        (page,) = convert_from_path(path, dpi=settings.pdf_dpi, first_page=number,
+                                    last_page=number)
+    except (PDFPageCountError, PDFSyntaxError, ValueError) as error:
+        raise UploadRejected(
+            f"{inspected.filename}: page {number} of the PDF cannot be rendered") from error
+    except PDFInfoNotInstalledError as error:
+        raise RuntimeError("poppler-utils is not installed") from error
+    if page.width * page.height > settings.max_image_pixels:
+        # poppler drew more than it measured: refuse before the page is kept anywhere
+        raise _too_many_pixels(inspected.filename, number, page.width, page.height, settings)
+    return _png(page)

@@ -8,7 +8,7 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from models import Batch
-from models.page_state import FINAL, WORK_DONE
+from models.page_state import FINAL, WORK_DONE, PageState
 
 
 class PageProgress(BaseModel):
@@ -26,6 +26,8 @@ class BatchOut(BaseModel):
     label: str
     created_at: datetime
     total: int
+    split: int
+    """Pages rendered from their file; the rest are still being split in the queue."""
     read: int
     finished: int
     counts: dict[str, int]
@@ -37,6 +39,7 @@ def batch_out(batch: Batch) -> BatchOut:
     states = Counter(page.state for page in batch.pages)
     return BatchOut(
         id=batch.id, label=batch.label, created_at=batch.created_at, total=len(batch.pages),
+        split=len(batch.pages) - states.get(PageState.RECEIVED, 0),
         read=sum(n for state, n in states.items() if state in WORK_DONE),
         finished=sum(n for state, n in states.items() if state in FINAL),
         counts=dict(states),

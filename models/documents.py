@@ -62,7 +62,8 @@ class Page(Timestamped, Base):
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
     sequence: Mapped[int]
     page_number: Mapped[int]
-    image_sha256: Mapped[str] = mapped_column(String(64))
+    image_sha256: Mapped[str | None] = mapped_column(String(64))
+    """None until the queue has rendered the page from its document (state `received`)."""
     registered_sha256: Mapped[str | None] = mapped_column(String(64))
     """The page straightened onto its form by the reader: field boxes are in its pixels."""
     state: Mapped[str] = mapped_column(String(16), default=PageState.RECEIVED)

@@ -3,6 +3,8 @@
 received → queued → reading → needs_review | ready → in_review → confirmed | rejected;
 in_review → second_check → confirmed (a second person approves what a reviewer changed);
 failed (with a reason) from any step before the end; a failed page can be queued again.
+A page is `received` until the queue has rendered its image from the uploaded file; a failed
+page that never had one goes back to `received` to be split again.
 A page never leaves this machine except through `confirmed` or `rejected`.
 """
 
@@ -35,7 +37,7 @@ ALLOWED: dict[PageState, frozenset[PageState]] = {
     S.SECOND_CHECK: frozenset({S.CONFIRMED, S.NEEDS_REVIEW}),
     S.CONFIRMED: frozenset(),
     S.REJECTED: frozenset(),
-    S.FAILED: frozenset({S.QUEUED}),
+    S.FAILED: frozenset({S.QUEUED, S.RECEIVED}),
 }
 
 FINAL = frozenset({S.CONFIRMED, S.REJECTED})

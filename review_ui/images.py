@@ -24,7 +24,10 @@ def _load(page: Page) -> np.ndarray:
     if page.image_purged_at is not None:
         raise ImageMissing(f"the images of page {page.id} were deleted after the retention "
                            "period; its values are kept")
-    path = blob_path(page.registered_sha256 or page.image_sha256)
+    shown = page.registered_sha256 or page.image_sha256
+    if shown is None:
+        raise ImageMissing(f"page {page.id} has not been split from its file yet")
+    path = blob_path(shown)
     image = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE) if path.exists() else None
     if image is None:
         raise ImageMissing(f"the image of page {page.id} is missing from the store")

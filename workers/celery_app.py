@@ -32,7 +32,7 @@ def _embedded_transport(settings: Settings) -> dict[str, object]:
 
 def make_celery(settings: Settings) -> Celery:
     keep_files_private()  # queue messages, the beat schedule and anything a task writes
-    app = Celery("yoshin", broker=settings.broker, include=["workers.tasks"])
+    app = Celery("yoshin", broker=settings.broker, include=["workers.tasks", "intake.split_tasks"])
     app.conf.update(
         task_acks_late=True,
         task_reject_on_worker_lost=True,

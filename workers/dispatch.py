@@ -23,43 +23,67 @@ from workers.celery_app import sending_app
 
 log = logging.getLogger(__name__)
 _PENDING = "yoshin.pending_page_reads"
+_PENDING_SPLITS = "yoshin.pending_page_splits"
 UNQUEUED_PREFIX = "could not be queued"
 """How a page the broker refused is marked; the reconciler queues such pages again."""
 READ_PAGE = "yoshin.read_page"
+SPLIT_PAGE = "yoshin.split_page"
 ANSWER_BULK = "yoshin.answer_bulk"
 RENDER_NOTICES = "yoshin.render_notices"
 """Task names as registered in `workers.tasks`."""
 
 
 def read_after_commit(session: Session, page_ids: list[int]) -> None:
-    pending: list[int] = session.info.setdefault(_PENDING, [])
-    if not pending and not event.contains(session, "after_commit", _send_pending):
+    """Queue the pages for reading once the caller's transaction has committed."""
+    _after_commit(session, _PENDING, page_ids)
+
+
+def split_after_commit(session: Session, page_ids: list[int]) -> None:
+    """Queue the pages for rendering from their uploaded file (intake.splitting) once the
+    caller's transaction has committed; each is queued for reading when it is rendered."""
+    _after_commit(session, _PENDING_SPLITS, page_ids)
+
+
+def _after_commit(session: Session, key: str, page_ids: list[int]) -> None:
+    pending: list[int] = session.info.setdefault(key, [])
+    if not event.contains(session, "after_commit", _send_pending):
         event.listen(session, "after_commit", _send_pending)
     pending.extend(page_ids)
 
 
 def _send_pending(session: Session) -> None:
-    page_ids = session.info.pop(_PENDING, [])
-    if page_ids:
-        send_reads(page_ids)
+    splits = session.info.pop(_PENDING_SPLITS, [])
+    reads = session.info.pop(_PENDING, [])
+    if splits:
+        send_splits(splits)
+    if reads:
+        send_reads(reads)
 
 
 def send_reads(page_ids: list[int]) -> None:
+    _send_pages(READ_PAGE, page_ids, PageState.QUEUED, "reading")
+
+
+def send_splits(page_ids: list[int]) -> None:
+    _send_pages(SPLIT_PAGE, page_ids, PageState.RECEIVED, "splitting")
+
+
+def _send_pages(task: str, page_ids: list[int], waiting: PageState, work: str) -> None:
     unsent: list[int] = []
     error: Exception | None = None
     for page_id in page_ids:
         try:
-            sending_app().send_task(READ_PAGE, args=(page_id,))
+            sending_app().send_task(task, args=(page_id,))
         except Exception as exc:  # the broker is down: record it on the page, never drop it
             unsent.append(page_id)
             error = exc
     if unsent:
-        log.error("could not queue %d pages: %s", len(unsent), error)
+        log.error("could not queue %d pages for %s: %s", len(unsent), work, error)
         with session_scope() as session:
             session.execute(
-                update(Page).where(Page.id.in_(unsent), Page.state == PageState.QUEUED)
+                update(Page).where(Page.id.in_(unsent), Page.state == waiting)
                 .values(state=PageState.FAILED,
-                        state_reason=f"{UNQUEUED_PREFIX} for reading: {error}")
+                        state_reason=f"{UNQUEUED_PREFIX} for {work}: {error}")
             )
 
 

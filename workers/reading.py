@@ -50,6 +50,8 @@ def claim(page_id: int) -> Claim | None:
                 "(the worker may have crashed on this page)"
             )
             return None
+        if page.image_sha256 is None:  # never split: a read sent for it has nothing to read
+            return None
         if page.state == PageState.QUEUED:
             page.move_to(PageState.READING)
         return Claim(blob_path(page.image_sha256), page.attempts)

@@ -1,4 +1,5 @@
-"""The reconciler: pages and notice runs that stopped moving are sent to the queue again.
+"""The reconciler: pages and notice runs that stopped moving are sent to the queue again
+(a page still to be split from its file to be split, any other to be read).
 
 A message can be lost between the database and the broker: the API may die after committing
 a batch but before queuing its pages, a broker restart may drop what it held, and a worker
@@ -21,7 +22,7 @@ from models import NoticeRun, NoticeRunState, Page, PageState, audit
 from models.base import utcnow
 from models.db import session_scope
 from models.settings import get_settings
-from workers.dispatch import UNQUEUED_PREFIX, send_reads, send_render
+from workers.dispatch import UNQUEUED_PREFIX, send_reads, send_render, send_splits
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,8 @@ class Reconciled:
     unqueued: int
     notice_runs: int = 0
     """Notice runs drawn with no progress, or waiting while nothing is busy."""
+    stuck_received: int = 0
+    """Pages still to be split from their file while nothing is busy (a lost message)."""
 
 
 def reconcile(now: datetime | None = None) -> Reconciled:
@@ -48,27 +51,35 @@ def reconcile(now: datetime | None = None) -> Reconciled:
             Page.state == PageState.READING, Page.updated_at >= cutoff))
         queued = [] if busy else list(session.scalars(select(Page).where(
             Page.state == PageState.QUEUED, stale).with_for_update(skip_locked=True)))
+        received = [] if busy else list(session.scalars(select(Page).where(
+            Page.state == PageState.RECEIVED, stale).with_for_update(skip_locked=True)))
         unqueued = list(session.scalars(select(Page).where(
             Page.state == PageState.FAILED, Page.state_reason.startswith(UNQUEUED_PREFIX))
             .with_for_update(skip_locked=True)))
         for page in reading:
             page.move_to(PageState.QUEUED, "queued again: its reading stopped (worker lost?)")
         for page in unqueued:
-            page.move_to(PageState.QUEUED, "queued again once the queue took messages")
-        for page in [*reading, *queued, *unqueued]:
+            page.move_to(PageState.QUEUED if page.image_sha256 else PageState.RECEIVED,
+                         "queued again once the queue took messages")
+        for page in [*reading, *queued, *received, *unqueued]:
             page.updated_at = now
         runs = _stopped_runs(session, cutoff, busy=bool(busy))
         for run in runs:
             run.updated_at = now
-        found = Reconciled(len(reading), len(queued), len(unqueued), len(runs))
-        if reading or queued or unqueued or runs:
+        found = Reconciled(len(reading), len(queued), len(unqueued), len(runs), len(received))
+        if reading or queued or received or unqueued or runs:
             audit.record(session, actor="system", action="pages.reconcile",
                          detail={"stuck_reading": found.stuck_reading,
                                  "stuck_queued": found.stuck_queued,
+                                 "stuck_received": found.stuck_received,
                                  "unqueued": found.unqueued,
                                  "notice_runs": found.notice_runs})
-        page_ids = [page.id for page in [*reading, *queued, *unqueued]]
+        pages = [*reading, *queued, *received, *unqueued]
+        page_ids = [page.id for page in pages if page.state == PageState.QUEUED]
+        split_ids = [page.id for page in pages if page.state == PageState.RECEIVED]
         run_ids = [run.id for run in runs]
+    if split_ids:
+        send_splits(split_ids)
     if page_ids:
         send_reads(page_ids)
     for run_id in run_ids:

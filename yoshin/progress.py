@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,11 +12,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import select
 
-from intake.batches import StoredBlobs, Upload, create_batch
-from intake.filetypes import sniff
+from intake.batches import StoredBlobs, create_batch, received
 from models import Batch, Page, User
 from models.db import session_scope
-from models.page_state import WORK_DONE
+from models.page_state import WORK_DONE, PageState
 
 SUPPORTED = {".pdf", ".tif", ".tiff", ".png", ".jpg", ".jpeg"}
 STALL_HINT_SECONDS = 60
@@ -34,14 +34,12 @@ def expand(paths: list[Path]) -> list[Path]:
 
 def store_batch(paths: list[Path], username: str, label: str, console: Console) -> int:
     """Everything is stored and queued as one batch, or nothing is (the upload's own rule)."""
-    uploads = []
-    for path in paths:
-        data = path.read_bytes()
-        sniff(path.name, data)
-        uploads.append(Upload(path.name, data))
     blobs = StoredBlobs()
     try:
-        with session_scope() as session, console.status(f"storing {len(paths)} files…"):
+        with ExitStack() as files, session_scope() as session, \
+                console.status(f"storing {len(paths)} files…"):
+            streams = [(path.name, files.enter_context(path.open("rb"))) for path in paths]
+            uploads = files.enter_context(received(streams))
             user = session.scalar(select(User).where(User.username == username))
             if user is None or not user.active:
                 raise SystemExit(f"no active user {username}: see `yoshin users create`")
@@ -60,6 +58,11 @@ class BatchState:
     done: int
     counts: Counter[str]
 
+    @property
+    def split(self) -> int:
+        """Pages rendered from their file so far (the rest wait `received`)."""
+        return self.total - self.counts.get(PageState.RECEIVED, 0)
+
 
 def batch_state(batch_id: int) -> BatchState:
     with session_scope() as session:
@@ -71,23 +74,27 @@ def batch_state(batch_id: int) -> BatchState:
 
 
 def watch(batch_id: int, console: Console, timeout: float = 3600) -> BatchState:
-    """Show pages being read until each has been read or has failed."""
+    """Show pages being split from their files and read, until each has been read or has
+    failed."""
     state = batch_state(batch_id)
-    last_change, last_done, hinted = time.monotonic(), -1, False
-    columns = (TextColumn("reading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-               TextColumn("{task.fields[detail]}"))
+    last_change, last_moved, hinted = time.monotonic(), -1, False
+    columns = (TextColumn("{task.description:>9}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn(), TextColumn("{task.fields[detail]}"))
     with Progress(*columns, console=console) as progress:
-        task = progress.add_task("pages", total=state.total, detail="")
+        splitting = progress.add_task("splitting", total=state.total, detail="")
+        reading = progress.add_task("reading", total=state.total, detail="")
         started = time.monotonic()
         while True:
             state = batch_state(batch_id)
             detail = " ".join(f"{k}={v}" for k, v in sorted(state.counts.items()))
-            progress.update(task, completed=state.done, detail=detail)
+            progress.update(splitting, completed=state.split)
+            progress.update(reading, completed=state.done, detail=detail)
             if state.done >= state.total:
                 return state
             now = time.monotonic()
-            if state.done != last_done:
-                last_change, last_done = now, state.done
+            moved = state.split + state.done
+            if moved != last_moved:
+                last_change, last_moved = now, moved
             elif now - last_change > STALL_HINT_SECONDS and not hinted:
                 console.print("no page has moved for a minute: is a worker running? "
                               "(start one with `yoshin worker`)")

@@ -27,7 +27,8 @@
   function show(batch) {
     bar.max = batch.total;
     bar.value = batch.read;
-    text.textContent = `読取 ${batch.read} / ${batch.total}・完了 ${batch.finished}`;
+    const splitting = batch.split < batch.total ? `分割 ${batch.split} / ${batch.total}・` : "";
+    text.textContent = `${splitting}読取 ${batch.read} / ${batch.total}・完了 ${batch.finished}`;
     counts.textContent = Object.entries(batch.counts).map(([s, n]) => `${NAMES[s] || s} ${n}`).join("　");
     for (const page of batch.pages) {
       const item = document.getElementById(`page-${page.id}`);
@@ -39,7 +40,7 @@
       const old = item.querySelector(".retry");
       if (page.state === "failed" && canRetry && !old) item.appendChild(retryButton(page.id));
       if (page.state !== "failed" && old) old.remove();
-      if (was !== page.state && (was === "queued" || was === "reading")) {
+      if (was !== page.state && (was === "received" || was === "queued" || was === "reading")) {
         const img = item.querySelector("img");
         img.src = `/api/pages/${page.id}/image?width=160&v=${Date.now()}`;
       }

@@ -12,7 +12,8 @@ from PIL import Image
 from pypdf import PdfReader, PdfWriter
 from sqlalchemy import func, select
 
-from models import Batch, Document, Page, Role
+from intake.splitting import split_page
+from models import Batch, Document, Page, PageState, Role
 from models.db import session_scope
 from models.settings import FORMS_DIR, get_settings
 from tests.inprocess import client_as
@@ -143,7 +144,12 @@ def test_tiffs_in_the_compressions_scanners_write_are_accepted(inprocess_db: Pat
         "/api/batches", files={"files": (f"scan-{compression}.tif", buffer.getvalue(),
                                          "image/tiff")})
     assert answer.status_code == 201, answer.text
-    assert [p["state"] for p in answer.json()["pages"]] == ["queued"]
+    assert [p["state"] for p in answer.json()["pages"]] == ["received"]
+    page_id = answer.json()["pages"][0]["id"]
+    split_page(page_id, queue=False)
+    with session_scope() as session:
+        split = session.get_one(Page, page_id)
+        assert (split.state, split.state_reason) == (PageState.QUEUED, "")
 
 
 def test_a_file_is_known_by_its_content_not_its_name(inprocess_db: Path, sample_set) -> None:  # noqa: ANN001

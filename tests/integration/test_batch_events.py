@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from intake.batches import Upload, create_batch
+from intake.batches import create_batch, received
 from models import Page, PageState, Role, User
 from models.db import session_scope
 from samples.sets import SETS_DIR
@@ -25,9 +25,10 @@ def _events(text: str) -> list[tuple[str, dict]]:
 def test_progress_is_streamed_until_every_page_is_read(inprocess_db: Path) -> None:
     scan = sorted(p for p in (SETS_DIR / "mixed-30").glob("page-*") if p.suffix != ".json")[-1]
     user_id, _ = make_user(Role.SCANNER)
-    with session_scope() as session:
+    with scan.open("rb") as file, received([(scan.name, file)]) as uploads, \
+            session_scope() as session:
         user = session.get(User, user_id)
-        batch = create_batch(session, user, [Upload(scan.name, scan.read_bytes())], queue=False)
+        batch = create_batch(session, user, uploads, queue=False)
         for page in batch.pages:
             page.move_to(PageState.FAILED, "not read in this test")
         batch_id = batch.id

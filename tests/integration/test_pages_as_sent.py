@@ -1,7 +1,8 @@
-"""A single PNG or JPEG image is stored as it was sent; other files become grayscale PNG pages.
+"""A single PNG or JPEG image is stored as it was sent; the pages of other files are split
+in the queue into PNG pages, in colour when they have any.
 
-Decoding and encoding a scan again cost the upload 0.13 s a page and kept nothing the scan
-did not hold; the colour of a JPEG is kept for the reader.
+Decoding and encoding a scan again cost 0.13 s a page and kept nothing the scan did not
+hold; the colour of a scan is kept for the reader (blue ink, red seals).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from intake.batches import Upload, create_batch
+from intake.batches import create_batch, received
+from intake.splitting import split_page
 from models import Document, Page, PageState, Role, User
 from models.db import session_scope
 from models.storage import blob_path
@@ -43,11 +45,19 @@ def _encoded(image: Image.Image, kind: str, **options: object) -> bytes:
 
 def _upload(filename: str, data: bytes) -> tuple[list[Page], Document]:
     user_id, _ = make_user(Role.SCANNER)
-    with session_scope() as session:
-        batch = create_batch(session, session.get(User, user_id), [Upload(filename, data)],
-                             queue=False)
+    with received([(filename, io.BytesIO(data))]) as uploads, session_scope() as session:
+        batch = create_batch(session, session.get(User, user_id), uploads, queue=False)
         session.expunge_all()
         return list(batch.pages), batch.documents[0]
+
+
+def _split(pages: list[Page]) -> list[Page]:
+    for page in pages:
+        split_page(page.id, queue=False)
+    with session_scope() as session:
+        found = [session.get_one(Page, page.id) for page in pages]
+        session.expunge_all()
+        return found
 
 
 @pytest.mark.parametrize(("filename", "kind", "colour"), [
@@ -63,16 +73,21 @@ def test_a_single_image_is_stored_as_sent(inprocess_db: Path, filename: str, kin
     assert stored.ndim == (3 if colour else 2)
 
 
-def test_pages_of_a_multi_page_tiff_become_grayscale_png(inprocess_db: Path) -> None:
+def test_pages_of_a_multi_page_tiff_are_split_in_the_queue_keeping_colour(
+        inprocess_db: Path) -> None:
     first, second = _scan(colour=True), _scan(colour=False)
     data = _encoded(first, "TIFF", save_all=True, append_images=[second])
     pages, document = _upload("two.tif", data)
     assert [page.page_number for page in pages] == [1, 2]
-    for page in pages:
-        stored = blob_path(page.image_sha256).read_bytes()
+    assert [(page.state, page.image_sha256) for page in pages] == [(PageState.RECEIVED, None)] * 2
+    modes = []
+    for page in _split(pages):
+        assert page.state == PageState.QUEUED
+        stored = blob_path(page.image_sha256 or "").read_bytes()
         assert page.image_sha256 != document.sha256
         assert stored.startswith(b"\x89PNG")
-        assert Image.open(io.BytesIO(stored)).mode == "L"
+        modes.append(Image.open(io.BytesIO(stored)).mode)
+    assert modes == ["RGB", "L"]
 
 
 def test_a_form_kept_as_a_jpeg_is_read_by_the_worker(inprocess_db: Path) -> None:

@@ -63,31 +63,38 @@ def second_box(side: int) -> bytes:
 CRAFTED = {"negative MediaBox": negative_box, "second MediaBox": second_box}
 
 
-def test_pypdf_and_poppler_disagree_on_the_crafted_pages() -> None:
+def _file(folder: Path, data: bytes, name: str = "page.pdf") -> Path:
+    path = folder / name
+    path.write_bytes(data)
+    return path
+
+
+def test_pypdf_and_poppler_disagree_on_the_crafted_pages(tmp_path: Path) -> None:
     """The premise: pypdf sees nothing large; poppler sees the huge page it would draw."""
     for make in CRAFTED.values():
         data = make(HUGE)
         box = PdfReader(io.BytesIO(data)).pages[0].mediabox
         assert float(box.width) * float(box.height) < 595 * 842 + 1
-        assert rendered_sizes("x.pdf", data, 1) == [(HUGE, HUGE)]
+        assert rendered_sizes("x.pdf", _file(tmp_path, data), 1) == [(HUGE, HUGE)]
 
 
 @pytest.mark.parametrize("case", CRAFTED, ids=list(CRAFTED))
-def test_a_page_poppler_would_render_past_the_limit_is_refused(case: str) -> None:
+def test_a_page_poppler_would_render_past_the_limit_is_refused(case: str, tmp_path: Path
+                                                               ) -> None:
     settings = Settings()
     assert (settings.pdf_dpi, settings.max_image_pixels) == (300, 120_000_000)
     with pytest.raises(UploadRejected) as refused:
-        inspect("crafted.pdf", CRAFTED[case](HUGE), settings)
+        inspect("crafted.pdf", _file(tmp_path, CRAFTED[case](HUGE)), settings)
     assert refused.value.status == 413
     assert "crafted.pdf: page 1 is far larger than a form" in refused.value.message
     assert "12292×12292 pixels" in refused.value.message
 
 
-def test_a_form_sized_page_still_passes() -> None:
+def test_a_form_sized_page_still_passes(tmp_path: Path) -> None:
     settings = Settings()
     for data in (raw_pdf(b"/MediaBox [0 0 595 842]"), raw_pdf(b"/MediaBox [0 0 -595 842]"),
                  raw_pdf(b"/MediaBox [0 0 2000 2000] /MediaBox [0 0 595 842]")):
-        assert inspect("form.pdf", data, settings).page_count == 1
+        assert inspect("form.pdf", _file(tmp_path, data), settings).page_count == 1
 
 
 def _counts() -> tuple[int, ...]:
@@ -118,13 +125,16 @@ def test_an_upload_of_a_crafted_page_is_refused_and_leaves_nothing(
     assert fits.status_code == 201, fits.text
 
 
-def test_rendering_itself_refuses_a_page_past_the_limit() -> None:
-    """The second guard: a page handed to `render` without `inspect` (or one poppler draws
-    larger than it measured) is refused before it is kept."""
+def test_rendering_itself_refuses_a_page_past_the_limit(tmp_path: Path) -> None:
+    """The second guard: a page handed to `render_page` without `inspect` (or one poppler
+    draws larger than it measured) is refused before it is kept."""
     from intake.filetypes import PDF
-    from intake.pages import Inspected, render
+    from intake.pages import Inspected, render_page
 
     settings = Settings(pdf_dpi=72, max_image_pixels=1_000_000)
     with pytest.raises(UploadRejected, match="page 1 is far larger than a form"):
-        list(render(Inspected("crafted.pdf", PDF, 1), second_box(1100), settings))
-    assert len(list(render(Inspected("fits.pdf", PDF, 1), second_box(900), settings))) == 1
+        render_page(Inspected("crafted.pdf", PDF, 1), _file(tmp_path, second_box(1100)), 1,
+                    settings)
+    fits = render_page(Inspected("fits.pdf", PDF, 1), _file(tmp_path, second_box(900)), 1,
+                       settings)
+    assert fits.startswith(b"\x89PNG")

@@ -225,15 +225,15 @@ def _unread_batch(user_id: int) -> int:
 
     from PIL import Image
 
-    from intake.batches import Upload, create_batch
+    from intake.batches import create_batch, received
 
     image = Image.new("L", (800, 1100), 255)
     image.putdata([secrets.randbelow(2) * 255 for _ in range(64)] + [255] * (800 * 1100 - 64))
     data = io.BytesIO()
     image.save(data, format="PNG")
-    with session_scope() as session:
-        batch = create_batch(session, session.get(User, user_id),
-                             [Upload("blank.png", data.getvalue())], queue=False)
+    data.seek(0)
+    with received([("blank.png", data)]) as uploads, session_scope() as session:
+        batch = create_batch(session, session.get(User, user_id), uploads, queue=False)
         return batch.id
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from intake.batches import Upload, create_batch
+from intake.batches import create_batch, received
 from models import Page, PageState, Resident, Role, User
 from models.db import session_scope
 from samples.generate import load_truth, read_image
@@ -61,9 +61,9 @@ def _png(image: np.ndarray) -> bytes:
 @pytest.mark.parametrize("case", CASES, ids=list(CASES))
 def test_unreadable_page_is_never_taken_as_read(inprocess_db: Path, case: str) -> None:
     user_id, _ = make_user(Role.SCANNER)
-    with session_scope() as session:
-        batch = create_batch(session, session.get(User, user_id),
-                             [Upload(f"{case}.png", _png(CASES[case]()))], queue=False)
+    with received([(f"{case}.png", io.BytesIO(_png(CASES[case]())))]) as uploads, \
+            session_scope() as session:
+        batch = create_batch(session, session.get(User, user_id), uploads, queue=False)
         page_id = batch.pages[0].id
     read_stored_page(page_id)
     with session_scope() as session:

@@ -78,10 +78,12 @@ def test_batch_flows_from_upload_to_ledger(stack: Stack, sample_set) -> None:  #
     assert answer.status_code == 201, answer.text
     batch = answer.json()
     assert batch["total"] == 20
-    assert {p["state"] for p in batch["pages"]} <= {"queued", "reading", "needs_review"}
+    # answered once stored: the pages are split from the PDF by the worker, then read
+    assert {p["state"] for p in batch["pages"]} == {"received"} and batch["split"] == 0
 
     started = time.monotonic()
     wait_for(lambda: _batch(scanner, batch["id"])["read"] == 20, 600, "all 20 pages read")
+    assert _batch(scanner, batch["id"])["split"] == 20
     print(f"20 pages read in {time.monotonic() - started:.1f}s")
     batch = _batch(scanner, batch["id"])
     assert set(batch["counts"]) <= {"needs_review", "ready"}, batch["counts"]

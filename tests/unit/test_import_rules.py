@@ -63,13 +63,16 @@ def test_no_workers_module_imports_another_inside_a_function() -> None:
 def test_the_names_dispatch_sends_are_registered_tasks() -> None:
     """dispatch names its tasks as strings; a renamed task would otherwise only show as
     messages no worker takes."""
+    from intake import split_tasks
     from workers import dispatch, tasks
     from workers.celery_app import celery_app
 
     assert tasks.read_page.name == dispatch.READ_PAGE
     assert tasks.render_notices.name == dispatch.RENDER_NOTICES
-    assert {dispatch.READ_PAGE, dispatch.ANSWER_BULK, dispatch.RENDER_NOTICES} \
-        <= set(celery_app.tasks)
+    assert split_tasks.split_page.name == dispatch.SPLIT_PAGE
+    assert {dispatch.READ_PAGE, dispatch.ANSWER_BULK, dispatch.RENDER_NOTICES,
+            dispatch.SPLIT_PAGE} <= set(celery_app.tasks)
+    assert "intake.split_tasks" in celery_app.conf.include
 
 
 def test_messages_go_to_the_queue_the_settings_name_when_sent(tmp_path: Path) -> None:

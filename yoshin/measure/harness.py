@@ -9,13 +9,14 @@ import os
 import socket
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import httpx
 from sqlalchemy import select
 
-from intake.batches import Upload, create_batch
+from intake.batches import create_batch, received
+from intake.splitting import split_page
 from models import User
 from models.db import session_scope
 from models.settings import get_settings
@@ -50,13 +51,19 @@ def _apply(values: dict[str, str | None]) -> None:
 
 def store_pages(pages: Sequence[Path], *, username: str, queue: bool) -> Iterator[list[int]]:
     """Store the pages as batches of `username`, CHUNK at a time; yields each batch's page ids
-    (queued for the workers when `queue`, else left for the caller to read in-process)."""
+    (queued for the workers when `queue`; else split here and left for the caller to read
+    in-process)."""
     for start in range(0, len(pages), CHUNK):
-        chunk = [Upload(p.name, p.read_bytes()) for p in pages[start:start + CHUNK]]
-        with session_scope() as session:
+        with ExitStack() as files, session_scope() as session:
+            streams = [(p.name, files.enter_context(p.open("rb")))
+                       for p in pages[start:start + CHUNK]]
+            chunk = files.enter_context(received(streams))
             user = session.scalars(select(User).where(User.username == username)).one()
             batch = create_batch(session, user, chunk, username, queue=queue)
             ids = [page.id for page in batch.pages]
+        if not queue:
+            for page_id in ids:
+                split_page(page_id, queue=False)
         yield ids
 
 

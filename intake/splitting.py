@@ -1,0 +1,70 @@
+"""Splitting in the queue: each page of an uploaded file rendered to its own image.
+
+The upload recorded one page per page of the file, each `received` without an image, and
+was answered; here a worker renders one page from the stored file, stores the image and
+queues the page for reading. A page that cannot be rendered fails alone, with the reason a
+person will read, and the file's other pages go on. No transaction is open while poppler
+renders, and a retried or twice-delivered task finds the page no longer `received` and
+does nothing: the image is stored under its hash, so a second rendering stores nothing new.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from intake.errors import UploadRejected
+from intake.pages import Inspected, render_page
+from models import Page, PageState, storage
+from models.db import session_scope
+from models.settings import get_settings
+from workers.dispatch import read_after_commit
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Source:
+    inspected: Inspected
+    document_sha256: str
+    number: int
+
+
+def _waiting(page_id: int) -> _Source | None:
+    with session_scope() as session:
+        page = session.get(Page, page_id)
+        if page is None or page.state != PageState.RECEIVED:
+            return None
+        document = page.document
+        return _Source(Inspected(document.filename, document.media_type, document.page_count),
+                       document.sha256, page.page_number)
+
+
+def split_page(page_id: int, *, queue: bool = True) -> None:
+    """Render a received page and queue it for reading (`queue=False`: leave it queued for
+    a caller that reads it itself, as `yoshin eval` does)."""
+    source = _waiting(page_id)
+    if source is None:
+        return
+    settings = get_settings()
+    image_sha, reason = None, ""
+    try:
+        image = render_page(source.inspected, storage.blob_path(source.document_sha256),
+                            source.number, settings)
+        image_sha, _ = storage.put(image)
+    except UploadRejected as refused:
+        reason = refused.message
+    except FileNotFoundError:
+        reason = f"{source.inspected.filename}: the uploaded file is no longer stored"
+    with session_scope() as session:
+        page = session.get(Page, page_id, with_for_update=True)
+        if page is None or page.state != PageState.RECEIVED:
+            return
+        if image_sha is None:
+            log.warning("page %d could not be split: %s", page_id, reason)
+            page.move_to(PageState.FAILED, f"not split: {reason}")
+            return
+        page.image_sha256 = image_sha
+        page.move_to(PageState.QUEUED)
+        if queue:
+            read_after_commit(session, [page_id])
