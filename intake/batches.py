@@ -19,7 +19,7 @@ from typing import BinaryIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from intake.errors import Refused, UploadRejected
+from intake.errors import AlreadyUploaded, Refused, UploadRejected
 from intake.pages import Inspected, inspect
 from models import Batch, Document, Page, PageState, User, audit, storage
 from models.settings import get_settings
@@ -66,9 +66,9 @@ def _refuse_duplicates(session: Session, uploads: list[Upload]) -> None:
     for upload in uploads:
         earlier = session.scalar(select(Document).where(Document.sha256 == upload.sha256))
         if earlier is not None:
-            raise UploadRejected(
+            raise AlreadyUploaded(
                 f"{upload.filename}: this file was already uploaded in batch {earlier.batch_id} "
-                f"as {earlier.filename}", 409,
+                f"as {earlier.filename}", earlier.batch_id,
             )
 
 

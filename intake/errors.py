@@ -14,3 +14,11 @@ class Refused(Exception):
 
 class UploadRejected(Refused):
     """An uploaded batch refused: nothing of it is kept."""
+
+
+class AlreadyUploaded(UploadRejected):
+    """The same file (by content) is already stored, in batch `batch_id`."""
+
+    def __init__(self, message: str, batch_id: int) -> None:
+        super().__init__(message, 409)
+        self.batch_id = batch_id

@@ -87,6 +87,10 @@ class Stack:
         self.processes[name] = process
         return process
 
+    def start(self, name: str, *args: str) -> subprocess.Popen:
+        """Any `yoshin` command as a long-running process of this installation."""
+        return self._start(name, *args)
+
     def start_api(self) -> None:
         self._start("api", "serve", "--port", str(self.port))
 

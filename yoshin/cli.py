@@ -356,6 +356,47 @@ def ingest(
         console.print(", ".join(f"{k} {v}" for k, v in sorted(state.counts.items())))
 
 
+@app.command("watch")
+def watch_folder(
+    folder: Annotated[Path, typer.Argument(help="the folder a multifunction printer scans into")],
+    user: Annotated[str, typer.Option(envvar="YOSHIN_USER", help="the staff member the scans "
+                                      "are uploaded as")],
+    settle: Annotated[float, typer.Option(min=0, help="seconds a file must stop growing "
+                                          "before it is taken")] = 5.0,
+    interval: Annotated[float, typer.Option(min=0.1, help="seconds between looks")] = 1.0,
+    once: Annotated[bool, typer.Option(help="take what is there once it has settled, "
+                                       "then stop")] = False,
+) -> None:
+    """Watch a folder (hot folder): each scan dropped into it is ingested as a batch, then
+    moved to done/ (or to failed/ beside a .reason.txt) once the batch is committed."""
+    import time
+
+    from intake.hot_folder import HotFolder, Outcome
+
+    if not folder.is_dir():
+        console.print(f"[red]{folder} is not a folder[/red]")
+        raise typer.Exit(1)
+    hot = HotFolder(folder, user, settle_seconds=settle)
+
+    def say(outcome: Outcome) -> None:
+        if outcome.reason and outcome.batch_id is None:
+            console.print(f"[red]failed[/red] {outcome.name}: {outcome.reason}")
+        elif outcome.reason:
+            console.print(f"done {outcome.name}: already stored in batch {outcome.batch_id}")
+        else:
+            console.print(f"done {outcome.name}: batch {outcome.batch_id}")
+
+    console.print(f"watching {folder} for scans (uploaded as {user}; Ctrl-C stops)")
+    try:
+        while True:
+            hot.poll(time.monotonic(), say)
+            if once and not hot.waiting():
+                return
+            time.sleep(interval)
+    except KeyboardInterrupt:
+        console.print("stopped")
+
+
 class Quality(StrEnum):
     """How sample pages reach the reader: three scanners, or a phone's photo on a desk."""
 
