@@ -473,13 +473,16 @@ def bench(
     broker_url: Annotated[str | None, typer.Option(help="a Redis, e.g. redis://127.0.0.1/3")]
     = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="write the figures here")] = None,
+    pdf: Annotated[bool, typer.Option(help="send the pages as one PDF to a real `yoshin serve`, "
+                                      "split in the queue")] = False,
 ) -> None:
     """Push pages through the real queue and workers; print throughput, latency, memory."""
     import json
 
     from yoshin.measure.bench import print_bench, run_bench
 
-    result = run_bench(pages, workers, quality, console, database_url, broker_url, source)
+    result = run_bench(pages, workers, quality, console, database_url, broker_url, source,
+                       pdf=pdf)
     print_bench(result, console)
     if json_out:
         json_out.write_text(json.dumps(result.as_dict(), indent=2) + "\n")

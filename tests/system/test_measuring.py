@@ -68,3 +68,16 @@ def test_bench_pushes_pages_through_a_real_worker(few_pages: Path, tmp_path: Pat
     assert {"decode", "registration", "recognition", "storage"} <= set(figures["stages_median"])
     assert figures["peak_memory_mb"] and all(mb > 20 for mb in figures["peak_memory_mb"])
     assert "pages per minute" in done.stdout
+
+
+def test_bench_sends_one_pdf_to_a_real_server_and_splits_it_in_the_queue(
+        few_pages: Path, tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    done = _yoshin("bench", "--from", str(few_pages), "--pages", "3", "--workers", "1", "--pdf",
+                   "--json", str(out), home=tmp_path / "home")
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    figures = json.loads(out.read_text())
+    assert figures["pages"] == 3 and figures["pages_per_minute"] > 0
+    assert figures["pdf_megabytes"] > 0.1 and 0 < figures["upload_seconds"] < 60
+    assert 50 < figures["server_peak_mb"] < 1000
+    assert "one PDF of" in done.stdout and "split in the queue" in done.stdout
