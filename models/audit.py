@@ -37,7 +37,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import JSON, String, func, select, text
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import event as orm_event
+from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
 
 from models.base import Base, utcnow
 from models.keys import audit_chain_key, audit_checkpoint_key
@@ -104,22 +105,75 @@ def history_of(session: Session, resident_id: int, *, limit: int) -> Sequence[Au
                            .order_by(AuditEvent.id.desc()).limit(limit)).all()
 
 
+_PENDING = "yoshin.audit_pending"
+
+
+@dataclass(frozen=True)
+class _Pending:
+    entry: AuditEvent
+    savepoint: SessionTransaction | None
+    """The savepoint it was recorded in: rolled back, it takes the entry with it."""
+
+
 def record(session: Session, *, actor: str, action: str, resident_id: int | None = None,
            subject: str = "", detail: dict[str, Any] | None = None) -> AuditEvent:
-    """Append one entry; it becomes visible with the caller's commit, or never."""
+    """Append one entry; it becomes visible with the caller's commit, or never (a rollback,
+    or the rollback of the savepoint it was recorded in, drops it).
+
+    The entry is chained and written inside that commit, not here: the chain's lock is then
+    held only while the commit runs, on the thread that runs it. Held from here on, a
+    request whose commit runs on another thread (FastAPI runs a dependency's teardown on the
+    thread pool) kept the lock while waiting for a free thread, and under load every thread
+    was waiting for the lock: transfer queries and uploads stopped until the pool timed out.
+    """
+    entry = AuditEvent(at=utcnow().replace(microsecond=0), actor=actor, action=action,
+                       resident_id=resident_id, subject=subject, detail=detail or {})
+    if not orm_event.contains(session, "before_commit", _append_pending):
+        orm_event.listen(session, "before_commit", _append_pending)
+        orm_event.listen(session, "after_soft_rollback", _forget_rolled_back)
+    session.info.setdefault(_PENDING, []).append(
+        _Pending(entry, session.get_nested_transaction()))
+    return entry
+
+
+def _append_pending(session: Session) -> None:
+    """Chain the transaction's entries onto the head, under the chain's lock (an advisory
+    lock on PostgreSQL; SQLite transactions are serialised already). A savepoint's release
+    also fires this event: its entries wait for the transaction's own commit."""
+    if session.in_nested_transaction():
+        return
+    pending: list[_Pending] = session.info.pop(_PENDING, [])
+    if not pending:
+        return
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
     prev = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
-    at = utcnow().replace(microsecond=0)
-    detail = detail or {}
-    event = AuditEvent(
-        at=at, actor=actor, action=action, resident_id=resident_id, subject=subject,
-        detail=detail, prev_hash=prev or GENESIS,
-        hash=_digest(prev or GENESIS, at, actor, action, resident_id, subject, detail),
-    )
-    session.add(event)
+    for item in pending:
+        entry = item.entry
+        entry.prev_hash = prev or GENESIS
+        entry.hash = _digest(entry.prev_hash, entry.at, entry.actor, entry.action,
+                             entry.resident_id, entry.subject, entry.detail)
+        session.add(entry)
+        prev = entry.hash
     session.flush()
-    return event
+
+
+def _inside(savepoint: SessionTransaction | None, rolled_back: SessionTransaction) -> bool:
+    while savepoint is not None:
+        if savepoint is rolled_back:
+            return True
+        savepoint = savepoint.parent
+    return False
+
+
+def _forget_rolled_back(session: Session, previous: SessionTransaction) -> None:
+    """A rolled-back transaction's entries are never written, nor a rolled-back savepoint's."""
+    if not previous.nested:
+        session.info.pop(_PENDING, None)
+        return
+    kept = [item for item in session.info.get(_PENDING, [])
+            if not _inside(item.savepoint, previous)]
+    session.info[_PENDING] = kept
 
 
 # --- checkpoints: the head of the chain, anchored outside the database -------------------

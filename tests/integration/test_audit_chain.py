@@ -5,6 +5,7 @@ checkpoint that fails. Each test runs on a fresh installation, on SQLite and on 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -14,7 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from typer.testing import CliRunner
 
 from models import AuditEvent, audit
@@ -54,9 +55,11 @@ def installation(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Pat
 
 
 def _entries(n: int) -> list[int]:
+    """Ids of `n` new entries: an entry is chained and numbered when its transaction commits."""
     with session_scope() as session:
-        return [audit.record(session, actor="test", action="probe", subject=f"s{i}",
-                             detail={"n": i}).id for i in range(n)]
+        entries = [audit.record(session, actor="test", action="probe", subject=f"s{i}",
+                                detail={"n": i}) for i in range(n)]
+    return [entry.id for entry in entries]
 
 
 def _checkpoint() -> audit.Checkpoint:
@@ -240,3 +243,25 @@ def test_entries_from_before_the_keyed_chain_pass_once_a_checkpoint_vouches_for_
 
     _rewrite(new[1], _plain)
     assert _report().problems[0].event_id == new[1]
+
+
+def test_an_entry_is_written_with_its_commit_and_dropped_with_its_rollback(
+        installation: Path) -> None:
+    """Entries are chained inside the commit: one recorded in a savepoint that is rolled back,
+    or in a transaction that is, never appears; the others are chained in order."""
+    with session_scope() as session:
+        audit.record(session, actor="test", action="kept.before")
+        with contextlib.suppress(RuntimeError), session.begin_nested():
+            audit.record(session, actor="test", action="dropped.savepoint")
+            raise RuntimeError("the savepoint's work failed")
+        with session.begin_nested():
+            audit.record(session, actor="test", action="kept.savepoint")
+        audit.record(session, actor="test", action="kept.after")
+        assert session.scalar(select(func.count()).select_from(AuditEvent)) == 0
+    with contextlib.suppress(RuntimeError), session_scope() as session:
+        audit.record(session, actor="test", action="dropped.transaction")
+        raise RuntimeError("the request failed")
+    with session_scope() as session:
+        actions = list(session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
+    assert actions == ["kept.before", "kept.savepoint", "kept.after"]
+    assert _report().problems == []

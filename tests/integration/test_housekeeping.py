@@ -70,7 +70,10 @@ def test_images_past_their_period_are_deleted_and_values_kept(inprocess_db: Path
         bulk_id = bulk.id
 
     with session_scope() as session:
-        old_entry_id = audit.record(session, actor="test", action="probe.old").id
+        audit.record(session, actor="test", action="probe.old")
+    probe = _last_audit("probe.old")
+    assert probe is not None
+    old_entry_id = probe.id
     done = purge_expired()
     assert done.pages >= 1 and done.bulk_results >= 1
     assert not blob_path(old_image).exists()
