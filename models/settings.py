@@ -115,6 +115,9 @@ class Settings(BaseSettings):
 
     # Worker behaviour
     worker_concurrency: int = 2
+    worker_nice: int = 10
+    """Niceness of `yoshin worker` (0-19): reading pages is batch work, and on the server's own
+    cores it should give way to requests a person or another municipality is waiting for."""
     task_max_attempts: int = 3
     task_retry_delay: float = 10.0
 

@@ -107,9 +107,9 @@ class Stack:
 
         wait_for(healthy, 60, "the API to answer")
 
-    def start_worker(self, concurrency: int = 2, beat: bool = False) -> None:
+    def start_worker(self, concurrency: int = 2, beat: bool = False, queues: str = "") -> None:
         self._start("worker", "worker", "--concurrency", str(concurrency),
-                    *(["--beat"] if beat else []))
+                    *(["--beat"] if beat else []), *(["--queues", queues] if queues else []))
 
     def stop(self, name: str, sig: int = signal.SIGTERM) -> None:
         process = self.processes.pop(name, None)

@@ -13,6 +13,12 @@ from celery.schedules import crontab
 from models.settings import Settings, get_settings
 from models.storage import keep_files_private, private_dir
 
+READING_QUEUE = "yoshin"
+TRANSFER_QUEUE = "transfers"
+"""Another municipality's bulk query goes to a queue of its own, so that it never waits
+behind a backlog of pages; `yoshin worker --queues transfers` serves it alone."""
+QUEUES = (READING_QUEUE, TRANSFER_QUEUE)
+
 
 def _embedded_transport(settings: Settings) -> dict[str, object]:
     messages = settings.embedded_queue_dir / "messages"
@@ -40,7 +46,8 @@ def make_celery(settings: Settings) -> Celery:
         task_ignore_result=True,
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
-        task_default_queue="yoshin",
+        task_default_queue=READING_QUEUE,
+        task_routes={"yoshin.answer_bulk": {"queue": TRANSFER_QUEUE}},
         beat_schedule={
             "reconcile": {"task": "yoshin.reconcile", "schedule": settings.reconcile_every_seconds},
             "purge-expired": {"task": "yoshin.purge_expired",

@@ -91,14 +91,26 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
 def worker(concurrency: Annotated[int | None, typer.Option(min=1)] = None,
            beat: Annotated[bool, typer.Option(
                help="also run the schedule: the reconciler each minute, retention daily "
-                    "(in exactly one worker)")] = False) -> None:
-    """Run a worker that reads queued pages."""
-    from workers.celery_app import celery_app
+                    "(in exactly one worker)")] = False,
+           queues: Annotated[str | None, typer.Option(
+               help="serve only these queues, comma-separated: yoshin (pages, notices) or "
+                    "transfers (other municipalities' bulk queries); default both")] = None,
+           nice: Annotated[int | None, typer.Option(
+               min=0, max=19, help="niceness, so that requests come first on shared cores "
+                                   "[default: YOSHIN_WORKER_NICE, 10]")] = None) -> None:
+    """Run a worker that splits and reads queued pages (and answers bulk transfer queries)."""
+    from workers.celery_app import QUEUES, celery_app
 
     settings = get_settings()
     count = concurrency or settings.worker_concurrency
+    wanted = [name.strip() for name in (queues or ",".join(QUEUES)).split(",") if name.strip()]
+    unknown = sorted(set(wanted) - set(QUEUES))
+    if unknown or not wanted:
+        console.print(f"[red]unknown queue {', '.join(unknown)}[/red]: use {', '.join(QUEUES)}")
+        raise typer.Exit(2)
+    os.nice(settings.worker_nice if nice is None else nice)
     args = ["worker", "--loglevel=INFO", f"--concurrency={count}", "--without-gossip",
-            "--without-mingle", "--without-heartbeat"]
+            "--without-mingle", "--without-heartbeat", f"--queues={','.join(wanted)}"]
     if beat:
         private_dir(settings.resolved_home)
         args += ["--beat", f"--schedule={settings.resolved_home / 'beat-schedule'}"]

