@@ -17,6 +17,7 @@ import hashlib
 import os
 import struct
 import tempfile
+import time
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,6 +31,8 @@ from models.settings import get_settings
 
 PRIVATE_UMASK = 0o077
 """New files 0600 and folders 0700: readable by the service's own user only."""
+INCOMING_PREFIX = ".incoming-"
+"""Files being received or written into the store, before they are moved into place."""
 
 
 def keep_files_private() -> None:
@@ -71,7 +74,7 @@ def put(data: bytes) -> tuple[str, bool]:
     if target.exists():
         return sha, False
     private_dir(target.parent)
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=INCOMING_PREFIX)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -88,7 +91,7 @@ def incoming_file() -> Path:
     """A new empty 0600 file inside the store, for a file too large to hold in memory that
     `put_file` then moves into place (same filesystem, so the move is a rename)."""
     folder = private_dir(get_settings().store_dir)
-    fd, name = tempfile.mkstemp(dir=folder, prefix=".incoming-")
+    fd, name = tempfile.mkstemp(dir=folder, prefix=INCOMING_PREFIX)
     os.close(fd)
     return Path(name)
 
@@ -115,6 +118,25 @@ def put_file(path: Path) -> tuple[str, bool]:
 
 def remove(sha256: str) -> None:
     blob_path(sha256).unlink(missing_ok=True)
+
+
+def sweep_incoming(older_than: float) -> int:
+    """Remove files left half-received in the store (a process killed while it copied an
+    upload in), untouched for `older_than` seconds; returns how many. A file being received
+    now is younger than that and is left alone."""
+    store = get_settings().store_dir
+    if not store.exists():
+        return 0
+    swept = 0
+    cutoff = time.time() - older_than
+    for path in store.rglob(f"{INCOMING_PREFIX}*"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                swept += 1
+        except FileNotFoundError:  # finished and moved into place meanwhile
+            continue
+    return swept
 
 
 def _private_opener(path: str, flags: int) -> int:

@@ -24,8 +24,11 @@ from models.base import utcnow
 from models.db import session_scope
 from models.page_state import FINAL
 from models.settings import get_settings
-from models.storage import remove
+from models.storage import remove, sweep_incoming
 from notices.files import forget_files
+
+INCOMING_MAX_AGE_SECONDS = 24 * 3600
+"""No upload takes a day to be received: a file that old was abandoned."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,8 @@ class Purged:
     """Residents whose ledger was removed, retention_ledger_years after death or moving out."""
     notice_files: int = 0
     """Print-ready PDFs and mailing CSVs of notice runs, retention_notice_days after."""
+    incoming: int = 0
+    """Uploads left half-received in the store by a killed process, a day after."""
 
 
 def _expired_pages(session: Session, cutoff: datetime) -> list[Page]:
@@ -102,4 +107,5 @@ def purge_expired(now: datetime | None = None) -> Purged:
     for path in bulk_files:
         path.unlink(missing_ok=True)
     return Purged(pages=len(pages), files=len(files), bulk_results=len(bulk_files),
-                  ledgers=removed.residents, notice_files=len(notice_files))
+                  ledgers=removed.residents, notice_files=len(notice_files),
+                  incoming=sweep_incoming(INCOMING_MAX_AGE_SECONDS))

@@ -3,7 +3,9 @@ deletion audited), and pages that stopped moving are queued again."""
 
 from __future__ import annotations
 
+import os
 import secrets
+import time
 from datetime import UTC, timedelta
 from pathlib import Path
 
@@ -23,7 +25,7 @@ from models import (
 )
 from models.base import utcnow
 from models.db import session_scope
-from models.storage import blob_path, put
+from models.storage import blob_path, incoming_file, put
 from tests.inprocess import client_as, make_user
 from workers.reconcile import reconcile
 from workers.retention import purge_expired
@@ -256,3 +258,14 @@ def test_a_ledger_is_removed_five_years_after_death_or_moving_out(inprocess_db: 
                             "left_on": "2020-06-01", "years": 5}
     assert purge_expired(utcnow().replace(year=2025, month=6, day=3, tzinfo=UTC)).ledgers == 1
     assert held("moved")[0] == 0 and held("recent")[0] == 1
+
+
+def test_a_half_received_upload_is_swept_after_a_day(inprocess_db: Path) -> None:
+    """A process killed while it copied an upload into the store leaves its incoming file;
+    the nightly purge removes it once it is a day old, and never one being received now."""
+    abandoned, receiving = incoming_file(), incoming_file()
+    a_day_ago = time.time() - 24 * 3600 - 60
+    os.utime(abandoned, (a_day_ago, a_day_ago))
+    assert purge_expired().incoming >= 1
+    assert not abandoned.exists() and receiving.exists()
+    receiving.unlink()

@@ -103,3 +103,19 @@ def test_a_form_kept_as_a_jpeg_is_read_by_the_worker(inprocess_db: Path) -> None
         assert page.form_id == truth["form"]
         right = [key for key, value in truth["fields"].items() if read.get(key) == value]
         assert len(right) >= 0.8 * len(truth["fields"]), sorted(set(truth["fields"]) - set(right))
+
+
+def test_pdf_pages_keep_their_colour_and_gray_pages_stay_gray(inprocess_db: Path) -> None:
+    data = _encoded(_scan(colour=True), "PDF", save_all=True, resolution=150,
+                    append_images=[_scan(colour=False)])
+    pages, _ = _upload("mixed.pdf", data)
+    channels = []
+    for page in _split(pages):
+        assert page.state == PageState.QUEUED
+        stored = cv2.imread(str(blob_path(page.image_sha256 or "")), cv2.IMREAD_UNCHANGED)
+        channels.append(stored.ndim)
+        if stored.ndim == 3:
+            scale = stored.shape[0] / 1200  # drawn at the render's dpi, not the scan's
+            seal = stored[round(650 * scale), round(650 * scale)]  # red, in OpenCV's BGR
+            assert seal[2] > 150 and seal[0] < 100 and seal[1] < 100
+    assert channels == [3, 2]
