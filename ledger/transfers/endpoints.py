@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, Field
 
 from accounts.access import Action
-from accounts.deps import DbSession, KeptRefusal, require
+from accounts.deps import DbSession, KeptRefusal, release_connection, require
 from ledger.residents.deps import ResidentDep
 from ledger.transfers.peers import PeerRefused
 from ledger.transfers.service import (
@@ -94,7 +94,8 @@ def request_transfer(user: Staff, resident: ResidentDep, body: TransferRequest, 
     """Ask the former municipality for a resident who moved in and import what comes back."""
     try:
         result = request_from_peer(db, resident=resident, peer_code=body.peer_code,
-                                   actor=user.username, user_id=user.id)
+                                   actor=user.username, user_id=user.id,
+                                   before_waiting=lambda: release_connection(db))
     except NoNumberToAsk as missing:
         raise HTTPException(409, str(missing)) from missing
     except PeerRefused as refused:

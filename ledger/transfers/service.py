@@ -17,7 +17,7 @@ results file keyed by line number; the numbers file is deleted once answered.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date
@@ -391,15 +391,21 @@ def recent_provisions(session: Session, limit: int) -> Sequence[Provision]:
 
 
 def request_from_peer(session: Session, *, resident: Resident, peer_code: str, actor: str,
-                      user_id: int | None) -> Imported:
+                      user_id: int | None, before_waiting: Callable[[], None] = lambda: None
+                      ) -> Imported:
     """Ask the former municipality for a resident who moved in and import what comes back.
     A query that brought nothing in is on record too, with its reason (which names the peer
     and what did not fit, never a number or a value), since an answer refused for not
-    fitting may be a peer misbehaving; nothing of a half-imported answer stays."""
+    fitting may be a peer misbehaving; nothing of a half-imported answer stays.
+
+    `before_waiting` runs once everything the query needs is read and before the peer is
+    asked: a route ends its read-only transaction there, so that no pooled connection waits
+    for another municipality's answer (up to transfer_timeout_seconds)."""
     if resident.my_number_encrypted is None:
         raise NoNumberToAsk(f"resident {resident.id} has no My Number to ask with")
     peer = peer_by_code(session, peer_code)
     resident_id, number = resident.id, my_number.decrypt(resident.my_number_encrypted)
+    before_waiting()
     try:
         return import_answer(session, resident, peer, ask_peer(peer, number), actor=actor,
                              user_id=user_id)

@@ -26,7 +26,7 @@ from ledger.records.service import Dose, record_dose
 from ledger.residents import my_number
 from ledger.transfers.peers import PeerRefused, add_peer
 from models import AuditEvent, LedgerRecord, Peer, Resident, Role
-from models.db import session_scope
+from models.db import get_engine, session_scope
 from models.settings import get_settings
 from tests.inprocess import make_user
 
@@ -51,10 +51,13 @@ class _Peer(BaseHTTPRequestHandler):
 
     answer: bytes = b""
     asked: list[dict[str, Any]] = []
+    connections_in_use: list[int] = []
+    """The asking city's pooled database connections checked out while it waits for us."""
 
     def do_POST(self) -> None:  # noqa: N802 - the http.server name
         length = int(self.headers.get("Content-Length", "0"))
         type(self).asked.append(json.loads(self.rfile.read(length)))
+        type(self).connections_in_use.append(get_engine().pool.checkedout())
         body = type(self).answer
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -220,6 +223,19 @@ def test_records_that_fit_are_imported() -> None:
             LedgerRecord.resident_id == resident_id).order_by(LedgerRecord.vaccinated_on)).all()
     assert judged == ["valid", "valid", "valid", "mistake"]
     _still_served(staff, resident_id)
+
+
+@pytest.mark.usefixtures("peer_url", "loopback_http")
+def test_no_database_connection_waits_for_the_other_municipality() -> None:
+    """The request ends its read-only transaction before it asks: a slow peer (up to
+    transfer_timeout_seconds) never holds one of the pool's connections."""
+    resident_id = _moved_in()
+    staff = _staff()
+    _answer(GOOD)
+    answer = _ask(staff, resident_id)
+    assert answer.status_code == 200, answer.text
+    assert _Peer.connections_in_use[-1] == 0
+    assert len(answer.json()["created"]) == 1
 
 
 @pytest.mark.usefixtures("peer_url")
