@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -44,8 +44,8 @@ class StoredBlobs:
     def __init__(self) -> None:
         self.created: list[str] = []
 
-    def put_file(self, path: Path) -> str:
-        sha, created = storage.put_file(path)
+    def put_file(self, path: Path, sha256: str) -> str:
+        sha, created = storage.put_file(path, sha256)
         if created:
             self.created.append(sha)
         return sha
@@ -101,6 +101,14 @@ def discard_uploads(uploads: list[Upload]) -> None:
 
 
 @contextmanager
+def received_files(paths: Sequence[Path]) -> Iterator[list[Upload]]:
+    """Files on disk received as uploads, as `received` does for the streams of a request."""
+    with ExitStack() as files, received(
+            [(path.name, files.enter_context(path.open("rb"))) for path in paths]) as uploads:
+        yield uploads
+
+
+@contextmanager
 def received(named_streams: Sequence[tuple[str | None, BinaryIO]]) -> Iterator[list[Upload]]:
     """The streams received as uploads for the block, whatever is left of them removed after."""
     uploads: list[Upload] = []
@@ -144,7 +152,7 @@ def create_batch(session: Session, user: User, uploads: list[Upload], label: str
         session.add(batch)
         sequence = 0
         for upload, info in zip(uploads, checked, strict=True):
-            sha = blobs.put_file(upload.path)
+            sha = blobs.put_file(upload.path, upload.sha256)
             document = Document(batch=batch, sha256=sha, filename=upload.filename[:255],
                                 media_type=info.media_type, size_bytes=upload.size,
                                 page_count=info.page_count)

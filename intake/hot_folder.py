@@ -12,7 +12,6 @@ folder is the model users know.
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,12 +19,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from intake.batches import create_batch, received
+from intake.batches import create_batch, received_files
 from intake.errors import AlreadyUploaded, UploadRejected
 from models import User
 from models.db import session_scope
-
-log = logging.getLogger(__name__)
 
 DONE, FAILED = "done", "failed"
 REASON_SUFFIX = ".reason.txt"
@@ -92,8 +89,7 @@ class HotFolder:
     def take(self, path: Path) -> Outcome:
         """Ingest one settled file as a batch and move it; the move follows the commit."""
         try:
-            with path.open("rb") as handle, received([(path.name, handle)]) as uploads, \
-                    session_scope() as session:
+            with received_files([path]) as uploads, session_scope() as session:
                 user = session.scalar(select(User).where(User.username == self.username))
                 if user is None or not user.active:
                     raise SystemExit(f"no active user {self.username}: the watched folder "

@@ -96,17 +96,18 @@ def incoming_file() -> Path:
     return Path(name)
 
 
-def put_file(path: Path) -> tuple[str, bool]:
+def put_file(path: Path, sha256: str | None = None) -> tuple[str, bool]:
     """Store a finished file by moving it (`put` for a file written in parts, such as a
-    notice run's PDF): its hash is read a block at a time, so it never sits in memory. The
-    file at `path` is gone afterwards either way; returns the hash and whether this call
-    created the stored file."""
+    notice run's PDF): its hash is read a block at a time, so it never sits in memory, or
+    given by a caller that took it while writing the file (an upload received). The file at
+    `path` is gone afterwards either way; returns the hash and whether this call created
+    the stored file."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
-        while block := handle.read(1 << 20):
+        while sha256 is None and (block := handle.read(1 << 20)):
             digest.update(block)
         os.fsync(handle.fileno())
-    sha = digest.hexdigest()
+    sha = sha256 or digest.hexdigest()
     target = blob_path(sha)
     if target.exists():
         path.unlink()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import select
 
-from intake.batches import StoredBlobs, create_batch, received
+from intake.batches import StoredBlobs, create_batch, received_files
 from models import Batch, Page, User
 from models.db import session_scope
 from models.page_state import WORK_DONE, PageState
@@ -36,10 +35,8 @@ def store_batch(paths: list[Path], username: str, label: str, console: Console) 
     """Everything is stored and queued as one batch, or nothing is (the upload's own rule)."""
     blobs = StoredBlobs()
     try:
-        with ExitStack() as files, session_scope() as session, \
+        with received_files(paths) as uploads, session_scope() as session, \
                 console.status(f"storing {len(paths)} files…"):
-            streams = [(path.name, files.enter_context(path.open("rb"))) for path in paths]
-            uploads = files.enter_context(received(streams))
             user = session.scalar(select(User).where(User.username == username))
             if user is None or not user.active:
                 raise SystemExit(f"no active user {username}: see `yoshin users create`")

@@ -28,8 +28,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import func, select
 
-from accounts.users import hash_token, new_token
-from models import ApiToken, Page, Role, User
+from accounts.users import find_user, replace_tokens
+from models import Page, Role
 from models.base import utcnow
 from models.db import session_scope
 from models.migrate import upgrade
@@ -120,12 +120,10 @@ def _as_pdf(files: list[Path], target: Path) -> Path:
     return target
 
 
-def _token(username: str) -> str:
-    token = new_token()
+def _token() -> str:
+    """An API token of the bench's own scanner account (its only one)."""
     with session_scope() as session:
-        user = session.scalars(select(User).where(User.username == username)).one()
-        session.add(ApiToken(user=user, name="bench", token_hash=hash_token(token)))
-    return token
+        return replace_tokens(find_user(session, "bench"), "bench")
 
 
 def _post_pdf(pdf: Path, env: dict[str, str], log: Path) -> tuple[list[int], float, float]:
@@ -137,7 +135,7 @@ def _post_pdf(pdf: Path, env: dict[str, str], log: Path) -> tuple[list[int], flo
                               start_new_session=True)
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=UPLOAD_TIMEOUT,
-                          headers={"Authorization": f"Bearer {_token('bench')}"}) as client:
+                          headers={"Authorization": f"Bearer {_token()}"}) as client:
             wait_for_api(client)
             with pdf.open("rb") as handle:
                 started = time.perf_counter()

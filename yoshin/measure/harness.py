@@ -9,13 +9,13 @@ import os
 import socket
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 from sqlalchemy import select
 
-from intake.batches import create_batch, received
+from intake.batches import create_batch, received_files
 from intake.splitting import split_page
 from models import User
 from models.db import session_scope
@@ -54,10 +54,7 @@ def store_pages(pages: Sequence[Path], *, username: str, queue: bool) -> Iterato
     (queued for the workers when `queue`; else split here and left for the caller to read
     in-process)."""
     for start in range(0, len(pages), CHUNK):
-        with ExitStack() as files, session_scope() as session:
-            streams = [(p.name, files.enter_context(p.open("rb")))
-                       for p in pages[start:start + CHUNK]]
-            chunk = files.enter_context(received(streams))
+        with received_files(pages[start:start + CHUNK]) as chunk, session_scope() as session:
             user = session.scalars(select(User).where(User.username == username)).one()
             batch = create_batch(session, user, chunk, username, queue=queue)
             ids = [page.id for page in batch.pages]
