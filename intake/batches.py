@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from intake.errors import AlreadyUploaded, Refused, UploadRejected
 from intake.pages import Inspected, inspect
-from models import Batch, Document, Page, PageState, User, audit, storage
+from models import Batch, Document, Page, PageState, User, audit, blobs, storage
 from models.settings import get_settings
 from workers.dispatch import read_after_commit, split_after_commit
 
@@ -45,14 +45,14 @@ class StoredBlobs:
         self.created: list[str] = []
 
     def put_file(self, path: Path, sha256: str) -> str:
-        sha, created = storage.put_file(path, sha256)
+        sha, created = blobs.put_file(path, sha256)
         if created:
             self.created.append(sha)
         return sha
 
     def discard(self) -> None:
         for sha in self.created:
-            storage.remove(sha)
+            blobs.remove(sha)
         self.created.clear()
 
 

@@ -17,7 +17,7 @@ from intake.clinic_forms import ClinicForm
 from ledger.checks.routing import decide
 from ledger.clinics.repository import clinic_of_account
 from models import Batch, Clinic, Document, FieldSource, FieldValue, Page, PageState, User, audit
-from models.storage import put
+from models.blobs import put
 
 
 class NotAClinic(Exception):

@@ -13,9 +13,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from sqlalchemy import func, select
+
 from intake.errors import UploadRejected
 from intake.pages import Inspected, render_page
-from models import Page, PageState, storage
+from models import Page, PageState, blobs
 from models.db import session_scope
 from models.settings import get_settings
 from workers.dispatch import read_after_commit
@@ -49,9 +51,9 @@ def split_page(page_id: int, *, queue: bool = True) -> None:
     settings = get_settings()
     image_sha, reason = None, ""
     try:
-        image = render_page(source.inspected, storage.blob_path(source.document_sha256),
+        image = render_page(source.inspected, blobs.local_path(source.document_sha256),
                             source.number, settings)
-        image_sha, _ = storage.put(image)
+        image_sha, _ = blobs.put(image)
     except UploadRejected as refused:
         reason = refused.message
     except FileNotFoundError:
@@ -63,8 +65,13 @@ def split_page(page_id: int, *, queue: bool = True) -> None:
         if image_sha is None:
             log.warning("page %d could not be split: %s", page_id, reason)
             page.move_to(PageState.FAILED, f"not split: {reason}")
-            return
-        page.image_sha256 = image_sha
-        page.move_to(PageState.QUEUED)
-        if queue:
-            read_after_commit(session, [page_id])
+        else:
+            page.image_sha256 = image_sha
+            page.move_to(PageState.QUEUED)
+            if queue:
+                read_after_commit(session, [page_id])
+        waiting = session.scalar(select(func.count()).select_from(Page).where(
+            Page.document_id == page.document_id, Page.state == PageState.RECEIVED,
+            Page.id != page_id))
+    if not waiting:
+        blobs.forget_copy(source.document_sha256)

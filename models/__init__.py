@@ -2,6 +2,7 @@
 
 from models.audit import AuditEvent
 from models.base import Base
+from models.blob_parts import BlobPart
 from models.certificates import Certificate, SigningKey
 from models.documents import Batch, Document, FieldSource, FieldValue, Page
 from models.master import MasterEntry
@@ -13,8 +14,8 @@ from models.transfers import BulkQuery, Peer, Provision
 from models.users import ApiToken, LoginSession, Passkey, Role, User
 
 __all__ = [
-    "ApiToken", "AuditEvent", "Base", "Batch", "BulkQuery", "Certificate", "Clinic", "Document",
-    "FieldSource", "FieldValue", "Judgement", "LedgerRecord", "LoginSession", "Lot",
+    "ApiToken", "AuditEvent", "Base", "Batch", "BlobPart", "BulkQuery", "Certificate", "Clinic",
+    "Document", "FieldSource", "FieldValue", "Judgement", "LedgerRecord", "LoginSession", "Lot",
     "MasterEntry", "NoticeRun", "NoticeRunState", "NoticeSerial", "Page", "PageState", "Passkey",
     "Peer", "Provision", "RecordAction", "RecordSource", "RecordVersion", "Resident", "Role",
     "SigningKey", "Ticket", "User",

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 FORMS_DIR = Path(__file__).resolve().parent.parent / "samples" / "forms"
@@ -122,11 +123,28 @@ class Settings(BaseSettings):
     task_retry_delay: float = 10.0
 
     # Upload limits: what a scanner may send in one file
+    # Where uploads and page images are kept
+    blob_store: Literal["files", "database"] = "files"
+    """`files`: a folder under the home (the embedded default; every process must share
+    it). `database`: in the PostgreSQL database itself, so API and workers on several
+    machines, whose homes share nothing, reach the same files."""
+    blob_cache_seconds: int = Field(default=3600, ge=0)
+    """With `blob_store=database`, a machine keeps a local copy of an uploaded file while it
+    is split or downloaded, and forgets a copy unused this long."""
     max_upload_bytes: int = 200 * 1024 * 1024
     max_pages_per_file: int = 500
     max_image_pixels: int = 120_000_000
     min_image_side: int = 600
     pdf_dpi: int = 300
+
+    @model_validator(mode="after")
+    def _blobs_need_a_server(self) -> Settings:
+        """Files in the database are for several machines sharing one PostgreSQL; on the
+        embedded SQLite file they would only wait on its single writer lock."""
+        if self.blob_store == "database" and not self.db_url.startswith("postgresql"):
+            raise ValueError("YOSHIN_BLOB_STORE=database needs YOSHIN_DATABASE_URL to name a "
+                             "PostgreSQL database; the embedded default keeps files in the home")
+        return self
 
     @property
     def resolved_home(self) -> Path:

@@ -27,10 +27,11 @@ from ledger.kit.csv_cells import writer as csv_writer
 from ledger.reports.programmes import UnknownProgramme, programme
 from models import NoticeRun, NoticeRunState, NoticeSerial, audit
 from models.base import utcnow
+from models.blobs import local_path, put_file
 from models.clock import city_day
 from models.db import session_scope
 from models.settings import get_settings
-from models.storage import blob_path, incoming_file, put_file
+from models.storage import incoming_file
 from notices.forms import NoPrintedForm, form_for
 from notices.mailing import COLUMNS, mailing_rows
 from notices.pdf import CHUNK, Notice, write
@@ -82,7 +83,7 @@ def files_of(run: NoticeRun) -> tuple[Path, Path] | None:
     yet, or printed elsewhere)."""
     if run.state != NoticeRunState.DONE or run.pdf_sha256 is None or run.csv_sha256 is None:
         return None
-    return blob_path(run.pdf_sha256), blob_path(run.csv_sha256)
+    return local_path(run.pdf_sha256), local_path(run.csv_sha256)
 
 
 class NotRetryable(Exception):

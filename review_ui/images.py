@@ -9,8 +9,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from models import Page
-from models.storage import blob_path
+from models import Page, blobs
 
 CROP_MARGIN_PX = 24
 """Context around a field's box, so a reviewer sees what touches its edges."""
@@ -27,8 +26,11 @@ def _load(page: Page) -> np.ndarray:
     shown = page.registered_sha256 or page.image_sha256
     if shown is None:
         raise ImageMissing(f"page {page.id} has not been split from its file yet")
-    path = blob_path(shown)
-    image = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE) if path.exists() else None
+    try:
+        data = blobs.read(shown)
+    except FileNotFoundError:
+        data = b""
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE) if data else None
     if image is None:
         raise ImageMissing(f"the image of page {page.id} is missing from the store")
     return image

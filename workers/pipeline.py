@@ -11,6 +11,7 @@ from time import perf_counter
 import cv2
 import numpy as np
 
+from models import blobs
 from models.settings import get_settings
 from ocr import FormSpec, RegistrationError, load_forms, read_page
 from workers import reading
@@ -35,10 +36,12 @@ def forms(directory: Path) -> dict[str, FormSpec]:
     return load_forms(directory)
 
 
-def load_image(path: Path) -> np.ndarray:
-    if not path.exists():
-        raise PageImageError("the stored page image is missing")
-    image = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+def load_image(sha256: str) -> np.ndarray:
+    try:
+        data = blobs.read(sha256)
+    except FileNotFoundError as missing:
+        raise PageImageError("the stored page image is missing") from missing
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE)
     if image is None:
         raise PageImageError("the stored page image cannot be decoded")
     return image
@@ -52,7 +55,7 @@ def read_stored_page(page_id: int) -> None:
         return
     started = perf_counter()
     try:
-        image = load_image(claimed.image)
+        image = load_image(claimed.image_sha256)
         decoded = perf_counter()
         result = read_page(image, forms(settings.forms_dir))
     except RegistrationError as error:

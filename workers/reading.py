@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from pathlib import Path
 from time import perf_counter
 
 import cv2
@@ -22,9 +21,9 @@ from ledger.kit.addresses import shaped_address
 from ledger.kit.text import normalise
 from models import FieldSource, FieldValue, Page, PageState
 from models.base import utcnow
+from models.blobs import put
 from models.db import session_scope
 from models.settings import get_settings
-from models.storage import blob_path, put
 from ocr import PageReading, confirms
 
 REGISTERED_QUALITY = 90
@@ -32,7 +31,7 @@ REGISTERED_QUALITY = 90
 
 @dataclass(frozen=True)
 class Claim:
-    image: Path
+    image_sha256: str
     attempt: int
 
 
@@ -54,7 +53,7 @@ def claim(page_id: int) -> Claim | None:
             return None
         if page.state == PageState.QUEUED:
             page.move_to(PageState.READING)
-        return Claim(blob_path(page.image_sha256), page.attempts)
+        return Claim(page.image_sha256, page.attempts)
 
 
 def fail(page_id: int, reason: str) -> None:

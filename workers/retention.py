@@ -21,10 +21,11 @@ from sqlalchemy.orm import Session
 from ledger.residents.retention import remove_expired_ledgers
 from models import BulkQuery, Document, Page, audit
 from models.base import utcnow
+from models.blobs import remove, sweep_copies
 from models.db import session_scope
 from models.page_state import FINAL
 from models.settings import get_settings
-from models.storage import remove, sweep_incoming
+from models.storage import sweep_incoming
 from notices.files import forget_files
 
 INCOMING_MAX_AGE_SECONDS = 24 * 3600
@@ -42,6 +43,8 @@ class Purged:
     """Print-ready PDFs and mailing CSVs of notice runs, retention_notice_days after."""
     incoming: int = 0
     """Uploads left half-received in the store by a killed process, a day after."""
+    copies: int = 0
+    """This machine's copies of files kept in the database, unused for blob_cache_seconds."""
 
 
 def _expired_pages(session: Session, cutoff: datetime) -> list[Page]:
@@ -108,4 +111,4 @@ def purge_expired(now: datetime | None = None) -> Purged:
         path.unlink(missing_ok=True)
     return Purged(pages=len(pages), files=len(files), bulk_results=len(bulk_files),
                   ledgers=removed.residents, notice_files=len(notice_files),
-                  incoming=sweep_incoming(INCOMING_MAX_AGE_SECONDS))
+                  incoming=sweep_incoming(INCOMING_MAX_AGE_SECONDS), copies=sweep_copies())

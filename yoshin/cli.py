@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -54,8 +55,18 @@ newcomer sees both kinds of paper a city gets back once it mails notices."""
 @app.callback()
 def _start() -> None:
     """Before any command: whatever it writes (the database, the store, exports, the worker's
-    queue folders) is readable by the service's own user only."""
+    queue folders) is readable by the service's own user only; and a wrong setting is named
+    in one line, before any command trips over it."""
     keep_files_private()
+    try:
+        get_settings()
+    except ValidationError as wrong:
+        for error in wrong.errors():
+            where = ".".join(str(part) for part in error["loc"])
+            message = error["msg"].removeprefix("Value error, ")
+            console.print(f"YOSHIN_{where.upper()}: {message}" if where else message,
+                          markup=False, soft_wrap=True)
+        raise typer.Exit(2) from None
 
 
 @db_app.command("upgrade")

@@ -1,0 +1,135 @@
+"""Files kept in PostgreSQL (`YOSHIN_BLOB_STORE=database`): stored whole or not at all, once
+however many store them at the same moment, read back a part at a time, copied to a machine
+only while it needs a file, and an upload split and shown with nothing in the home's store.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from sqlalchemy import func, select
+
+from intake.splitting import split_page
+from models import BlobPart, Page, PageState, Role, blobs
+from models.blob_parts import PART_BYTES
+from models.db import get_engine, session_scope
+from models.migrate import upgrade
+from models.settings import get_settings
+from models.storage import INCOMING_PREFIX
+from tests.inprocess import client_as
+from tests.stack import postgres_database
+from yoshin.measure.harness import isolated_home
+
+
+@pytest.fixture
+def in_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("YOSHIN_BLOB_STORE", "database")
+    home = tmp_path / "home"
+    with postgres_database() as url, isolated_home(home, database_url=url):
+        upgrade()
+        yield home
+        get_engine().dispose()
+
+
+def _parts(sha256: str) -> int:
+    with session_scope() as session:
+        return session.scalar(select(func.count()).select_from(BlobPart)
+                              .where(BlobPart.sha256 == sha256)) or 0
+
+
+def _files_under(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*") if p.is_file()] if folder.exists() else []
+
+
+def test_a_file_is_stored_in_parts_read_back_and_removed(in_database: Path) -> None:
+    data = os.urandom(2 * PART_BYTES + 12345)
+    sha, created = blobs.put(data)
+    assert created and _parts(sha) == 3
+    assert blobs.put(data) == (sha, False) and _parts(sha) == 3
+    assert blobs.read(sha) == data
+
+    copy = blobs.local_path(sha)
+    assert copy.read_bytes() == data
+    assert stat.S_IMODE(copy.stat().st_mode) == 0o600
+    assert stat.S_IMODE(copy.parent.stat().st_mode) == 0o700
+    assert _files_under(get_settings().store_dir) == []  # nothing kept in the home's store
+
+    blobs.remove(sha)
+    assert _parts(sha) == 0 and not copy.exists()
+    with pytest.raises(FileNotFoundError):
+        blobs.read(sha)
+    assert not blobs.local_path(sha).exists()
+
+
+def test_a_received_file_is_moved_into_the_database(in_database: Path) -> None:
+    data = os.urandom(5 * PART_BYTES)
+    received = in_database.parent / "received.pdf"
+    received.write_bytes(data)
+    sha, created = blobs.put_file(received)
+    assert created and not received.exists() and _parts(sha) == 5
+    again = in_database.parent / "again.pdf"
+    again.write_bytes(data)
+    assert blobs.put_file(again, sha) == (sha, False) and not again.exists()
+    assert blobs.local_path(sha).read_bytes() == data
+
+
+def test_the_same_file_stored_by_many_at_once_is_stored_once(in_database: Path) -> None:
+    data = os.urandom(3 * PART_BYTES)
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda _: blobs.put(data), range(8)))
+    assert sum(created for _, created in results) == 1
+    assert _parts(results[0][0]) == 3
+    assert blobs.read(results[0][0]) == data
+
+
+def test_copies_not_used_for_a_while_are_forgotten(in_database: Path) -> None:
+    sha, _ = blobs.put(b"%PDF-1.4 a file some machine split an hour ago")
+    copy = blobs.local_path(sha)
+    fetching = copy.parent / f"{INCOMING_PREFIX}being-fetched"
+    fetching.write_bytes(b"half")
+    an_hour_ago = time.time() - get_settings().blob_cache_seconds - 1
+    os.utime(copy, (an_hour_ago, an_hour_ago))
+    os.utime(fetching, (an_hour_ago, an_hour_ago))
+    assert blobs.sweep_copies() == 1
+    assert not copy.exists() and fetching.exists()  # another process may still be fetching
+    assert blobs.local_path(sha).exists()  # fetched again when needed
+    assert blobs.read(sha).startswith(b"%PDF")
+
+
+def _pdf(pages: int) -> bytes:
+    frames = [Image.new("L", (1240, 1754), 255) for _ in range(pages)]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, format="PDF", resolution=150, save_all=True,
+                   append_images=frames[1:])
+    return buffer.getvalue()
+
+
+def test_an_upload_is_split_and_shown_from_the_database(in_database: Path) -> None:
+    client = client_as(Role.SCANNER)
+    answer = client.post("/api/batches", files={"files": ("three.pdf", _pdf(3),
+                                                          "application/pdf")})
+    assert answer.status_code == 201, answer.text
+    page_ids = [page["id"] for page in answer.json()["pages"]]
+    copies = in_database / "blob-copies"
+
+    split_page(page_ids[0], queue=False)
+    assert len(_files_under(copies)) == 1  # the PDF, kept while its pages wait
+    for page_id in page_ids[1:]:
+        split_page(page_id, queue=False)
+    assert _files_under(copies) == []  # every page split: this machine's copy is dropped
+
+    with session_scope() as session:
+        pages = [session.get_one(Page, page_id) for page_id in page_ids]
+        assert {page.state for page in pages} == {PageState.QUEUED}
+        assert blobs.read(pages[0].image_sha256 or "").startswith(b"\x89PNG")
+    shown = client.get(f"/api/pages/{page_ids[0]}/image")
+    assert shown.status_code == 200 and shown.content[:2] == b"\xff\xd8"
+    assert _files_under(get_settings().store_dir) == []
