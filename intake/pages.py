@@ -27,6 +27,7 @@ from pypdf.errors import PdfReadError
 
 from intake.errors import UploadRejected
 from intake.filetypes import JPEG, PDF, PNG, sniff
+from intake.scanned_jpeg import scanned_jpeg
 from models.settings import Settings
 
 
@@ -214,8 +215,9 @@ the page again cost 0.13 s per page and kept nothing the scan did not hold."""
 
 
 def render_page(inspected: Inspected, path: Path, number: int, settings: Settings) -> bytes:
-    """Page `number` (from 1) of the stored file as PNG, in colour when it has any. A page
-    that cannot be rendered raises UploadRejected with the reason a person will read."""
+    """Page `number` (from 1) of the stored file as PNG, in colour when it has any (or as
+    the scanner's own JPEG, for a PDF page that is only that). A page that cannot be
+    rendered raises UploadRejected with the reason a person will read."""
     if inspected.media_type != PDF:
         image = _open_image(inspected.filename, path, settings)
         try:
@@ -239,7 +241,11 @@ PDFTOPPM_TIMEOUT = 120
 def _render_pdf_page(inspected: Inspected, path: Path, number: int, settings: Settings) -> bytes:
     """One PDF page drawn by poppler straight to a pixel map and encoded by OpenCV: through
     pdf2image and Pillow a page cost 0.28-0.39 s (another pdfinfo call per page, a slower
-    encoder), this way 0.19-0.28 s, for the same pixels."""
+    encoder), this way 0.19-0.28 s, for the same pixels. A page that is only the scanner's
+    JPEG is not drawn at all: the JPEG is kept as it is (intake.scanned_jpeg)."""
+    scan = scanned_jpeg(path, number, settings.pdf_dpi)
+    if scan is not None:
+        return scan
     program = shutil.which("pdftoppm")
     if program is None:
         raise RuntimeError("poppler-utils is not installed")

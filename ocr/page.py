@@ -46,11 +46,11 @@ MARK_READERS: dict[str, MarkReader] = {
 
 
 @cache
-def _pool(pid: int) -> ThreadPoolExecutor:
+def _pool(pid: int, threads: int) -> ThreadPoolExecutor:
     """The reading threads of this process, kept from page to page because each holds its
     loaded Tesseract engines (ocr.tesseract); keyed by process id so that a forked worker
     makes its own instead of inheriting threads that did not survive the fork."""
-    return ThreadPoolExecutor(max_workers=READ_WORKERS, thread_name_prefix=f"ocr-read-{pid}")
+    return ThreadPoolExecutor(max_workers=threads, thread_name_prefix=f"ocr-read-{pid}")
 
 
 def read_field(registered: np.ndarray, field: FieldSpec, dpi: int, spec: FormSpec,
@@ -74,15 +74,17 @@ def read_field(registered: np.ndarray, field: FieldSpec, dpi: int, spec: FormSpe
             *(FieldReading(key, part, confidence, box) for key, part in parts)]
 
 
-def read_page(image: np.ndarray, forms: Mapping[str, FormSpec], dpi: int = 300) -> PageReading:
-    """Every field of the page's form; RegistrationError if the page is not a known form."""
+def read_page(image: np.ndarray, forms: Mapping[str, FormSpec], dpi: int = 300,
+              threads: int = READ_WORKERS) -> PageReading:
+    """Every field of the page's form, read by `threads` threads; RegistrationError if the
+    page is not a known form."""
     started = perf_counter()
     gray = to_gray(image)
     registration = register(gray, forms, dpi)
     registered = perf_counter()
     spec = registration.spec
     bilevel = is_bilevel(gray)
-    readings = _pool(os.getpid()).map(
+    readings = _pool(os.getpid(), threads).map(
         lambda field: read_field(registration.image, field, dpi, spec, bilevel), spec.fields)
     fields = {reading.key: reading for group in readings for reading in group}
     timings = {"registration": registered - started, "recognition": perf_counter() - registered}

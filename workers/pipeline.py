@@ -4,6 +4,7 @@ the code that runs in production: load the stored image, read it, store the resu
 from __future__ import annotations
 
 import logging
+import os
 from functools import lru_cache
 from pathlib import Path
 from time import perf_counter
@@ -14,9 +15,22 @@ import numpy as np
 from models import blobs
 from models.settings import get_settings
 from ocr import FormSpec, RegistrationError, load_forms, read_page
+from ocr.page import READ_WORKERS
 from workers import reading
 
 log = logging.getLogger(__name__)
+
+_read_threads = READ_WORKERS
+
+
+def share_cores(processes: int) -> None:
+    """Give each of a worker's `processes` children its share of the cores to read a page's
+    fields with, rather than a thread per core each: four threads on two cores spend the
+    difference switching and waiting for the interpreter. Two children reading 30 office
+    pages side by side took 0.72 s a page each with two threads, 0.65 s with one. Called
+    before the pool forks, so every child inherits it."""
+    global _read_threads  # noqa: PLW0603 - set once in the parent, read by its children
+    _read_threads = max(1, len(os.sched_getaffinity(0)) // processes)
 
 
 class PageImageError(Exception):
@@ -57,7 +71,7 @@ def read_stored_page(page_id: int) -> None:
     try:
         image = load_image(claimed.image_sha256)
         decoded = perf_counter()
-        result = read_page(image, forms(settings.forms_dir))
+        result = read_page(image, forms(settings.forms_dir), threads=_read_threads)
     except RegistrationError as error:
         reading.fail(page_id, f"not read: {error}")
         return

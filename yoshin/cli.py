@@ -111,6 +111,7 @@ def worker(concurrency: Annotated[int | None, typer.Option(min=1)] = None,
                                    "[default: YOSHIN_WORKER_NICE, 10]")] = None) -> None:
     """Run a worker that splits and reads queued pages (and answers bulk transfer queries)."""
     from workers.celery_app import QUEUES, celery_app
+    from workers.pipeline import share_cores
 
     settings = get_settings()
     count = concurrency or settings.worker_concurrency
@@ -120,6 +121,7 @@ def worker(concurrency: Annotated[int | None, typer.Option(min=1)] = None,
         console.print(f"[red]unknown queue {', '.join(unknown)}[/red]: use {', '.join(QUEUES)}")
         raise typer.Exit(2)
     os.nice(settings.worker_nice if nice is None else nice)
+    share_cores(count)
     args = ["worker", "--loglevel=INFO", f"--concurrency={count}", "--without-gossip",
             "--without-mingle", "--without-heartbeat", f"--queues={','.join(wanted)}"]
     if beat:

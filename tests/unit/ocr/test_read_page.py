@@ -165,3 +165,14 @@ def test_a_page_missing_its_lower_half_is_rejected(readings: list[tuple[dict, Pa
                                                 r"bottom-right\), and the page could not be "
                                                 "fitted"):
         read_page(page, forms)
+
+
+def test_one_reading_thread_reads_what_several_read(
+        truth_pages: list, readings: list[tuple[dict, PageReading]],
+        forms: dict[str, FormSpec]) -> None:
+    """A worker child reads with its share of the cores (workers.pipeline.share_cores),
+    often one thread: the values and confidences must not depend on it."""
+    for (path, _), (_, several) in list(zip(truth_pages, readings, strict=True))[:2]:
+        alone = read_page(cv2.imread(str(path), cv2.IMREAD_GRAYSCALE), forms, threads=1)
+        assert {k: (f.value, f.confidence) for k, f in alone.fields.items()} == \
+            {k: (f.value, f.confidence) for k, f in several.fields.items()}

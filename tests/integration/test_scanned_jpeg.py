@@ -1,0 +1,119 @@
+"""A PDF page that is only the scanner's JPEG is kept as that JPEG, not drawn again; any
+other page is drawn by poppler as before."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject, NumberObject
+from reportlab.pdfgen import canvas
+
+from intake.batches import create_batch, received
+from intake.scanned_jpeg import scanned_jpeg
+from intake.splitting import split_page
+from models import Page, PageState, Role, User, blobs
+from models.db import session_scope
+from tests.inprocess import make_user
+
+DPI = 300
+
+
+def _scan(colour: bool) -> bytes:
+    """An A5-sized scan as a JPEG: gray print and a red seal."""
+    rng = np.random.default_rng(11)
+    page = np.full((2480, 1748, 3), 232, np.uint8) + rng.integers(0, 16, (2480, 1748, 3),
+                                                                     dtype=np.uint8)
+    page[200:260, 150:1500] = 35
+    page[1500:1700, 1200:1400] = (215, 25, 30)
+    image = Image.fromarray(page)
+    buffer = io.BytesIO()
+    (image if colour else image.convert("L")).save(buffer, format="JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def _name(value: str) -> NameObject:
+    return NameObject(value)
+
+
+def _scanner_pdf(jpegs: list[bytes], dpi: int = DPI, like: bytes | None = None) -> bytes:
+    """A PDF as a multifunction printer writes one: each page one JPEG placed over it (with
+    the size and colours of `like`, for a JPEG too damaged to say its own)."""
+    writer = PdfWriter()
+    for jpeg in jpegs:
+        with Image.open(io.BytesIO(like or jpeg)) as probe:
+            (width, height), mode = probe.size, probe.mode
+        points = (width * 72 / dpi, height * 72 / dpi)
+        page = writer.add_blank_page(*points)
+        image = DecodedStreamObject()
+        image.set_data(jpeg)
+        image.update({
+            _name("/Type"): _name("/XObject"), _name("/Subtype"): _name("/Image"),
+            _name("/Width"): NumberObject(width), _name("/Height"): NumberObject(height),
+            _name("/ColorSpace"): _name("/DeviceRGB" if mode == "RGB" else "/DeviceGray"),
+            _name("/BitsPerComponent"): NumberObject(8), _name("/Filter"): _name("/DCTDecode")})
+        page[_name("/Resources")] = DictionaryObject({_name("/XObject"): DictionaryObject(
+            {_name("/Scan"): writer._add_object(image)})})
+        content = DecodedStreamObject()
+        content.set_data(f"q {points[0]:.3f} 0 0 {points[1]:.3f} 0 0 cm /Scan Do Q".encode())
+        page[_name("/Contents")] = writer._add_object(content)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_the_scanners_jpeg_is_taken_out_as_it_was_sent(tmp_path: Path) -> None:
+    jpegs = [_scan(colour=True), _scan(colour=False)]
+    pdf = tmp_path / "scan.pdf"
+    pdf.write_bytes(_scanner_pdf(jpegs))
+    assert [scanned_jpeg(pdf, number, DPI) for number in (1, 2)] == jpegs
+
+
+def test_other_pages_are_drawn(tmp_path: Path) -> None:
+    low = tmp_path / "low.pdf"
+    low.write_bytes(_scanner_pdf([_scan(colour=False)], dpi=150))
+    assert scanned_jpeg(low, 1, DPI) is None  # scanned at another resolution
+
+    jpeg = _scan(colour=False)
+    damaged = tmp_path / "damaged.pdf"
+    damaged.write_bytes(_scanner_pdf([jpeg[:2] + b"\x00" * 300 + jpeg[302:]], like=jpeg))
+    assert scanned_jpeg(damaged, 1, DPI) is None  # poppler says why it cannot be drawn
+
+    source = tmp_path / "scan.pdf"
+    source.write_bytes(_scanner_pdf([jpeg, jpeg]))
+    writer = PdfWriter(clone_from=PdfReader(source))
+    writer.pages[0].rotate(90)
+    stamp = io.BytesIO()
+    box = writer.pages[1].mediabox
+    text = canvas.Canvas(stamp, pagesize=(float(box.width), float(box.height)))
+    text.drawString(40, 40, "received 2026-12-04")
+    text.save()
+    writer.pages[1].merge_page(PdfReader(stamp).pages[0])
+    changed = tmp_path / "changed.pdf"
+    with changed.open("wb") as handle:
+        writer.write(handle)
+    assert scanned_jpeg(changed, 1, DPI) is None  # turned
+    assert scanned_jpeg(changed, 2, DPI) is None  # a line of text over the scan
+    assert scanned_jpeg(tmp_path / "missing.pdf", 1, DPI) is None
+
+
+def test_an_uploaded_scan_is_split_into_its_own_jpegs(inprocess_db: Path) -> None:
+    user_id, _ = make_user(Role.SCANNER)
+    jpegs = [_scan(colour=True), _scan(colour=False)]
+    with received([("scan.pdf", io.BytesIO(_scanner_pdf(jpegs)))]) as uploads, \
+            session_scope() as session:
+        batch = create_batch(session, session.get(User, user_id), uploads, queue=False)
+        page_ids = [page.id for page in batch.pages]
+    for page_id in page_ids:
+        split_page(page_id, queue=False)
+    with session_scope() as session:
+        pages = [session.get_one(Page, page_id) for page_id in page_ids]
+        assert {page.state for page in pages} == {PageState.QUEUED}
+        assert [blobs.read(page.image_sha256 or "") for page in pages] == jpegs
+    colour = cv2.imdecode(np.frombuffer(jpegs[0], np.uint8), cv2.IMREAD_UNCHANGED)
+    blue, green, red = colour[1600, 1300]
+    assert red > 150 and green < 100 and blue < 100  # the seal is kept red
