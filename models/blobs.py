@@ -18,7 +18,8 @@ import hashlib
 import os
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import delete, insert, select
@@ -107,6 +108,53 @@ def forget_copy(sha256: str) -> None:
 def sweep_copies() -> int:
     """Drop the local copies unused for blob_cache_seconds; returns how many."""
     return _sweep_copies(get_settings().blob_cache_seconds) if _in_database() else 0
+
+
+class NotInDatabase(Exception):
+    """Files are moved into the database only once the settings keep them there."""
+
+
+@dataclass(frozen=True)
+class Moved:
+    moved: int = 0
+    already: int = 0
+    """Files the database held already (their copy in the folder was removed)."""
+    damaged: tuple[str, ...] = ()
+    """Files whose content no longer matches their name's hash: left in the folder."""
+
+
+def files_in_folder() -> list[Path]:
+    """The files of this home's store folder (not those being received)."""
+    store = get_settings().store_dir
+    return sorted(path for path in store.glob("??/*")
+                  if len(path.name) == 64 and not path.name.startswith(storage.INCOMING_PREFIX))
+
+
+def move_folder_into_database(files: list[Path],
+                              done: Callable[[Path], None] = lambda _: None) -> Moved:
+    """Move the files of a store folder into the database, for an installation that turns
+    `blob_store` to `database`: each checked against the hash it is named by, stored, and
+    only then removed from the folder, so a move that stops half-way is run again."""
+    if not _in_database():
+        raise NotInDatabase("set YOSHIN_BLOB_STORE=database (with YOSHIN_DATABASE_URL naming "
+                            "the PostgreSQL database) before moving the files into it")
+    moved = already = 0
+    damaged: list[str] = []
+    for path in files:
+        if _hash_of(path) != path.name:
+            damaged.append(path.name)
+        else:
+            created = False
+            if not _exists(path.name):
+                with path.open("rb") as handle:
+                    created = _insert(path.name, iter(lambda: handle.read(PART_BYTES), b""))
+            if created:
+                moved += 1
+            else:
+                already += 1
+            path.unlink()
+        done(path)
+    return Moved(moved, already, tuple(damaged))
 
 
 def _hash_of(path: Path) -> str:

@@ -21,6 +21,7 @@ from models import Role, User, audit
 from models.db import session_scope
 from models.settings import get_settings
 from models.storage import keep_files_private, private_dir
+from yoshin.blobs_cli import blobs_app
 from yoshin.certificates_cli import certificates_app
 from yoshin.notices_cli import notices_app
 from yoshin.schedule_cli import schedule_app
@@ -43,7 +44,7 @@ for sub, name in ((certificates_app, "certificates"), (db_app, "db"), (users_app
                   (clinics_app, "clinics"), (samples_app, "samples"), (audit_app, "audit"),
                   (peers_app, "peers"), (my_number_app, "my-number"),
                   (schedule_app, "schedule"), (vaccines_app, "vaccines"),
-                  (notices_app, "notices")):
+                  (notices_app, "notices"), (blobs_app, "blobs")):
     app.add_typer(sub, name=name)
 console = Console()
 SMALL_BULK_MIN = 10_000

@@ -133,3 +133,34 @@ def test_an_upload_is_split_and_shown_from_the_database(in_database: Path) -> No
     shown = client.get(f"/api/pages/{page_ids[0]}/image")
     assert shown.status_code == 200 and shown.content[:2] == b"\xff\xd8"
     assert _files_under(get_settings().store_dir) == []
+
+
+def test_an_installation_moves_its_folder_into_the_database(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
+    from typer.testing import CliRunner
+
+    from yoshin.cli import app
+
+    with postgres_database() as url, isolated_home(tmp_path / "home", database_url=url):
+        upgrade()
+        kept, stored_twice, damaged = (os.urandom(PART_BYTES + n) for n in (1, 2, 3))
+        shas = [blobs.put(data)[0] for data in (kept, stored_twice, damaged)]
+        storage_path = get_settings().store_dir / shas[2][:2] / shas[2]
+        storage_path.write_bytes(b"changed on disk")
+        refused = CliRunner().invoke(app, ["blobs", "move-to-database"])
+        assert refused.exit_code == 2 and "YOSHIN_BLOB_STORE=database" in refused.output
+
+        monkeypatch.setenv("YOSHIN_BLOB_STORE", "database")
+        get_settings.cache_clear()
+        blobs.put(stored_twice)  # already in the database: the folder's copy just goes
+        moved = CliRunner().invoke(app, ["blobs", "move-to-database"])
+        assert moved.exit_code == 1, moved.output
+        assert "1 files moved into the database, 1 were there already" in moved.output
+        assert "1 files left" in moved.output and shas[2][:12] in moved.output
+        assert blobs.read(shas[0]) == kept and blobs.read(shas[1]) == stored_twice
+        assert _files_under(get_settings().store_dir) == [storage_path]
+
+        again = CliRunner().invoke(app, ["blobs", "move-to-database"])
+        assert "0 files moved into the database, 0 were there already" in again.output
+        get_engine().dispose()
