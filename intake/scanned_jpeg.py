@@ -86,5 +86,7 @@ def _at(dpi: int, image, box) -> bool:  # noqa: ANN001
 
 
 def _decodes(data: bytes, width: int, height: int) -> bool:
+    if not data:  # OpenCV raises on an empty buffer rather than answering None
+        return False
     pixels = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
     return pixels is not None and pixels.shape[:2] == (height, width)

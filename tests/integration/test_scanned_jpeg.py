@@ -82,6 +82,9 @@ def test_other_pages_are_drawn(tmp_path: Path) -> None:
     damaged = tmp_path / "damaged.pdf"
     damaged.write_bytes(_scanner_pdf([jpeg[:2] + b"\x00" * 300 + jpeg[302:]], like=jpeg))
     assert scanned_jpeg(damaged, 1, DPI) is None  # poppler says why it cannot be drawn
+    empty = tmp_path / "empty.pdf"
+    empty.write_bytes(_scanner_pdf([b""], like=jpeg))
+    assert scanned_jpeg(empty, 1, DPI) is None
 
     source = tmp_path / "scan.pdf"
     source.write_bytes(_scanner_pdf([jpeg, jpeg]))
