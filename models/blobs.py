@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Connection, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from models import storage
@@ -55,9 +55,7 @@ def put_file(path: Path, sha256: str | None = None) -> tuple[str, bool]:
         return storage.put_file(path, sha256)
     try:
         sha = sha256 or _hash_of(path)
-        if _exists(sha):
-            return sha, False
-        with path.open("rb") as handle:
+        with path.open("rb") as handle:  # read only if the file is not stored already
             return sha, _insert(sha, iter(lambda: handle.read(PART_BYTES), b""))
     finally:
         path.unlink(missing_ok=True)
@@ -144,10 +142,8 @@ def move_folder_into_database(files: list[Path],
         if _hash_of(path) != path.name:
             damaged.append(path.name)
         else:
-            created = False
-            if not _exists(path.name):
-                with path.open("rb") as handle:
-                    created = _insert(path.name, iter(lambda: handle.read(PART_BYTES), b""))
+            with path.open("rb") as handle:
+                created = _insert(path.name, iter(lambda: handle.read(PART_BYTES), b""))
             if created:
                 moved += 1
             else:
@@ -165,10 +161,14 @@ def _hash_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _stored(connection: Connection, sha256: str) -> bool:
+    return connection.scalar(select(BlobPart.part).where(
+        BlobPart.sha256 == sha256, BlobPart.part == 0)) is not None
+
+
 def _exists(sha256: str) -> bool:
     with get_engine().connect() as connection:
-        return connection.scalar(select(BlobPart.part).where(
-            BlobPart.sha256 == sha256, BlobPart.part == 0)) is not None
+        return _stored(connection, sha256)
 
 
 def _insert(sha256: str, parts: Iterator[bytes]) -> bool:
@@ -177,8 +177,7 @@ def _insert(sha256: str, parts: Iterator[bytes]) -> bool:
     that transaction and then collides)."""
     try:
         with get_engine().begin() as connection:
-            if connection.scalar(select(BlobPart.part).where(
-                    BlobPart.sha256 == sha256, BlobPart.part == 0)) is not None:
+            if _stored(connection, sha256):
                 return False
             for number, data in enumerate(parts):
                 connection.execute(insert(BlobPart),
