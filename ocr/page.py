@@ -24,7 +24,9 @@ from ocr.visibility import HIDDEN_CAP, field_visible
 BILEVEL_BLANK_CAP = 0.85
 """Confidence of a blank on a 1-bit scan: on reserved poor pages, pencil ticks and light
 writing on fax pages vanished whole and 96 blanks were read as sure."""
-READ_WORKERS = max(1, min(4, len(os.sched_getaffinity(0))))
+MOST_READ_THREADS = 4
+"""Past four threads a page's fields are too few to keep more busy."""
+READ_WORKERS = max(1, min(MOST_READ_THREADS, len(os.sched_getaffinity(0))))
 """Fields are read concurrently: Tesseract and ONNX Runtime release the GIL while they
 recognise. As many threads as cores this process may run on (its affinity), not as the
 machine has: a reader confined to one core gains nothing from a second thread."""

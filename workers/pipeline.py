@@ -15,7 +15,7 @@ import numpy as np
 from models import blobs
 from models.settings import get_settings
 from ocr import FormSpec, RegistrationError, load_forms, read_page
-from ocr.page import READ_WORKERS
+from ocr.page import MOST_READ_THREADS, READ_WORKERS
 from workers import reading
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ def share_cores(processes: int) -> None:
     pages side by side took 0.72 s a page each with two threads, 0.65 s with one. Called
     before the pool forks, so every child inherits it."""
     global _read_threads  # noqa: PLW0603 - set once in the parent, read by its children
-    _read_threads = max(1, len(os.sched_getaffinity(0)) // processes)
+    _read_threads = max(1, min(MOST_READ_THREADS, len(os.sched_getaffinity(0)) // processes))
 
 
 class PageImageError(Exception):
