@@ -11,18 +11,25 @@ the page is drawn by poppler as before.
 
 from __future__ import annotations
 
+import io
 import math
 from pathlib import Path
 from typing import cast
 
 import cv2
 import numpy as np
+from PIL import ExifTags, Image
 from pypdf import PdfReader
 from pypdf.generic import ContentStream, DictionaryObject, EncodedStreamObject
 
-PLACING = frozenset({b"q", b"Q", b"cm", b"Do"})
-"""The only operators a page holding one placed image needs."""
-PLAIN_COLOURS = frozenset({"/DeviceGray", "/DeviceRGB"})
+PLACINGS = ((b"q", b"cm", b"Do", b"Q"), (b"cm", b"Do"))
+"""The only content a page holding one placed image has: the image's matrix, then the image
+(in a saved graphics state or not)."""
+UPRIGHT = 1
+"""EXIF Orientation of a JPEG shown as stored: poppler ignores the tag where OpenCV turns the
+image by it, so a JPEG carrying another is drawn by poppler."""
+PLAIN_COLOURS = {"/DeviceGray": "L", "/DeviceRGB": "RGB"}
+"""The colour spaces kept, and the mode the JPEG itself must then be in (not CMYK, say)."""
 POINT_SLACK = 0.5
 """How far (in points) the image's placement may be from the page's edges."""
 DPI_SLACK = 0.01
@@ -37,27 +44,25 @@ def scanned_jpeg(path: Path, number: int, dpi: int) -> bytes | None:
         with path.open("rb") as handle:  # read where needed: given a path, pypdf reads it all
             reader = PdfReader(handle)
             page = reader.pages[number - 1]
-            if int(page.get("/Rotate", 0) or 0) % 360:
+            if int(page.get("/Rotate", 0) or 0) % 360 or "/Annots" in page:
                 return None
             operations = ContentStream(page.get_contents(), reader).operations
-            if {operator for _, operator in operations} - PLACING:
+            if tuple(operator for _, operator in operations) not in PLACINGS:
                 return None
-            placed = [operands for operands, operator in operations if operator == b"cm"]
-            drawn = [operands for operands, operator in operations if operator == b"Do"]
-            if len(placed) != 1 or len(drawn) != 1:
-                return None
+            matrix, name = (operands for operands, operator in operations
+                            if operator in (b"cm", b"Do"))
             resources = cast(DictionaryObject, page["/Resources"].get_object())
             images = cast(DictionaryObject, resources["/XObject"].get_object())
-            image = cast(EncodedStreamObject, images[drawn[0][0]].get_object())
+            image = cast(EncodedStreamObject, images[name[0]].get_object())
             box = page.mediabox
-            if not _covers(placed[0], box) or not _plain_jpeg(image) \
-                    or not _at(dpi, image, box):
+            if not _covers(matrix, box) or not _plain_jpeg(image) or not _at(dpi, image, box):
                 return None
             data = image.get_data()
-            width, height = cast(int, image["/Width"]), cast(int, image["/Height"])
-    except Exception:  # noqa: BLE001 - any surprise in the PDF: poppler draws the page
+            size = (cast(int, image["/Width"]), cast(int, image["/Height"]))
+            mode = PLAIN_COLOURS[cast(str, image["/ColorSpace"])]
+            return data if _decodes(data, size, mode) else None
+    except Exception:  # noqa: BLE001 - any surprise in the PDF or the JPEG: poppler draws it
         return None
-    return data if _decodes(data, width, height) else None
 
 
 def _covers(matrix: list, box) -> bool:  # noqa: ANN001 - pypdf's number and box types
@@ -76,7 +81,7 @@ def _plain_jpeg(image) -> bool:  # noqa: ANN001 - a pypdf stream object
             and image.get("/ColorSpace") in PLAIN_COLOURS
             and int(image.get("/BitsPerComponent", 0)) == 8
             and not any(key in image for key in ("/SMask", "/Mask", "/Decode", "/ImageMask",
-                                                  "/DecodeParms")))
+                                                  "/DecodeParms", "/OC")))
 
 
 def _at(dpi: int, image, box) -> bool:  # noqa: ANN001
@@ -85,8 +90,12 @@ def _at(dpi: int, image, box) -> bool:  # noqa: ANN001
     return all(math.isclose(value, dpi, rel_tol=DPI_SLACK) for value in (across, down))
 
 
-def _decodes(data: bytes, width: int, height: int) -> bool:
-    if not data:  # OpenCV raises on an empty buffer rather than answering None
-        return False
+def _decodes(data: bytes, size: tuple[int, int], mode: str) -> bool:
+    """The JPEG's own header is read first: one claiming another size or colours than the
+    PDF says, or turned by its EXIF tag, is never decoded (a header may claim any size)."""
+    with Image.open(io.BytesIO(data)) as header:
+        if header.format != "JPEG" or header.size != size or header.mode != mode \
+                or header.getexif().get(ExifTags.Base.Orientation, UPRIGHT) != UPRIGHT:
+            return False
     pixels = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
-    return pixels is not None and pixels.shape[:2] == (height, width)
+    return pixels is not None and pixels.shape[1::-1] == size

@@ -8,9 +8,16 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from PIL import Image
+import pytest
+from PIL import ExifTags, Image
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject, NumberObject
+from pypdf.generic import (
+    ArrayObject,
+    DecodedStreamObject,
+    DictionaryObject,
+    NameObject,
+    NumberObject,
+)
 from reportlab.pdfgen import canvas
 
 from intake.batches import create_batch, received
@@ -19,20 +26,15 @@ from intake.splitting import split_page
 from models import Page, PageState, Role, User, blobs
 from models.db import session_scope
 from tests.inprocess import make_user
+from tests.scans import sealed_scan
 
 DPI = 300
 
 
 def _scan(colour: bool) -> bytes:
-    """An A5-sized scan as a JPEG: gray print and a red seal."""
-    rng = np.random.default_rng(11)
-    page = np.full((2480, 1748, 3), 232, np.uint8) + rng.integers(0, 16, (2480, 1748, 3),
-                                                                     dtype=np.uint8)
-    page[200:260, 150:1500] = 35
-    page[1500:1700, 1200:1400] = (215, 25, 30)
-    image = Image.fromarray(page)
+    """An A5-sized scan at 300 dpi as a JPEG."""
     buffer = io.BytesIO()
-    (image if colour else image.convert("L")).save(buffer, format="JPEG", quality=90)
+    sealed_scan(colour, height=2480, width=1748).save(buffer, format="JPEG", quality=90)
     return buffer.getvalue()
 
 
@@ -40,9 +42,15 @@ def _name(value: str) -> NameObject:
     return NameObject(value)
 
 
-def _scanner_pdf(jpegs: list[bytes], dpi: int = DPI, like: bytes | None = None) -> bytes:
+PLACED = "q {width:.3f} 0 0 {height:.3f} 0 0 cm /Scan Do Q"
+
+
+def _scanner_pdf(jpegs: list[bytes], dpi: int = DPI, like: bytes | None = None,
+                 content: str = PLACED, on_page: dict | None = None,
+                 on_image: dict | None = None) -> bytes:
     """A PDF as a multifunction printer writes one: each page one JPEG placed over it (with
-    the size and colours of `like`, for a JPEG too damaged to say its own)."""
+    the size and colours of `like`, for a JPEG too damaged to say its own; `content`,
+    `on_page` and `on_image` change what a scanner would not write)."""
     writer = PdfWriter()
     for jpeg in jpegs:
         with Image.open(io.BytesIO(like or jpeg)) as probe:
@@ -56,11 +64,13 @@ def _scanner_pdf(jpegs: list[bytes], dpi: int = DPI, like: bytes | None = None) 
             _name("/Width"): NumberObject(width), _name("/Height"): NumberObject(height),
             _name("/ColorSpace"): _name("/DeviceRGB" if mode == "RGB" else "/DeviceGray"),
             _name("/BitsPerComponent"): NumberObject(8), _name("/Filter"): _name("/DCTDecode")})
+        image.update(on_image or {})
+        page.update(on_page or {})
         page[_name("/Resources")] = DictionaryObject({_name("/XObject"): DictionaryObject(
             {_name("/Scan"): writer._add_object(image)})})
-        content = DecodedStreamObject()
-        content.set_data(f"q {points[0]:.3f} 0 0 {points[1]:.3f} 0 0 cm /Scan Do Q".encode())
-        page[_name("/Contents")] = writer._add_object(content)
+        drawing = DecodedStreamObject()
+        drawing.set_data(content.format(width=points[0], height=points[1]).encode())
+        page[_name("/Contents")] = writer._add_object(drawing)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
@@ -104,6 +114,53 @@ def test_other_pages_are_drawn(tmp_path: Path) -> None:
     assert scanned_jpeg(tmp_path / "missing.pdf", 1, DPI) is None
 
 
+def _jpeg_claiming(jpeg: bytes, width: int, height: int) -> bytes:
+    """The JPEG with its frame header (SOF0) changed to claim another size."""
+    frame = jpeg.index(b"\xff\xc0")
+    return (jpeg[:frame + 5] + height.to_bytes(2, "big") + width.to_bytes(2, "big")
+            + jpeg[frame + 9:])
+
+
+def _turned(jpeg: bytes) -> bytes:
+    with Image.open(io.BytesIO(jpeg)) as image:
+        exif = Image.Exif()
+        exif[ExifTags.Base.Orientation] = 6
+        buffer = io.BytesIO()
+        image.save(buffer, format="JPEG", quality=90, exif=exif)
+    return buffer.getvalue()
+
+
+def _cmyk(jpeg: bytes) -> bytes:
+    with Image.open(io.BytesIO(jpeg)) as image:
+        buffer = io.BytesIO()
+        image.convert("CMYK").save(buffer, format="JPEG", quality=90)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("variant", ["huge header", "smaller header", "EXIF turned", "CMYK",
+                                     "annotation", "optional content", "drawn before placed",
+                                     "placed twice"])
+def test_pages_a_scanner_would_not_write_are_drawn(tmp_path: Path, variant: str) -> None:
+    """Each of these the shortcut would get wrong (or spend gigabytes on) where poppler
+    draws the page right."""
+    jpeg = _scan(colour=True)
+    odd = {
+        "huge header": lambda: _scanner_pdf([_jpeg_claiming(jpeg, 60000, 60000)], like=jpeg),
+        "smaller header": lambda: _scanner_pdf([_jpeg_claiming(jpeg, 1000, 1000)], like=jpeg),
+        "EXIF turned": lambda: _scanner_pdf([_turned(jpeg)]),
+        "CMYK": lambda: _scanner_pdf([_cmyk(jpeg)], like=jpeg),
+        "annotation": lambda: _scanner_pdf([jpeg], on_page={_name("/Annots"): ArrayObject()}),
+        "optional content": lambda: _scanner_pdf([jpeg], on_image={
+            _name("/OC"): DictionaryObject({_name("/Type"): _name("/OCG")})}),
+        "drawn before placed": lambda: _scanner_pdf(
+            [jpeg], content="q /Scan Do {width:.3f} 0 0 {height:.3f} 0 0 cm Q"),
+        "placed twice": lambda: _scanner_pdf([jpeg], content=PLACED + " " + PLACED),
+    }[variant]
+    pdf = tmp_path / "odd.pdf"
+    pdf.write_bytes(odd())
+    assert scanned_jpeg(pdf, 1, DPI) is None
+
+
 def test_an_uploaded_scan_is_split_into_its_own_jpegs(inprocess_db: Path) -> None:
     user_id, _ = make_user(Role.SCANNER)
     jpegs = [_scan(colour=True), _scan(colour=False)]
@@ -118,5 +175,5 @@ def test_an_uploaded_scan_is_split_into_its_own_jpegs(inprocess_db: Path) -> Non
         assert {page.state for page in pages} == {PageState.QUEUED}
         assert [blobs.read(page.image_sha256 or "") for page in pages] == jpegs
     colour = cv2.imdecode(np.frombuffer(jpegs[0], np.uint8), cv2.IMREAD_UNCHANGED)
-    blue, green, red = colour[1600, 1300]
+    blue, green, red = colour[1500, 1100]
     assert red > 150 and green < 100 and blue < 100  # the seal is kept red
