@@ -51,8 +51,8 @@ def split_page(page_id: int, *, queue: bool = True) -> None:
     settings = get_settings()
     image_sha, reason = None, ""
     try:
-        image = render_page(source.inspected, blobs.local_path(source.document_sha256),
-                            source.number, settings)
+        with blobs.local_copy(source.document_sha256) as stored:
+            image = render_page(source.inspected, stored, source.number, settings)
         image_sha, _ = blobs.put(image)
     except UploadRejected as refused:
         reason = refused.message

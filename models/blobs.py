@@ -14,13 +14,17 @@ storing the same content twice stores it once.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import io
 import os
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from sqlalchemy import Connection, delete, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -32,6 +36,7 @@ from models.settings import get_settings
 
 ABANDONED_SECONDS = 24 * 3600
 """No copy takes a day to fetch: a half-fetched one that old was left by a killed process."""
+FETCH_ATTEMPTS = 3
 
 
 def _in_database() -> bool:
@@ -43,9 +48,7 @@ def put(data: bytes) -> tuple[str, bool]:
     if not _in_database():
         return storage.put(data)
     sha = storage.sha256_of(data)
-    parts = (data[offset:offset + PART_BYTES]
-             for offset in range(0, max(len(data), 1), PART_BYTES))
-    return sha, _insert(sha, parts)
+    return sha, _insert(sha, _parts_of(io.BytesIO(data)))
 
 
 def put_file(path: Path, sha256: str | None = None) -> tuple[str, bool]:
@@ -54,53 +57,82 @@ def put_file(path: Path, sha256: str | None = None) -> tuple[str, bool]:
     if not _in_database():
         return storage.put_file(path, sha256)
     try:
-        sha = sha256 or _hash_of(path)
+        sha = sha256 or storage.sha256_of_file(path)
         with path.open("rb") as handle:  # read only if the file is not stored already
-            return sha, _insert(sha, iter(lambda: handle.read(PART_BYTES), b""))
+            return sha, _insert(sha, _parts_of(handle))
     finally:
         path.unlink(missing_ok=True)
 
 
+class StoredFileDamaged(OSError):
+    """What was read back does not hash to the name it is stored under."""
+
+
 def read(sha256: str) -> bytes:
-    """The stored bytes (a page image, whole in memory); FileNotFoundError when not stored."""
+    """The stored bytes (a page image, whole in memory), checked against their hash;
+    FileNotFoundError when not stored."""
     if not _in_database():
         return storage.blob_path(sha256).read_bytes()
-    data = b"".join(_parts(sha256))
-    if not data and not _exists(sha256):
+    parts = list(_parts(sha256))
+    if not parts:
         raise FileNotFoundError(f"no stored file {sha256[:12]}…")
+    data = b"".join(parts)
+    if storage.sha256_of(data) != sha256:
+        raise StoredFileDamaged(f"the stored file {sha256[:12]}… does not match its hash")
     return data
 
 
-def local_path(sha256: str) -> Path:
-    """A path on this machine holding the stored file, for tools that read files; the path
-    does not exist when the file is not stored (deleted after its retention period)."""
+@contextmanager
+def local_copy(sha256: str) -> Iterator[Path]:
+    """A path on this machine holding the stored file, for tools that read files (poppler),
+    kept for the block: a copy in use is neither swept nor forgotten by another process of
+    this machine. The path does not exist when the file is not stored (deleted after its
+    retention period, perhaps by another machine, whose copy this machine then drops)."""
     if not _in_database():
-        return storage.blob_path(sha256)
+        yield storage.blob_path(sha256)
+        return
     _sweep_copies(get_settings().blob_cache_seconds)
     copy = _copy_path(sha256)
-    if copy.exists():
-        os.utime(copy)  # in use: not swept for another blob_cache_seconds
-        return copy
-    if _exists(sha256):
+    if not _exists(sha256):
+        _drop_unused(copy)
+        yield copy
+        return
+    for _ in range(FETCH_ATTEMPTS):
+        held = _hold(copy)
+        if held is not None:
+            break
         _write_copy(sha256, copy)
-    return copy
+    else:
+        raise OSError(f"the copy of {sha256[:12]}… was swept as often as it was fetched")
+    with held:
+        os.utime(copy)  # in use: not swept for another blob_cache_seconds
+        yield copy
+
+
+def local_path(sha256: str) -> Path:
+    """As `local_copy`, for a caller that hands the path on (a download the web server sends
+    after the request's code has returned): the copy was touched just now, so it outlives
+    the hand-over by blob_cache_seconds."""
+    with local_copy(sha256) as path:
+        return path
 
 
 def remove(sha256: str) -> None:
-    """Delete the stored file (and this machine's copy of it, if any)."""
+    """Delete the stored file (and this machine's copy of it, unless in use)."""
     if not _in_database():
         storage.remove(sha256)
         return
     with get_engine().begin() as connection:
         connection.execute(delete(BlobPart).where(BlobPart.sha256 == sha256))
-    _copy_path(sha256).unlink(missing_ok=True)
+    _drop_unused(_copy_path(sha256))
 
 
 def forget_copy(sha256: str) -> None:
     """Drop this machine's copy of a stored file once nothing here needs it (every page of an
-    uploaded file split); the stored file stays."""
+    uploaded file split), unless another process of this machine is using it now (a page
+    split again); the stored file stays."""
     if _in_database():
-        _copy_path(sha256).unlink(missing_ok=True)
+        _drop_unused(_copy_path(sha256))
 
 
 def sweep_copies() -> int:
@@ -139,11 +171,11 @@ def move_folder_into_database(files: list[Path],
     moved = already = 0
     damaged: list[str] = []
     for path in files:
-        if _hash_of(path) != path.name:
+        if storage.sha256_of_file(path) != path.name:
             damaged.append(path.name)
         else:
             with path.open("rb") as handle:
-                created = _insert(path.name, iter(lambda: handle.read(PART_BYTES), b""))
+                created = _insert(path.name, _parts_of(handle))
             if created:
                 moved += 1
             else:
@@ -153,12 +185,11 @@ def move_folder_into_database(files: list[Path],
     return Moved(moved, already, tuple(damaged))
 
 
-def _hash_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(PART_BYTES):
-            digest.update(block)
-    return digest.hexdigest()
+def _parts_of(handle: BinaryIO) -> Iterator[bytes]:
+    """A file's parts as stored: an empty file is one empty part, so that it is stored."""
+    yield handle.read(PART_BYTES)
+    while block := handle.read(PART_BYTES):
+        yield block
 
 
 def _stored(connection: Connection, sha256: str) -> bool:
@@ -188,14 +219,12 @@ def _insert(sha256: str, parts: Iterator[bytes]) -> bool:
 
 
 def _parts(sha256: str) -> Iterator[bytes]:
-    """The file's parts in order, each fetched on its own so a large file never sits whole
-    in memory here or in the database's answer."""
+    """The file's parts in order, from one statement (so one snapshot: a file removed
+    meanwhile is read whole or not at all) whose rows are fetched one at a time (a server-
+    side cursor, so a large file never sits whole in memory here or in the answer)."""
     with get_engine().connect() as connection:
-        number = 0
-        while (data := connection.scalar(select(BlobPart.data).where(
-                BlobPart.sha256 == sha256, BlobPart.part == number))) is not None:
-            yield data
-            number += 1
+        yield from connection.execution_options(yield_per=1).scalars(
+            select(BlobPart.data).where(BlobPart.sha256 == sha256).order_by(BlobPart.part))
 
 
 def _copies_dir() -> Path:
@@ -218,25 +247,63 @@ def _write_copy(sha256: str, copy: Path) -> None:
                 digest.update(data)
                 handle.write(data)
         if digest.hexdigest() != sha256:
-            raise OSError(f"the stored file {sha256[:12]}… does not match its hash")
+            raise StoredFileDamaged(f"the stored file {sha256[:12]}… does not match its hash")
         os.replace(temporary, copy)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
 
 
+def _hold(copy: Path) -> BinaryIO | None:
+    """The copy opened with a shared lock, once it is sure to be the file at its path (a
+    sweeper may have removed it just before the lock was had); None when there is none."""
+    try:
+        handle = copy.open("rb")
+    except FileNotFoundError:
+        return None
+    fcntl.flock(handle, fcntl.LOCK_SH)
+    if _still_at(copy, handle):
+        return handle
+    handle.close()
+    return None
+
+
+def _drop_unused(copy: Path, older_than: float | None = None) -> bool:
+    """Remove the copy unless a process holds it (or it was used within `older_than`
+    seconds); the age is judged under the lock, so a copy touched meanwhile stays."""
+    try:
+        handle = copy.open("rb")
+    except FileNotFoundError:
+        return False
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:  # in use
+            return False
+        if older_than is not None \
+                and os.fstat(handle.fileno()).st_mtime >= time.time() - older_than:
+            return False
+        if not _still_at(copy, handle):
+            return False
+        copy.unlink()
+        return True
+
+
+def _still_at(copy: Path, handle: BinaryIO) -> bool:
+    try:
+        return os.stat(copy).st_ino == os.fstat(handle.fileno()).st_ino
+    except FileNotFoundError:
+        return False
+
+
 def _sweep_copies(older_than: float) -> int:
     folder = _copies_dir()
     if not folder.exists():
         return 0
-    now, swept = time.time(), 0
-    for copy in folder.iterdir():
-        # a copy being fetched now is younger than a day; one that old was abandoned
-        age = ABANDONED_SECONDS if copy.name.startswith(storage.INCOMING_PREFIX) else older_than
-        try:
-            if copy.stat().st_mtime < now - age:
-                copy.unlink()
-                swept += 1
-        except FileNotFoundError:  # another process of this machine swept it first
-            continue
-    return swept
+    names = list(folder.iterdir())
+    # a copy being fetched now is younger than a day; one that old was abandoned
+    storage.unlink_untouched((path for path in names
+                              if path.name.startswith(storage.INCOMING_PREFIX)),
+                             ABANDONED_SECONDS)
+    return sum(_drop_unused(path, older_than) for path in names
+               if not path.name.startswith(storage.INCOMING_PREFIX))

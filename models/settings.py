@@ -122,15 +122,17 @@ class Settings(BaseSettings):
     task_max_attempts: int = 3
     task_retry_delay: float = 10.0
 
-    # Upload limits: what a scanner may send in one file
     # Where uploads and page images are kept
     blob_store: Literal["files", "database"] = "files"
     """`files`: a folder under the home (the embedded default; every process must share
     it). `database`: in the PostgreSQL database itself, so API and workers on several
     machines, whose homes share nothing, reach the same files."""
-    blob_cache_seconds: int = Field(default=3600, ge=0)
+    blob_cache_seconds: int = Field(default=3600, ge=600)
     """With `blob_store=database`, a machine keeps a local copy of an uploaded file while it
-    is split or downloaded, and forgets a copy unused this long."""
+    is split or downloaded, and forgets a copy unused this long: at least ten minutes, as
+    a download is handed to the web server by its path and read from it afterwards."""
+
+    # Upload limits: what a scanner may send in one file
     max_upload_bytes: int = 200 * 1024 * 1024
     max_pages_per_file: int = 500
     max_image_pixels: int = 120_000_000

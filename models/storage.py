@@ -18,7 +18,7 @@ import os
 import struct
 import tempfile
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, TextIO
@@ -63,6 +63,15 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def sha256_of_file(path: Path) -> str:
+    """Read a block at a time: an upload may be larger than the memory a worker can spare."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def blob_path(sha256: str) -> Path:
     return get_settings().store_dir / sha256[:2] / sha256
 
@@ -102,12 +111,9 @@ def put_file(path: Path, sha256: str | None = None) -> tuple[str, bool]:
     given by a caller that took it while writing the file (an upload received). The file at
     `path` is gone afterwards either way; returns the hash and whether this call created
     the stored file."""
-    digest = hashlib.sha256()
+    sha = sha256 or sha256_of_file(path)
     with path.open("rb") as handle:
-        while sha256 is None and (block := handle.read(1 << 20)):
-            digest.update(block)
         os.fsync(handle.fileno())
-    sha = sha256 or digest.hexdigest()
     target = blob_path(sha)
     if target.exists():
         path.unlink()
@@ -126,16 +132,20 @@ def sweep_incoming(older_than: float) -> int:
     upload in), untouched for `older_than` seconds; returns how many. A file being received
     now is younger than that and is left alone."""
     store = get_settings().store_dir
-    if not store.exists():
-        return 0
+    return unlink_untouched(store.rglob(f"{INCOMING_PREFIX}*"), older_than) \
+        if store.exists() else 0
+
+
+def unlink_untouched(paths: Iterable[Path], older_than: float) -> int:
+    """Remove those of `paths` not modified for `older_than` seconds; returns how many."""
     swept = 0
     cutoff = time.time() - older_than
-    for path in store.rglob(f"{INCOMING_PREFIX}*"):
+    for path in paths:
         try:
             if path.stat().st_mtime < cutoff:
                 path.unlink()
                 swept += 1
-        except FileNotFoundError:  # finished and moved into place meanwhile
+        except FileNotFoundError:  # finished and moved into place, or swept, meanwhile
             continue
     return swept
 

@@ -15,14 +15,15 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from sqlalchemy import func, select
+from pydantic import ValidationError
+from sqlalchemy import delete, func, select, update
 
 from intake.splitting import split_page
 from models import BlobPart, Page, PageState, Role, blobs
 from models.blob_parts import PART_BYTES
 from models.db import get_engine, session_scope
 from models.migrate import upgrade
-from models.settings import get_settings
+from models.settings import Settings, get_settings
 from models.storage import INCOMING_PREFIX
 from tests.inprocess import client_as
 from tests.stack import postgres_database
@@ -102,6 +103,55 @@ def test_copies_not_used_for_a_while_are_forgotten(in_database: Path) -> None:
     assert not copy.exists() and fetching.exists()  # another process may still be fetching
     assert blobs.local_path(sha).exists()  # fetched again when needed
     assert blobs.read(sha).startswith(b"%PDF")
+
+
+def test_an_empty_file_is_stored_like_any_other(in_database: Path) -> None:
+    empty = in_database.parent / "empty"
+    empty.write_bytes(b"")
+    sha, created = blobs.put_file(empty)
+    assert created and _parts(sha) == 1 and blobs.read(sha) == b""
+    assert blobs.put(b"") == (sha, False)
+    assert blobs.local_path(sha).read_bytes() == b""
+
+
+def test_a_stored_file_that_no_longer_matches_its_hash_is_not_read(in_database: Path) -> None:
+    sha, _ = blobs.put(os.urandom(2 * PART_BYTES))
+    with get_engine().begin() as connection:
+        connection.execute(update(BlobPart).where(BlobPart.sha256 == sha, BlobPart.part == 1)
+                           .values(data=b"cut short"))
+    with pytest.raises(blobs.StoredFileDamaged):
+        blobs.read(sha)
+    with pytest.raises(blobs.StoredFileDamaged):
+        blobs.local_path(sha)
+    assert _files_under(in_database / "blob-copies") == []
+
+
+def test_a_copy_in_use_is_neither_swept_nor_forgotten(in_database: Path) -> None:
+    sha, _ = blobs.put(b"%PDF-1.4 a file poppler is drawing a page of")
+    an_hour_ago = time.time() - get_settings().blob_cache_seconds - 1
+    with blobs.local_copy(sha) as copy:
+        os.utime(copy, (an_hour_ago, an_hour_ago))
+        assert blobs.sweep_copies() == 0
+        blobs.forget_copy(sha)  # another page of the file split meanwhile
+        blobs.remove(sha)  # even its retention ending
+        assert copy.read_bytes().startswith(b"%PDF")
+    blobs.forget_copy(sha)
+    assert not copy.exists()
+
+
+def test_a_file_removed_by_another_machine_is_not_served_from_a_copy(in_database: Path
+                                                                      ) -> None:
+    sha, _ = blobs.put(b"%PDF-1.4 a notice run's forms")
+    copy = blobs.local_path(sha)
+    with get_engine().begin() as connection:  # as the retention purge on another machine
+        connection.execute(delete(BlobPart).where(BlobPart.sha256 == sha))
+    assert not blobs.local_path(sha).exists() and not copy.exists()
+
+
+def test_copies_are_kept_at_least_ten_minutes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("YOSHIN_BLOB_CACHE_SECONDS", "0")
+    with pytest.raises(ValidationError, match="blob_cache_seconds"):
+        Settings()
 
 
 def _pdf(pages: int) -> bytes:
