@@ -207,15 +207,16 @@ class SealedWriter:
 
 
 @contextmanager
-def write_sealed(path: Path) -> Iterator[SealedWriter]:
-    """Write a new 0600 file of sealed text at `path` (replacing any leftover of that name);
-    if the block raises, nothing of it is left behind."""
+def write_sealed(path: Path, name: str | None = None) -> Iterator[SealedWriter]:
+    """Write a new 0600 file of sealed text at `path` (replacing any leftover of that name),
+    sealed under `name` (the path's own by default); if the block raises, nothing of it is
+    left behind."""
     private_dir(path.parent)
     path.unlink(missing_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, "wb") as handle:
-            writer = SealedWriter(handle, path.name)
+            writer = SealedWriter(handle, name or path.name)
             yield writer
             writer.finish()
             handle.flush()
@@ -225,11 +226,11 @@ def write_sealed(path: Path) -> Iterator[SealedWriter]:
         raise
 
 
-def _opened_chunks(path: Path) -> Iterator[bytes]:
+def _opened_chunks(path: Path, name: str) -> Iterator[bytes]:
     aead = _sealing()
     with path.open("rb") as handle:
         if handle.read(len(_SEALED_MAGIC)) != _SEALED_MAGIC:
-            raise SealedFileDamaged(f"{path.name} is not a sealed file")
+            raise SealedFileDamaged(f"{name} is not a sealed file")
         index = 0
         while header := handle.read(_SEALED_HEADER.size):
             if len(header) != _SEALED_HEADER.size:
@@ -237,24 +238,25 @@ def _opened_chunks(path: Path) -> Iterator[bytes]:
             last, length = _SEALED_HEADER.unpack(header)
             nonce, sealed = handle.read(_NONCE), handle.read(length)
             try:
-                yield aead.decrypt(nonce, sealed, _chunk_aad(path.name, index, bool(last)))
+                yield aead.decrypt(nonce, sealed, _chunk_aad(name, index, bool(last)))
             except InvalidTag as damaged:
-                raise SealedFileDamaged(f"{path.name} chunk {index} does not open") from damaged
+                raise SealedFileDamaged(f"{name} chunk {index} does not open") from damaged
             if last:
                 if handle.read(1):
                     break
                 return
             index += 1
-    raise SealedFileDamaged(f"{path.name} is cut short or has bytes after its end")
+    raise SealedFileDamaged(f"{name} is cut short or has bytes after its end")
 
 
-def read_sealed_lines(path: Path) -> Generator[str, None, None]:
+def read_sealed_lines(path: Path, name: str | None = None) -> Generator[str, None, None]:
     """The lines of a file made by `write_sealed`, each ending in a newline but perhaps the
     last; decrypted a chunk at a time, so a long file never sits in memory. A generator, so
-    a reader that stops early can close it (and the file) with contextlib.closing."""
+    a reader that stops early can close it (and the file) with contextlib.closing. `name` is
+    the name it was sealed under, when it is read from elsewhere (a copy of a stored file)."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     rest = ""
-    for chunk in _opened_chunks(path):
+    for chunk in _opened_chunks(path, name or path.name):
         *lines, rest = (rest + decoder.decode(chunk)).split("\n")
         for line in lines:
             yield line + "\n"

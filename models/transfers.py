@@ -56,8 +56,9 @@ class Provision(Base):
 
 class BulkQuery(Timestamped, Base):
     """A peer's CSV of My Numbers answered in the queue (the VRS-style bulk path). The
-    uploaded numbers live in `input_path` only until they are answered; the results file
-    names each query by its line, never by its number."""
+    uploaded numbers are stored (sealed) as `input_sha256` only until they are answered; the
+    results file, `result_sha256`, names each query by its line, never by its number. Both
+    are kept in the blob store, so the worker answering may run on another machine."""
 
     __tablename__ = "bulk_queries"
 
@@ -67,7 +68,13 @@ class BulkQuery(Timestamped, Base):
     total: Mapped[int] = mapped_column(default=0)
     processed: Mapped[int] = mapped_column(default=0)
     found: Mapped[int] = mapped_column(default=0)
-    input_path: Mapped[str] = mapped_column(String(512))
-    result_path: Mapped[str] = mapped_column(String(512))
+    input_sha256: Mapped[str | None] = mapped_column(String(64))
+    result_sha256: Mapped[str | None] = mapped_column(String(64))
     error: Mapped[str] = mapped_column(Text, default="")
     finished_at: Mapped[datetime | None]
+
+    @property
+    def sealed_name(self) -> str:
+        """The name its numbers are sealed under: bound into every chunk, so a stored file
+        opens only as the numbers of its own query."""
+        return f"bulk-{self.id}.numbers"

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -81,7 +80,8 @@ def purge_expired(now: datetime | None = None) -> Purged:
     settings = get_settings()
     now = now or utcnow()
     files: set[str] = set()
-    bulk_files: list[Path] = []
+    bulk_files: set[str] = set()
+    bulk_queries = 0
     with session_scope() as session:
         removed = remove_expired_ledgers(session, now.date(), settings.retention_ledger_years)
         pages = _expired_pages(session, now - timedelta(days=settings.retention_image_days))
@@ -93,22 +93,22 @@ def purge_expired(now: datetime | None = None) -> Purged:
             session, {page.batch_id for page in pages})
         transfer_cutoff = now - timedelta(days=settings.retention_transfer_days)
         for bulk in session.scalars(select(BulkQuery).where(
-                BulkQuery.finished_at < transfer_cutoff, BulkQuery.result_path != "")):
-            bulk_files.append(Path(bulk.result_path))
-            bulk.result_path = ""
+                BulkQuery.finished_at < transfer_cutoff,
+                BulkQuery.result_sha256.is_not(None) | BulkQuery.input_sha256.is_not(None))):
+            bulk_files.update(sha for sha in (bulk.result_sha256, bulk.input_sha256) if sha)
+            bulk.result_sha256 = bulk.input_sha256 = None
+            bulk_queries += 1
         notice_files = forget_files(session, now - timedelta(days=settings.retention_notice_days))
-        if pages or bulk_files or notice_files:
+        if pages or bulk_queries or notice_files:
             audit.record(session, actor="system", action="retention.purge",
                          detail={"pages": len(pages), "files": len(files),
-                                 "bulk_results": len(bulk_files),
+                                 "bulk_results": bulk_queries,
                                  "notice_files": len(notice_files),
                                  "image_days": settings.retention_image_days,
                                  "transfer_days": settings.retention_transfer_days,
                                  "notice_days": settings.retention_notice_days})
-    for sha in files | notice_files:
+    for sha in files | notice_files | bulk_files:
         remove(sha)
-    for path in bulk_files:
-        path.unlink(missing_ok=True)
-    return Purged(pages=len(pages), files=len(files), bulk_results=len(bulk_files),
+    return Purged(pages=len(pages), files=len(files), bulk_results=bulk_queries,
                   ledgers=removed.residents, notice_files=len(notice_files),
                   incoming=sweep_incoming(INCOMING_MAX_AGE_SECONDS), copies=sweep_copies())

@@ -46,7 +46,17 @@ from ledger.residents import my_number
 from ledger.schedule.engine import GivenDose
 from ledger.schedule.service import judge_incoming
 from ledger.transfers.peers import PeerRefused, check_peer_url, outbound_token, peer_by_code
-from models import BulkQuery, LedgerRecord, Peer, Provision, RecordSource, Resident, audit, storage
+from models import (
+    BulkQuery,
+    LedgerRecord,
+    Peer,
+    Provision,
+    RecordSource,
+    Resident,
+    audit,
+    blobs,
+    storage,
+)
 from models.base import utcnow
 from models.clock import city_today
 from models.db import session_scope
@@ -345,13 +355,27 @@ def answer_bulk(bulk_id: int) -> None:
             return
         bulk.state, bulk.processed, bulk.found, bulk.error = "running", 0, 0, ""
         session.execute(delete(Provision).where(Provision.bulk_id == bulk_id))
-        source, target, code = Path(bulk.input_path), Path(bulk.result_path), bulk.peer_code
-    if not source.exists():
-        _finish(bulk_id, "failed", "the uploaded numbers are no longer stored; send them again")
-        return
-    partial = target.with_suffix(".part")
-    numbers = storage.read_sealed_lines(source)  # the waiting numbers are kept only sealed
-    with closing(numbers), storage.open_private_text(partial) as out:
+        source_sha, name, code = bulk.input_sha256, bulk.sealed_name, bulk.peer_code
+    partial = storage.incoming_file()
+    try:
+        with blobs.local_copy(source_sha or "") as source:
+            if not source_sha or not source.exists():
+                _finish(bulk_id, "failed", "the uploaded numbers are no longer stored; send "
+                                           "them again")
+                return
+            _answer_file(bulk_id, code, source, name, partial)
+        result_sha, _ = blobs.put_file(partial)
+    finally:
+        partial.unlink(missing_ok=True)
+    _finish(bulk_id, "done", result_sha256=result_sha)
+    blobs.remove(source_sha)  # the numbers are answered: they are kept no longer
+
+
+def _answer_file(bulk_id: int, code: str, source: Path, name: str, out_path: Path) -> None:
+    """Answer the sealed numbers at `source` chunk by chunk (a commit each, so progress
+    shows), writing the results to `out_path`."""
+    numbers = storage.read_sealed_lines(source, name)  # the waiting numbers are kept sealed
+    with closing(numbers), storage.open_private_text(out_path) as out:
         writer = csv_cells.writer(out)  # a peer opens the results in a spreadsheet
         writer.writerow(RESULT_COLUMNS)
         for chunk in _chunks(numbers, BULK_CHUNK):
@@ -363,9 +387,6 @@ def answer_bulk(bulk_id: int) -> None:
                 bulk = _bulk(session, bulk_id)
                 bulk.processed += len(chunk)
                 bulk.found += found
-    partial.replace(target)
-    source.unlink()
-    _finish(bulk_id, "done")
 
 
 def _bulk(session: Session, bulk_id: int) -> BulkQuery:
@@ -376,10 +397,13 @@ def _bulk(session: Session, bulk_id: int) -> BulkQuery:
     return bulk
 
 
-def _finish(bulk_id: int, state: str, error: str = "") -> None:
+def _finish(bulk_id: int, state: str, error: str = "", result_sha256: str | None = None
+            ) -> None:
     with session_scope() as session:
         bulk = _bulk(session, bulk_id)
         bulk.state, bulk.error, bulk.finished_at = state, error, utcnow()
+        if result_sha256 is not None:
+            bulk.result_sha256, bulk.input_sha256 = result_sha256, None
         audit.record(session, actor=f"peer-{bulk.peer_code}", action=f"transfer.bulk.{state}",
                      subject=f"bulk:{bulk.id}",
                      detail={"queries": bulk.processed, "found": bulk.found})

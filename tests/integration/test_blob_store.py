@@ -214,3 +214,44 @@ def test_an_installation_moves_its_folder_into_the_database(tmp_path: Path,
         again = CliRunner().invoke(app, ["blobs", "move-to-database"])
         assert "0 files moved into the database, 0 were there already" in again.output
         get_engine().dispose()
+
+
+def test_a_bulk_query_is_answered_by_a_worker_on_another_machine(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The API keeps the peer's sealed numbers in the database; a worker whose home shares
+    nothing with it but the database and the secret key answers them, and the API serves the
+    results; neither home keeps a file, and the numbers are gone once answered."""
+    from intake import bulk_files
+    from ledger.transfers.peers import add_peer
+    from ledger.transfers.service import answer_bulk
+    from models import BulkQuery, Peer, User
+
+    monkeypatch.setenv("YOSHIN_BLOB_STORE", "database")
+    api, worker = tmp_path / "api", tmp_path / "worker"
+    with postgres_database() as url:
+        with isolated_home(api, database_url=url):
+            upgrade()
+            with session_scope() as session:
+                add_peer(session, code="121002", url="http://127.0.0.1:9", actor="test")
+                caller = session.scalars(select(Peer)).one().user_id
+            with session_scope() as session:
+                bulk = bulk_files.submit(session, caller=session.get_one(User, caller),
+                                         requester_code="121002",
+                                         numbers=io.BytesIO(b"my_number\n123456789018\n"))
+                bulk_id, numbers = bulk.id, bulk.input_sha256 or ""
+            get_engine().dispose()
+        worker.mkdir()
+        (worker / "secret.key").write_bytes((api / "secret.key").read_bytes())
+        with isolated_home(worker, database_url=url):
+            answer_bulk(bulk_id)
+            get_engine().dispose()
+        with isolated_home(api, database_url=url):
+            with session_scope() as session:
+                assert session.get_one(BulkQuery, bulk_id).state == "done"
+                results = bulk_files.results_of(session, caller=session.get_one(User, caller),
+                                                bulk_id=bulk_id)
+                assert results.read_text().splitlines()[1:] == ["2,false,,,,"]
+            assert _parts(numbers) == 0
+            for home in (api, worker):
+                assert _files_under(home / "store") == []
+            get_engine().dispose()

@@ -29,8 +29,9 @@ def peers(inprocess_db: Path) -> dict[str, int]:
 
 
 def _files() -> list[str]:
-    folder = get_settings().resolved_home / "transfer-bulk"
-    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+    """Every file of the store, those being received included."""
+    folder = get_settings().store_dir
+    return sorted(p.name for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
 
 
 def _submit(user_id: int, code: str, text: bytes) -> int:
@@ -69,8 +70,8 @@ def test_a_peer_may_not_ask_in_anothers_name_nor_read_anothers_query(
     assert refused.value.status == 403
     before = _files()
     bulk_id = _submit(peers[CHIBA], CHIBA, b"123456789018\n")
-    assert _files() == sorted([*before, f"bulk-{bulk_id}.numbers"])
     with session_scope() as session:
+        assert _files() == sorted([*before, session.get_one(BulkQuery, bulk_id).input_sha256])
         with pytest.raises(Refused, match="of yours") as unknown:
             bulk_files.own_bulk(session, caller=session.get_one(User, peers[SAITAMA]),
                                 bulk_id=bulk_id)

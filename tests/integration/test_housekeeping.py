@@ -62,11 +62,11 @@ def test_images_past_their_period_are_deleted_and_values_kept(inprocess_db: Path
     recent, recent_image = _page(PageState.CONFIRMED, decided_days_ago=10)
     waiting, waiting_image = _page(PageState.NEEDS_REVIEW, decided_days_ago=None,
                                    updated_seconds_ago=400 * 86400)
-    results = tmp_path / "bulk-results.csv"
-    results.write_text("line,found\n1,false\n")
+    results_sha, _ = put(b"line,found\n1,false\n")
+    results = blob_path(results_sha)
     with session_scope() as session:
-        bulk = BulkQuery(peer_code="121002", state="done", input_path="", total=1,
-                         result_path=str(results), finished_at=utcnow() - timedelta(days=31))
+        bulk = BulkQuery(peer_code="121002", state="done", total=1, result_sha256=results_sha,
+                         finished_at=utcnow() - timedelta(days=31))
         session.add(bulk)
         session.flush()
         bulk_id = bulk.id
@@ -85,7 +85,7 @@ def test_images_past_their_period_are_deleted_and_values_kept(inprocess_db: Path
         assert session.get(Page, old).image_purged_at is not None
         assert session.get(Page, recent).image_purged_at is None
         assert session.get(Page, waiting).image_purged_at is None
-        assert session.get(BulkQuery, bulk_id).result_path == ""
+        assert session.get_one(BulkQuery, bulk_id).result_sha256 is None
     event = _last_audit("retention.purge")
     assert event is not None and event.detail["image_days"] == 365
     answer = client_as(Role.REVIEWER).get(f"/api/pages/{old}/image")

@@ -138,21 +138,22 @@ def test_a_waiting_bulk_query_keeps_its_numbers_sealed_and_private(
     bulk_id = answer.json()["id"]
     assert answer.json()["total"] == 4
     with session_scope() as session:
-        waiting = Path(session.get(BulkQuery, bulk_id).input_path)
+        bulk = session.get_one(BulkQuery, bulk_id)
+        waiting, name = blob_path(bulk.input_sha256 or ""), bulk.sealed_name
 
     held = waiting.read_bytes()
     for number in NUMBERS:
         assert number.encode() not in held
         assert number[:6].encode() not in held and number[6:].encode() not in held
     assert _mode(waiting) == 0o600 and _mode(waiting.parent) == 0o700
-    assert [line.strip() for line in read_sealed_lines(waiting)] == lines
+    assert [line.strip() for line in read_sealed_lines(waiting, name)] == lines
 
     os.umask(0o022)  # the results file is made 0600 by its own mode, too
     answer_bulk(bulk_id)
     with session_scope() as session:
         bulk = session.get(BulkQuery, bulk_id)
         assert (bulk.state, bulk.processed) == ("done", 4), bulk.error
-        results = Path(bulk.result_path)
+        results = blob_path(bulk.result_sha256 or "")
     assert not waiting.exists()
     assert _mode(results) == 0o600
     assert [row.split(",")[0] for row in results.read_text().splitlines()[1:]] \

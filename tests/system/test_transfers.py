@@ -196,7 +196,9 @@ def test_the_bulk_path_answers_a_file_in_the_queue(towns: tuple[Stack, Stack]) -
     assert [(r[0], r[1], r[3]) for r in rows[1:]] == [
         ("2", "true", "1"), ("2", "true", "2"), ("3", "false", ""), ("4", "false", ""),
         ("5", "true", "1"), ("5", "true", "2")]
-    assert not list((chiba.home / "transfer-bulk").glob("*.numbers"))
+    sealed = [path for path in (chiba.home / "store").rglob("*")
+              if path.is_file() and path.read_bytes().startswith(b"YSEALED1")]
+    assert sealed == []  # the numbers are kept only until they are answered
     wrong = httpx.post(f"{chiba.url}/api/transfer/bulk", data={"requester_code": "131016"},
                        files={"numbers": ("n.csv", f"{MOVED}\n".encode(), "text/csv")},
                        headers={"Authorization": f"Bearer {TOKEN_MATSUDO_TO_CHIBA}"})
