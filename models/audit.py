@@ -144,6 +144,7 @@ def history_of(session: Session, resident_id: int, *, limit: int) -> Sequence[Au
 
 
 _RECORDED = "yoshin.audit_recorded"
+_CHAIN_DUE = "yoshin.audit_chain_due"
 CHAIN_BATCH = 1000
 """Entries chained in one transaction of the chainer."""
 CHAIN_ROUNDS_AFTER_COMMIT = 3
@@ -160,20 +161,28 @@ def record(session: Session, *, actor: str, action: str, resident_id: int | None
                        resident_id=resident_id, subject=subject, detail=detail or {})
     entry.seal = _seal(entry, audit_chain_key())
     session.add(entry)
-    if not orm_event.contains(session, "after_commit", _chain_after_commit):
-        orm_event.listen(session, "after_commit", _chain_after_commit)
+    if not orm_event.contains(session, "after_commit", _chain_due):
+        orm_event.listen(session, "after_commit", _chain_due)
+        orm_event.listen(session, "after_transaction_end", _chain_after_commit)
         orm_event.listen(session, "after_soft_rollback", _forget_rolled_back)
     session.info[_RECORDED] = True
     return entry
 
 
-def _chain_after_commit(session: Session) -> None:
-    """Chain what this commit wrote, without waiting: if another process holds the chain,
-    it looks again for waiting entries after its own commit and takes these. A failure here
-    loses nothing (the entries are committed; beat chains them) and must not fail the
-    request whose work is already committed. A savepoint's release fires this event too:
-    its entries are chained after the transaction's own commit."""
-    if session.in_nested_transaction() or not session.info.pop(_RECORDED, False):
+def _chain_due(session: Session) -> None:
+    """The transaction that wrote entries committed (a savepoint's release fires this event
+    too: its entries wait for the transaction's own commit)."""
+    if not session.in_nested_transaction() and session.info.pop(_RECORDED, False):
+        session.info[_CHAIN_DUE] = True
+
+
+def _chain_after_commit(session: Session, transaction: SessionTransaction) -> None:
+    """Chain what the commit wrote, once the transaction has ended and given its connection
+    back (chaining while holding it, every request of a full pool waited for a second one),
+    without waiting: if another process holds the chain, it looks again for waiting entries
+    after its own commit and takes these. A failure here loses nothing (the entries are
+    committed; beat chains them) and must not fail a request whose work is committed."""
+    if transaction.parent is not None or not session.info.pop(_CHAIN_DUE, False):
         return
     try:
         chain_waiting(session.get_bind().engine, wait=False)

@@ -343,3 +343,20 @@ def test_an_entry_written_without_the_key_is_never_chained_and_is_named(
         assert session.get_one(AuditEvent, after[1]).seq == 4
     code, output = _cli_verify()
     assert code == 1 and f"entry {forged_id}" in output
+
+
+def test_a_request_chains_after_giving_its_connection_back(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With every pooled connection held by a request, chaining while still holding its
+    own made each request wait for a second one until the pool timed out."""
+    from models.migrate import upgrade
+
+    monkeypatch.setenv("YOSHIN_DB_POOL_SIZE", "1")
+    monkeypatch.setenv("YOSHIN_DB_MAX_OVERFLOW", "0")
+    with postgres_database() as url, isolated_home(tmp_path / "home", database_url=url):
+        upgrade()
+        started = time.monotonic()
+        _entries(2)
+        assert time.monotonic() - started < 10
+        assert _unchained() == 0
+        get_engine().dispose()
