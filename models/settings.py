@@ -110,9 +110,6 @@ class Settings(BaseSettings):
     """Append-only file of signed checkpoints of the audit chain's head (made 0600; default
     `audit-checkpoints.jsonl` in the home folder). Put it where whoever can change the
     database cannot: another disk or mount, a file marked `chattr +a`."""
-    audit_chain_every_seconds: float = 10.0
-    """How often beat chains audit entries a request left waiting (each request chains its
-    own right after its commit unless another process is chaining at that moment)."""
     audit_checkpoint_every_seconds: float = 3600.0
     """How often beat appends a checkpoint; entries newer than the last one can be cut
     unnoticed, so this bounds what a truncation can hide."""

@@ -52,8 +52,6 @@ def make_celery(settings: Settings) -> Celery:
             "reconcile": {"task": "yoshin.reconcile", "schedule": settings.reconcile_every_seconds},
             "purge-expired": {"task": "yoshin.purge_expired",
                               "schedule": crontab(hour=3, minute=0)},
-            "audit-chain": {"task": "yoshin.audit_chain",
-                            "schedule": settings.audit_chain_every_seconds},
             "audit-checkpoint": {"task": "yoshin.audit_checkpoint",
                                  "schedule": settings.audit_checkpoint_every_seconds},
         },

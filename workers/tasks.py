@@ -61,24 +61,12 @@ def purge_expired() -> None:
     purge()
 
 
-@celery_app.task(name="yoshin.audit_chain")
-def audit_chain() -> None:
-    """Chain the audit entries still waiting (run by beat every `audit_chain_every_seconds`):
-    those whose request found another process chaining and whose chainer stopped early or
-    died."""
-    from models.audit import chain_waiting
-    from models.db import get_engine
-
-    chain_waiting(get_engine())
-
-
 @celery_app.task(name="yoshin.audit_checkpoint")
 def audit_checkpoint() -> None:
     """Anchor the audit chain's head outside the database (run by beat every
     `audit_checkpoint_every_seconds`), so entries cut from the log are noticed."""
-    from models.audit import chain_waiting, write_checkpoint
-    from models.db import get_engine, session_scope
+    from models.audit import write_checkpoint
+    from models.db import session_scope
 
-    chain_waiting(get_engine())
     with session_scope() as session:
         write_checkpoint(session)

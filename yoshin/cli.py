@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Role, User, audit
-from models.db import get_engine, session_scope
+from models.db import session_scope
 from models.settings import get_settings
 from models.storage import keep_files_private, private_dir
 from yoshin.blobs_cli import blobs_app
@@ -592,9 +592,8 @@ def peers_add(
 def audit_verify() -> None:
     """Check the audit chain (keyed hashes, each entry following the one before) and that
     the database still holds every head in the checkpoint file."""
-    from models.audit import chain_waiting, check
+    from models.audit import check
 
-    chain_waiting(get_engine())
     with session_scope() as session:
         report = check(session)
     shown = 50
@@ -608,10 +607,8 @@ def audit_verify() -> None:
         console.print(f"[yellow]note[/yellow]: {note}", soft_wrap=True)
     legacy = f" ({report.legacy} with plain hashes from before the keyed chain)" \
         if report.legacy else ""
-    waiting = f" ({report.waiting} more written meanwhile wait to be chained)" \
-        if report.waiting else ""
     console.print(f"{report.count} entries checked{legacy} against {report.checkpoints} "
-                  f"checkpoints, {len(report.problems)} problems{waiting}", soft_wrap=True)
+                  f"checkpoints, {len(report.problems)} problems", soft_wrap=True)
     if report.problems:
         raise typer.Exit(1)
 
@@ -620,9 +617,8 @@ def audit_verify() -> None:
 def audit_checkpoint() -> None:
     """Append a signed checkpoint of the chain's head to YOSHIN_AUDIT_CHECKPOINT_FILE (beat
     does it every YOSHIN_AUDIT_CHECKPOINT_EVERY_SECONDS); run once right after upgrading."""
-    from models.audit import chain_waiting, checkpoint_path, write_checkpoint
+    from models.audit import checkpoint_path, write_checkpoint
 
-    chain_waiting(get_engine())
     with session_scope() as session:
         checkpoint = write_checkpoint(session)
     console.print(f"checkpoint of entry {checkpoint.event_id} ({checkpoint.count} entries) "
@@ -658,7 +654,7 @@ def audit_export(
     import json
     from datetime import UTC, date, datetime
 
-    from models.audit import chain_waiting, export
+    from models.audit import export
 
     try:
         start, end = (datetime.combine(date.fromisoformat(day), datetime.min.time(), UTC)
@@ -667,7 +663,6 @@ def audit_export(
         console.print("[red]--since and --until are dates, YYYY-MM-DD[/red]")
         raise typer.Exit(2) from None
     count = 0
-    chain_waiting(get_engine())
     with session_scope() as session, out.open("w", encoding="utf-8") as handle:
         for entry in export(session, start, end):
             handle.write(json.dumps(entry, ensure_ascii=False) + "\n")

@@ -11,13 +11,11 @@ import hmac
 import json
 import os
 import stat
-import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select
 from typer.testing import CliRunner
 
 from models import AuditEvent, audit
@@ -57,7 +55,7 @@ def installation(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Pat
 
 
 def _entries(n: int) -> list[int]:
-    """Ids of `n` new entries, each chained right after their transaction commits."""
+    """Ids of `n` new entries: an entry is chained and numbered when its transaction commits."""
     with session_scope() as session:
         entries = [audit.record(session, actor="test", action="probe", subject=f"s{i}",
                                 detail={"n": i}) for i in range(n)]
@@ -249,9 +247,8 @@ def test_entries_from_before_the_keyed_chain_pass_once_a_checkpoint_vouches_for_
 
 def test_an_entry_is_written_with_its_commit_and_dropped_with_its_rollback(
         installation: Path) -> None:
-    """Entries are written with their transaction and chained after its commit: one recorded
-    in a savepoint that is rolled back, or in a transaction that is, never appears; the
-    others are chained in order."""
+    """Entries are chained inside the commit: one recorded in a savepoint that is rolled back,
+    or in a transaction that is, never appears; the others are chained in order."""
     with session_scope() as session:
         audit.record(session, actor="test", action="kept.before")
         with contextlib.suppress(RuntimeError), session.begin_nested():
@@ -260,103 +257,11 @@ def test_an_entry_is_written_with_its_commit_and_dropped_with_its_rollback(
         with session.begin_nested():
             audit.record(session, actor="test", action="kept.savepoint")
         audit.record(session, actor="test", action="kept.after")
-        assert session.scalar(select(func.count()).select_from(AuditEvent)
-                              .where(AuditEvent.seq.is_not(None))) == 0  # none chained yet
+        assert session.scalar(select(func.count()).select_from(AuditEvent)) == 0
     with contextlib.suppress(RuntimeError), session_scope() as session:
         audit.record(session, actor="test", action="dropped.transaction")
         raise RuntimeError("the request failed")
     with session_scope() as session:
-        actions = list(session.scalars(select(AuditEvent.action).order_by(AuditEvent.seq)))
+        actions = list(session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
     assert actions == ["kept.before", "kept.savepoint", "kept.after"]
-    assert _unchained() == 0
     assert _report().problems == []
-
-
-def _unchained() -> int:
-    with session_scope() as session:
-        return session.scalar(select(func.count()).select_from(AuditEvent)
-                              .where(AuditEvent.seq.is_(None))) or 0
-
-
-@pytest.fixture
-def on_postgres(tmp_path: Path) -> Iterator[Path]:
-    from models.migrate import upgrade
-
-    with postgres_database() as url, isolated_home(tmp_path / "home", database_url=url):
-        upgrade()
-        yield tmp_path / "home"
-        get_engine().dispose()
-
-
-def test_entries_committed_side_by_side_are_all_chained_without_waiting(
-        on_postgres: Path) -> None:
-    """Eight writers commit 25 audited transactions each at once: each chains after its
-    commit only if no other is chaining, yet none is left waiting, and the chain is whole."""
-    def write(writer: int) -> None:
-        for n in range(25):
-            with session_scope() as session:
-                audit.record(session, actor=f"writer{writer}", action="probe",
-                             detail={"n": n})
-
-    with ThreadPoolExecutor(8) as pool:
-        list(pool.map(write, range(8)))
-    assert _unchained() == 0
-    with session_scope() as session:
-        positions = list(session.scalars(select(AuditEvent.seq).order_by(AuditEvent.seq)))
-    assert positions == list(range(1, 201))
-    report = _report()
-    assert report.problems == [] and report.count == 200 and report.waiting == 0
-
-
-def test_a_commit_does_not_wait_while_another_process_chains(on_postgres: Path) -> None:
-    with get_engine().connect() as chainer:  # another process holding the chain
-        chainer.execute(text("SELECT pg_advisory_lock(:k)"), {"k": audit._CHAIN_LOCK})
-        started = time.monotonic()
-        ids = _entries(3)
-        assert time.monotonic() - started < 5  # answered, not waiting for the chain
-        assert _unchained() == 3
-        chainer.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": audit._CHAIN_LOCK})
-        chainer.commit()
-    with session_scope() as session:  # the next writer's chaining takes them along
-        audit.record(session, actor="test", action="next")
-    assert _unchained() == 0
-    with session_scope() as session:
-        assert [session.get_one(AuditEvent, i).seq for i in ids] == [1, 2, 3]
-
-
-def test_an_entry_written_without_the_key_is_never_chained_and_is_named(
-        installation: Path) -> None:
-    _entries(2)
-    with session_scope() as session:  # someone with the database but not the key file
-        forged = AuditEvent(actor="someone", action="login", subject="", detail={},
-                            seal="0" * 64)
-        session.add(forged)
-        session.flush()
-        forged_id = forged.id
-    after = _entries(2)
-    report = _report()
-    assert report.count == 4 and report.waiting == 0
-    assert [p.event_id for p in report.problems] == [forged_id]
-    assert "seal does not match" in report.problems[0].problem
-    with session_scope() as session:
-        assert session.get_one(AuditEvent, forged_id).seq is None
-        assert session.get_one(AuditEvent, after[1]).seq == 4
-    code, output = _cli_verify()
-    assert code == 1 and f"entry {forged_id}" in output
-
-
-def test_a_request_chains_after_giving_its_connection_back(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """With every pooled connection held by a request, chaining while still holding its
-    own made each request wait for a second one until the pool timed out."""
-    from models.migrate import upgrade
-
-    monkeypatch.setenv("YOSHIN_DB_POOL_SIZE", "1")
-    monkeypatch.setenv("YOSHIN_DB_MAX_OVERFLOW", "0")
-    with postgres_database() as url, isolated_home(tmp_path / "home", database_url=url):
-        upgrade()
-        started = time.monotonic()
-        _entries(2)
-        assert time.monotonic() - started < 10
-        assert _unchained() == 0
-        get_engine().dispose()

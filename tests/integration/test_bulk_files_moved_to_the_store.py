@@ -22,7 +22,7 @@ INSERT = ("INSERT INTO bulk_queries (id, peer_code, state, total, processed, fou
 def test_waiting_numbers_and_results_move_into_the_store(tmp_path: Path) -> None:
     home = tmp_path / "home"
     with isolated_home(home):
-        command.upgrade(alembic_config(), "0024")
+        command.upgrade(alembic_config(), "0023")
         folder = home / "transfer-bulk"
         folder.mkdir()
         numbers, results = b"YSEALED1 sealed numbers", b"line,found\n2,false\n"

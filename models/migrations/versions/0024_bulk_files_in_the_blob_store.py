@@ -1,8 +1,8 @@
 """a bulk query's sealed numbers and its results kept in the blob store, by hash, so the
 worker answering it may run on another machine than the API that received it
 
-Revision ID: 0025
-Revises: 0024
+Revision ID: 0024
+Revises: 0023
 """
 
 from collections.abc import Sequence
@@ -11,8 +11,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0025"
-down_revision: str | None = "0024"
+revision: str = "0024"
+down_revision: str | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
