@@ -6,10 +6,12 @@ losing the file makes stored My Numbers unreadable: back it up with the database
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
 import secrets
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -17,27 +19,31 @@ from models.settings import get_settings
 
 
 def _load_or_create(path: Path) -> bytes:
-    if path.exists():
-        key = path.read_bytes()
-        if len(key) != 32:
-            raise RuntimeError(f"secret key file {path} must hold exactly 32 bytes")
-        return key
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_bytes(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        os.write(fd, key)
-    finally:
-        os.close(fd)
+    """The key in `path`, made there if there is none. A new key is written whole under a
+    temporary name and linked into place, so that another process (or thread) starting at
+    the same moment reads either no file or the whole key, never a file made but not yet
+    written; the first link wins and every other maker reads its key."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".new-key-")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(secrets.token_bytes(32))
+                handle.flush()
+                os.fsync(handle.fileno())
+            with contextlib.suppress(FileExistsError):  # made by another process meanwhile
+                os.link(temporary, path)
+        finally:
+            os.unlink(temporary)
+    key = path.read_bytes()
+    if len(key) != 32:
+        raise RuntimeError(f"secret key file {path} must hold exactly 32 bytes")
     return key
 
 
 @lru_cache
 def _master_key(path: Path) -> bytes:
-    try:
-        return _load_or_create(path)
-    except FileExistsError:  # another process made it between our check and our write
-        return _load_or_create(path)
+    return _load_or_create(path)
 
 
 def derived_key(purpose: str) -> bytes:
