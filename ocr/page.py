@@ -92,7 +92,7 @@ def read_page(image: np.ndarray, forms: Mapping[str, FormSpec], dpi: int = 300,
     timings = {"registration": registered - started, "recognition": perf_counter() - registered}
     return PageReading(spec.form_id, spec.version, fields, registration.image, dpi,
                        registration.fit_error_px, spec, timings,
-                       serial_of(registration.qr_text))
+                       serial_of(registration.qr_text), registration.homography)
 
 
 def confirms(reading: PageReading, key: str, expected: str) -> bool:

@@ -37,3 +37,6 @@ class PageReading:
     """Seconds spent registering the page and reading its fields, for `yoshin bench`."""
     serial: str = ""
     """A personal form's serial from its QR (ocr.qrpayload), "" for a blank form."""
+    homography: np.ndarray | None = None
+    """Maps the scan onto `registered`: a colour scan is straightened with it for the screens
+    (the reader itself reads the gray page)."""

@@ -87,13 +87,15 @@ def _shaped(session: Session, key: str, value: str, confidence: float) -> str:
 
 
 def store(page_id: int, reading: PageReading, timings: dict[str, float],
-          after_commit: Collection[str] = (), offered: Collection[str] = ()) -> None:
+          after_commit: Collection[str] = (), offered: Collection[str] = (),
+          shown: np.ndarray | None = None) -> None:
     """Keep the reader's values and move the page on to review, or straight to the ledger.
     `timings` (seconds per stage) are kept on the page, with this step's own as `storage`;
     `after_commit` is the form's setting of the answers that do not hold the record back,
-    `offered` the vaccines it offers to tick."""
+    `offered` the vaccines it offers to tick; `shown` the registered page for the screens
+    when it is not the reader's own (a colour scan)."""
     started = perf_counter()
-    registered, _ = put(_jpeg(reading.registered))
+    registered, _ = put(_jpeg(reading.registered if shown is None else shown))
     with session_scope() as session:
         page = session.get(Page, page_id, with_for_update=True)
         if page is None or page.state != PageState.READING:

@@ -11,6 +11,7 @@ import io
 from pathlib import Path
 
 import cv2
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -21,7 +22,7 @@ from models.db import session_scope
 from models.storage import blob_path
 from samples.generate import load_truth
 from samples.sets import SETS_DIR
-from tests.inprocess import make_user
+from tests.inprocess import client_as, make_user
 from tests.scans import sealed_scan
 from workers.pipeline import read_stored_page
 
@@ -92,6 +93,35 @@ def test_a_form_kept_as_a_jpeg_is_read_by_the_worker(inprocess_db: Path) -> None
         assert page.form_id == truth["form"]
         right = [key for key, value in truth["fields"].items() if read.get(key) == value]
         assert len(right) >= 0.8 * len(truth["fields"]), sorted(set(truth["fields"]) - set(right))
+        shown = blob_path(page.registered_sha256 or "")
+    assert cv2.imread(str(shown), cv2.IMREAD_UNCHANGED).ndim == 2  # a gray scan shown gray
+
+
+def _red(image: np.ndarray) -> int:
+    """How many pixels are seal red (OpenCV's BGR)."""
+    blue, green, red = cv2.split(image)
+    return int(np.count_nonzero((red > 150) & (green < 110) & (blue < 110)))
+
+
+def test_a_colour_scan_is_read_in_gray_and_shown_straightened_in_colour(
+        inprocess_db: Path) -> None:
+    path, truth = next((path, truth) for path, truth in load_truth(SETS_DIR / "mixed-30")
+                       if path.suffix == ".jpg")
+    with Image.open(path) as scan:
+        page = np.array(scan.convert("RGB"))
+    height = page.shape[0]
+    page[height // 2:height // 2 + 90, 20:110] = (215, 25, 30)  # a seal in the left margin
+    pages, _ = _upload("colour.jpg", _encoded(Image.fromarray(page), "JPEG", quality=92))
+    read_stored_page(pages[0].id)
+    with session_scope() as session:
+        read = session.get_one(Page, pages[0].id)
+        assert read.form_id == truth["form"], read.state_reason
+        shown = cv2.imread(str(blob_path(read.registered_sha256 or "")), cv2.IMREAD_UNCHANGED)
+    assert shown.ndim == 3 and _red(shown) > 3000  # straightened, the seal still red
+    answer = client_as(Role.REVIEWER).get(f"/api/pages/{pages[0].id}/image")
+    assert answer.status_code == 200
+    served = cv2.imdecode(np.frombuffer(answer.content, np.uint8), cv2.IMREAD_UNCHANGED)
+    assert served.ndim == 3 and _red(served) > 1000
 
 
 def test_pdf_pages_keep_their_colour_and_gray_pages_stay_gray(inprocess_db: Path) -> None:
