@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class _Source:
     inspected: Inspected
+    document_id: int
     document_sha256: str
     number: int
 
@@ -39,7 +40,7 @@ def _waiting(page_id: int) -> _Source | None:
             return None
         document = page.document
         return _Source(Inspected(document.filename, document.media_type, document.page_count),
-                       document.sha256, page.page_number)
+                       document.id, document.sha256, page.page_number)
 
 
 def split_page(page_id: int, *, queue: bool = True) -> None:
@@ -70,8 +71,15 @@ def split_page(page_id: int, *, queue: bool = True) -> None:
             page.move_to(PageState.QUEUED)
             if queue:
                 read_after_commit(session, [page_id])
-        waiting = session.scalar(select(func.count()).select_from(Page).where(
-            Page.document_id == page.document_id, Page.state == PageState.RECEIVED,
-            Page.id != page_id))
-    if not waiting:
+    if not _pages_waiting(source.document_id):
         blobs.forget_copy(source.document_sha256)
+
+
+def _pages_waiting(document_id: int) -> int:
+    """Counted after this page's commit: of two processes splitting a file's last two pages
+    at the same moment, the one that commits last then sees neither waiting and drops the
+    copy (counted inside each transaction, each saw the other's page waiting and both kept
+    it)."""
+    with session_scope() as session:
+        return session.scalar(select(func.count()).select_from(Page).where(
+            Page.document_id == document_id, Page.state == PageState.RECEIVED)) or 0

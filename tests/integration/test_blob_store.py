@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import os
 import stat
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -16,7 +17,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 from pydantic import ValidationError
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, event, func, select, update
+from sqlalchemy.orm import Session
 
 from intake.splitting import split_page
 from models import BlobPart, Page, PageState, Role, blobs
@@ -183,6 +185,39 @@ def test_an_upload_is_split_and_shown_from_the_database(in_database: Path) -> No
     shown = client.get(f"/api/pages/{page_ids[0]}/image")
     assert shown.status_code == 200 and shown.content[:2] == b"\xff\xd8"
     assert _files_under(get_settings().store_dir) == []
+
+
+def test_the_copy_is_dropped_when_the_last_two_pages_are_split_at_once(
+        in_database: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two processes split a file's last two pages at the same moment, each committing after
+    the other has moved its page on (held together inside their transactions): the one that
+    counts last sees no page waiting and drops the copy."""
+    import intake.splitting
+
+    client = client_as(Role.SCANNER)
+    answer = client.post("/api/batches", files={"files": ("two.pdf", _pdf(2),
+                                                          "application/pdf")})
+    page_ids = [page["id"] for page in answer.json()["pages"]]
+    together, moving = threading.Barrier(2, timeout=30), threading.local()
+
+    def moved_on(_session: Session, _ids: list[int]) -> None:
+        moving.page = True
+
+    def hold_the_commit(_session: Session) -> None:  # until both pages have moved on
+        if getattr(moving, "page", False):
+            moving.page = False
+            together.wait()
+
+    monkeypatch.setattr(intake.splitting, "read_after_commit", moved_on)
+    event.listen(Session, "before_commit", hold_the_commit)
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(split_page, page_ids))
+    finally:
+        event.remove(Session, "before_commit", hold_the_commit)
+    with session_scope() as session:
+        assert {session.get_one(Page, i).state for i in page_ids} == {PageState.QUEUED}
+    assert _files_under(in_database / "blob-copies") == []
 
 
 def test_an_installation_moves_its_folder_into_the_database(tmp_path: Path,
