@@ -31,19 +31,11 @@ def _load(page: Page) -> np.ndarray:
         data = blobs.read(shown)
     except FileNotFoundError:
         data = b""
-    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR) if data else None
+    # 8-bit, in the file's own colours: gray stays one channel (a third of the JPEG to send)
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_ANYCOLOR) if data else None
     if image is None:
         raise ImageMissing(f"the image of page {page.id} is missing from the store")
-    return _gray_if_gray(image)
-
-
-def _gray_if_gray(image: np.ndarray) -> np.ndarray:
-    """One channel for a page without colour: a third of the JPEG to send, and the same
-    picture."""
-    blue, green, red = cv2.split(image)
-    if cv2.countNonZero(cv2.absdiff(blue, green)) or cv2.countNonZero(cv2.absdiff(green, red)):
-        return image
-    return blue
+    return image
 
 
 def _jpeg(image: np.ndarray) -> bytes:
