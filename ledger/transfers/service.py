@@ -356,12 +356,15 @@ def answer_bulk(bulk_id: int) -> None:
         bulk.state, bulk.processed, bulk.found, bulk.error = "running", 0, 0, ""
         session.execute(delete(Provision).where(Provision.bulk_id == bulk_id))
         source_sha, name, code = bulk.input_sha256, bulk.sealed_name, bulk.peer_code
+    gone = "the uploaded numbers are no longer stored; send them again"
+    if source_sha is None:
+        _finish(bulk_id, "failed", gone)
+        return
     partial = storage.incoming_file()
     try:
-        with blobs.local_copy(source_sha or "") as source:
-            if not source_sha or not source.exists():
-                _finish(bulk_id, "failed", "the uploaded numbers are no longer stored; send "
-                                           "them again")
+        with blobs.local_copy(source_sha) as source:
+            if not source.exists():
+                _finish(bulk_id, "failed", gone)
                 return
             _answer_file(bulk_id, code, source, name, partial)
         result_sha, _ = blobs.put_file(partial)
