@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import random
 
+import cv2
 import numpy as np
 
 from ocr import FormSpec, PageReading
+from ocr.cleanup import crop
 from ocr.geometry import box_to_px
-from ocr.ocrline import QR_ALONE, read_ocr_line
+from ocr.ocrline import QR_ALONE, QR_REACH_MM, _sticker_qr, read_ocr_line
 from samples.filler import TICKET_QR_SHARE
 
 
@@ -48,3 +50,24 @@ def test_a_ticket_without_a_qr_is_read_from_its_line_alone(
     for _, reading in found:
         value, confidence = read_ocr_line(_covered(reading, field.box), field, reading.dpi)
         assert value == "" and confidence < 1.0
+
+
+def _half_resolution(page: np.ndarray) -> np.ndarray:
+    """The page as a 150 dpi scan drawn back at 300 dpi: each QR module a blur of 2 px."""
+    half = cv2.resize(page, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    return cv2.resize(half, page.shape[::-1], interpolation=cv2.INTER_LINEAR)
+
+
+def test_a_qr_too_fine_to_decode_where_it_is_found_is_decoded_enlarged(
+        readings: list[tuple[dict, PageReading]], forms: dict[str, FormSpec]) -> None:
+    field = next(f for f in forms["covid19"].fields if f.key == "ticket_line")
+    x, y, w, h = field.box
+    enlarged = []
+    for truth, reading in _ticketed(readings, with_qr=True):
+        page = _half_resolution(reading.registered)
+        window = crop(page, box_to_px((x - QR_REACH_MM[0], y - QR_REACH_MM[1],
+                                       w + 2 * QR_REACH_MM[0], h + QR_REACH_MM[1]), reading.dpi))
+        if not cv2.QRCodeDetectorAruco().detectAndDecode(window)[0]:
+            enlarged.append((_sticker_qr(page, field, reading.dpi), truth["fields"]["ticket_line"]))
+    assert any(read == written for read, written in enlarged), enlarged
+    assert all(read in (None, written) for read, written in enlarged), enlarged
