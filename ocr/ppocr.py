@@ -182,11 +182,19 @@ def _decode(probabilities: np.ndarray, allowed: np.ndarray | None, step_px: floa
 def read_line(image: np.ndarray, allowed: str | None = None) -> Reading:
     """The text of a single-line crop (dark text on white, uint8 gray), restricted to the
     `allowed` characters when given; width variants come back normalised (NFKC: ７ as 7)."""
+    return read_line_held(image, allowed)[0]
+
+
+def read_line_held(image: np.ndarray, *allowed: str | None) -> tuple[Reading, ...]:
+    """The line read once per set of `allowed` characters (None: free), as read_line would
+    read it, from one run of the network: the restriction only changes the decoding, and the
+    run is what costs (a free read and a held read of one line took two)."""
     session, _ = _session(os.getpid())
     batch, scale, margin = _prepare(np.ascontiguousarray(image, dtype=np.uint8))
     probabilities = session.run(None, {session.get_inputs()[0].name: batch})[0][0]
     step_px = batch.shape[3] / len(probabilities)
-    return Reading(tuple(Char(unicodedata.normalize("NFKC", text), confidence,
-                              x / scale - margin)
-                         for text, confidence, x in _decode(probabilities,
-                                                            _allowed_indices(allowed), step_px)))
+    return tuple(Reading(tuple(Char(unicodedata.normalize("NFKC", text), confidence,
+                                    x / scale - margin)
+                               for text, confidence, x in _decode(
+                                   probabilities, _allowed_indices(held), step_px)))
+                 for held in allowed)

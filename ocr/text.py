@@ -310,13 +310,13 @@ def _ppocr_evidence(line: np.ndarray, wanted: str, cap: float) -> float:
     allowed = _confirm_chars(wanted)
     image = for_tesseract(line)
     gaps = [(start + PAD_PX, end + PAD_PX) for start, end in _spaces(line)]
-    if any(char.confidence >= cap for char in ppocr.read_line(image).chars
+    free, held = ppocr.read_line_held(image, None, "".join(sorted(allowed)))
+    if any(char.confidence >= cap for char in free.chars
            if char.text.strip() and char.text not in STRAY_PUNCTUATION
            and char.text not in allowed
            and not (char.text == LONG_VOWEL and any(start <= char.x < end
                                                     for start, end in gaps))):
         return 0.0
-    held = ppocr.read_line(image, "".join(sorted(allowed)))
     return held.lowest if fold(held.text) == fold(wanted) else 0.0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import random
 import subprocess
 import sys
@@ -53,6 +54,26 @@ def test_the_digit_mask_keeps_letters_out() -> None:
     image = _rendered("AB12", FONTS[2])
     assert not set(ppocr.read_line(image, DIGITS).text) - set(DIGITS)
     assert "A" in ppocr.read_line(image).text
+
+
+def test_a_line_held_several_ways_is_run_through_the_network_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    image = _rendered("AB12", FONTS[2])
+    separately = (ppocr.read_line(image), ppocr.read_line(image, DIGITS))
+    session, labels = ppocr._session(os.getpid())
+    runs = []
+
+    class Counted:
+        def __getattr__(self, name: str) -> object:
+            return getattr(session, name)
+
+        def run(self, *args: object) -> object:
+            runs.append(args)
+            return session.run(*args)
+
+    monkeypatch.setattr(ppocr, "_session", lambda pid: (Counted(), labels))
+    assert ppocr.read_line_held(image, None, DIGITS) == separately
+    assert len(runs) == 1
 
 
 def test_characters_come_with_their_place_on_the_line() -> None:
