@@ -569,8 +569,7 @@ def _scene(gray: np.ndarray, field: FieldSpec, dpi: int, spec: FormSpec
     grouped = cv2.bitwise_or(cv2.morphologyEx(written, cv2.MORPH_CLOSE, group), bridges)
     count, labels = cv2.connectedComponents(grouped)
     labels[written == 0] = 0
-    areas = np.bincount(labels.ravel(), minlength=count)
-    extents = _extents(labels, count, written)
+    extents, areas = _extents(labels, count, written)
     stamp_px = mm_to_px(STAMP_MM, dpi)
     in_foreign = np.bincount(labels[layout.foreign], minlength=count)
     elsewhere = ((in_foreign >= FOREIGN_SHARE * np.maximum(areas, 1))
@@ -592,11 +591,13 @@ def _scene(gray: np.ndarray, field: FieldSpec, dpi: int, spec: FormSpec
     return scene, _Pieces(labels, areas, kept > 0, stamped, extents)
 
 
-def _extents(labels: np.ndarray, count: int, mask: np.ndarray) -> np.ndarray:
+def _extents(labels: np.ndarray, count: int, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Bounding rectangle (x, y, w, h) of each of `count` labels, `mask` (uint8) being
-    nonzero where `labels` are; from the labelled pixels alone (a label without pixels gets
-    an empty one), grouped by a sort: cheaper than OpenCV's component statistics, which work
-    on every pixel of the window, and than numpy's unbuffered minimum.at."""
+    nonzero where `labels` are, and its pixels (label 0: every pixel not under the mask);
+    from the labelled pixels alone (a label without pixels gets an empty rectangle),
+    grouped by a sort: cheaper than OpenCV's component statistics, which work on every pixel
+    of the window, than numpy's unbuffered minimum.at, and than counting every label over
+    the window."""
     points = cv2.findNonZero(mask)
     points = np.zeros((0, 2), np.int32) if points is None else points.reshape(-1, 2)
     columns, rows = points[:, 0], points[:, 1]
@@ -607,12 +608,15 @@ def _extents(labels: np.ndarray, count: int, mask: np.ndarray) -> np.ndarray:
     present = owner[starts]
     low = np.full((2, count), max(labels.shape), np.int64)
     high = np.full((2, count), -1, np.int64)
+    areas = np.zeros(count, np.int64)
     if starts.size:
         for axis, values in enumerate((columns, rows)):
             low[axis, present] = np.minimum.reduceat(values, starts)
             high[axis, present] = np.maximum.reduceat(values, starts)
+        areas[present] = np.diff(starts, append=len(owner))
+    areas[0] = labels.size - len(owner)
     size = np.maximum(high - low + 1, 0)
-    return np.stack([low[0], low[1], size[0], size[1]], axis=1)
+    return np.stack([low[0], low[1], size[0], size[1]], axis=1), areas
 
 
 def _rings(pixels: np.ndarray) -> bool:
@@ -632,7 +636,7 @@ def _sealed(written: np.ndarray, dpi: int) -> np.ndarray:
     gathered = cv2.morphologyEx(written, cv2.MORPH_CLOSE, np.ones((2 * reach + 1,) * 2,
                                                                   np.uint8))
     count, groups = cv2.connectedComponents(gathered)
-    extents = _extents(groups, count, gathered)
+    extents, _ = _extents(groups, count, gathered)
     low, high = (mm_to_px(size, dpi) for size in SEAL_MM)
     for group in range(1, count):
         left, top, w, h = (int(value) for value in extents[group])
@@ -662,7 +666,7 @@ def _stamped(written: np.ndarray, dpi: int) -> np.ndarray:
     part = written[y0:min(height, y + h), x0:min(width, x + w)]
     gathered = cv2.morphologyEx(part, cv2.MORPH_CLOSE, gather)
     count, groups = cv2.connectedComponents(gathered)
-    extents = _extents(groups, count, gathered)
+    extents, _ = _extents(groups, count, gathered)
     least = mm_to_px(STAMP_MM, dpi)
     for group in range(1, count):
         left, top, w, h = extents[group]
