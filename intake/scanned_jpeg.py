@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import io
 import math
+from collections import OrderedDict
 from pathlib import Path
+from threading import Lock
 from typing import cast
 
 import cv2
 import numpy as np
 from PIL import ExifTags, Image
-from pypdf import PdfReader
-from pypdf.generic import ContentStream, DictionaryObject, EncodedStreamObject
+from pypdf import PageObject, PdfReader
+from pypdf.generic import ContentStream, DictionaryObject, EncodedStreamObject, IndirectObject
 
 PLACINGS = ((b"q", b"cm", b"Do", b"Q"), (b"cm", b"Do"))
 """The only content a page holding one placed image has: the image's matrix, then the image
@@ -35,6 +37,13 @@ POINT_SLACK = 0.5
 DPI_SLACK = 0.01
 """How far the scan's resolution may be from the one pages are drawn at (1 %: a 300 dpi
 A4 page a few pixels off either way)."""
+INHERITABLE = ("/Resources", "/MediaBox", "/CropBox", "/Rotate")
+"""A page's entries that it may take from the page tree above it (PDF 32000-1, 7.7.3.4)."""
+FILES_REMEMBERED = 4
+"""Files whose pages' places a process keeps (see _page): the files it is splitting now."""
+PageRef = tuple[int, int] | None
+_page_refs: OrderedDict[tuple[int, int, int, int], tuple[PageRef, ...]] = OrderedDict()
+_page_refs_lock = Lock()
 
 
 def scanned_jpeg(path: Path, number: int, dpi: int) -> bytes | None:
@@ -43,7 +52,7 @@ def scanned_jpeg(path: Path, number: int, dpi: int) -> bytes | None:
     try:
         with path.open("rb") as handle:  # read where needed: given a path, pypdf reads it all
             reader = PdfReader(handle)
-            page = reader.pages[number - 1]
+            page = _page(reader, path, number)
             if int(page.get("/Rotate", 0) or 0) % 360 or "/Annots" in page:
                 return None
             operations = ContentStream(page.get_contents(), reader).operations
@@ -63,6 +72,46 @@ def scanned_jpeg(path: Path, number: int, dpi: int) -> bytes | None:
             return data if _decodes(data, size, mode) else None
     except Exception:  # noqa: BLE001 - any surprise in the PDF or the JPEG: poppler draws it
         return None
+
+
+def _page(reader: PdfReader, path: Path, number: int) -> PageObject:
+    """Page `number` (from 1) of the file at `path`, opened by `reader`.
+
+    pypdf finds a page by reading every page's object (to pass down what pages inherit from
+    the tree): 12 ms for 200 pages, and again for each page split, each in its own task. So
+    a process keeps where each page's object is, per file, and makes a page from its object
+    alone; a page that inherits an entry from the tree is taken from pypdf's list."""
+    identity = _identity(path)
+    with _page_refs_lock:
+        refs = _page_refs.get(identity)
+        if refs is not None:
+            _page_refs.move_to_end(identity)
+    if refs is None:
+        refs = tuple(_own_place(page) for page in reader.pages)
+        with _page_refs_lock:
+            _page_refs[identity] = refs
+            while len(_page_refs) > FILES_REMEMBERED:
+                _page_refs.popitem(last=False)
+    ref = refs[number - 1]
+    if ref is None:
+        return reader.pages[number - 1]
+    return PageObject(reader, IndirectObject(*ref, reader))
+
+
+def _identity(path: Path) -> tuple[int, int, int, int]:
+    status = path.stat()
+    return status.st_dev, status.st_ino, status.st_mtime_ns, status.st_size
+
+
+def _own_place(page: PageObject) -> PageRef:
+    """Where `page`'s object is, when it holds every entry the page has (nothing inherited)."""
+    reference = page.indirect_reference
+    if reference is None:
+        return None
+    own = cast(DictionaryObject, reference.get_object())
+    if any((key in own) != (key in page) for key in INHERITABLE):
+        return None
+    return reference.idnum, reference.generation
 
 
 def _covers(matrix: list, box) -> bool:  # noqa: ANN001 - pypdf's number and box types

@@ -31,10 +31,10 @@ from tests.scans import sealed_scan
 DPI = 300
 
 
-def _scan(colour: bool) -> bytes:
+def _scan(colour: bool, quality: int = 90) -> bytes:
     """An A5-sized scan at 300 dpi as a JPEG."""
     buffer = io.BytesIO()
-    sealed_scan(colour, height=2480, width=1748).save(buffer, format="JPEG", quality=90)
+    sealed_scan(colour, height=2480, width=1748).save(buffer, format="JPEG", quality=quality)
     return buffer.getvalue()
 
 
@@ -112,6 +112,42 @@ def test_other_pages_are_drawn(tmp_path: Path) -> None:
     assert scanned_jpeg(changed, 1, DPI) is None  # turned
     assert scanned_jpeg(changed, 2, DPI) is None  # a line of text over the scan
     assert scanned_jpeg(tmp_path / "missing.pdf", 1, DPI) is None
+
+
+def _with_tree(pdf: bytes, nested: bool = False, inherited: dict | None = None) -> bytes:
+    """`pdf` with its first two pages moved under a page-tree node of their own (`nested`),
+    or with `inherited` entries set on the tree's root for every page to inherit."""
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    root = writer._root_object["/Pages"].get_object()
+    root.update(inherited or {})
+    if nested:
+        kids = list(root["/Kids"])
+        node = DictionaryObject({_name("/Type"): _name("/Pages"),
+                                 _name("/Kids"): ArrayObject(kids[:2]),
+                                 _name("/Count"): NumberObject(2),
+                                 _name("/Parent"): root.indirect_reference})
+        reference = writer._add_object(node)
+        for kid in kids[:2]:
+            kid.get_object()[_name("/Parent")] = reference
+        root[_name("/Kids")] = ArrayObject([reference, *kids[2:]])
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_pages_are_found_by_their_place_in_the_page_tree(tmp_path: Path) -> None:
+    """Asked in any order and again (a process keeps where each page is), each page gives
+    its own JPEG, in a nested tree too; a page turned by the tree above it is drawn."""
+    jpegs = [_scan(colour=True), _scan(colour=False), _scan(colour=False, quality=70)]
+    nested = tmp_path / "nested.pdf"
+    nested.write_bytes(_with_tree(_scanner_pdf(jpegs), nested=True))
+    assert len(PdfReader(nested).root_object["/Pages"]["/Kids"]) == 2
+    for number in (3, 1, 2, 3, 2, 1):
+        assert scanned_jpeg(nested, number, DPI) == jpegs[number - 1], number
+    turned = tmp_path / "turned.pdf"
+    turned.write_bytes(_with_tree(_scanner_pdf(jpegs),
+                                  inherited={_name("/Rotate"): NumberObject(90)}))
+    assert [scanned_jpeg(turned, number, DPI) for number in (1, 2, 3, 1)] == [None] * 4
 
 
 def _jpeg_claiming(jpeg: bytes, width: int, height: int) -> bytes:
