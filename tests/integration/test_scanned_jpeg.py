@@ -175,7 +175,7 @@ def _cmyk(jpeg: bytes) -> bytes:
 
 @pytest.mark.parametrize("variant", ["huge header", "smaller header", "EXIF turned", "CMYK",
                                      "annotation", "optional content", "drawn before placed",
-                                     "placed twice"])
+                                     "placed twice", "cut short"])
 def test_pages_a_scanner_would_not_write_are_drawn(tmp_path: Path, variant: str) -> None:
     """Each of these the shortcut would get wrong (or spend gigabytes on) where poppler
     draws the page right."""
@@ -191,6 +191,7 @@ def test_pages_a_scanner_would_not_write_are_drawn(tmp_path: Path, variant: str)
         "drawn before placed": lambda: _scanner_pdf(
             [jpeg], content="q /Scan Do {width:.3f} 0 0 {height:.3f} 0 0 cm Q"),
         "placed twice": lambda: _scanner_pdf([jpeg], content=PLACED + " " + PLACED),
+        "cut short": lambda: _scanner_pdf([jpeg[:len(jpeg) // 2]], like=jpeg),
     }[variant]
     pdf = tmp_path / "odd.pdf"
     pdf.write_bytes(odd())
