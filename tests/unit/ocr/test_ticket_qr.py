@@ -6,8 +6,9 @@ import random
 
 import cv2
 import numpy as np
+import pytest
 
-from ocr import FormSpec, PageReading
+from ocr import FormSpec, PageReading, ocrline
 from ocr.cleanup import crop
 from ocr.geometry import box_to_px
 from ocr.ocrline import QR_ALONE, QR_REACH_MM, _sticker_qr, read_ocr_line
@@ -71,3 +72,21 @@ def test_a_qr_too_fine_to_decode_where_it_is_found_is_decoded_enlarged(
             enlarged.append((_sticker_qr(page, field, reading.dpi), truth["fields"]["ticket_line"]))
     assert any(read == written for read, written in enlarged), enlarged
     assert all(read in (None, written) for read, written in enlarged), enlarged
+
+
+def test_tesseract_is_not_asked_where_the_line_reads_as_its_qr(
+        readings: list[tuple[dict, PageReading]], forms: dict[str, FormSpec],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """PP-OCR and the QR agreeing make the value sure whatever Tesseract would read."""
+    field = next(f for f in forms["covid19"].fields if f.key == "ticket_line")
+    asked = []
+    real = ocrline._read
+    monkeypatch.setattr(ocrline, "_read", lambda *args: asked.append(args) or real(*args))
+    found = _ticketed(readings, with_qr=True)
+    for truth, reading in found:
+        assert read_ocr_line(reading.registered, field, reading.dpi) == (
+            truth["fields"]["ticket_line"], 1.0)
+    assert found and not asked
+    for _, reading in _ticketed(readings, with_qr=False):
+        read_ocr_line(reading.registered, field, reading.dpi)
+    assert asked, "a line without a QR is cross-checked by Tesseract"
