@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -69,11 +70,17 @@ def _out_of_range(request: Request, error: DataError) -> JSONResponse:
 async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
     """The server judges doses with the master as the city holds it (the products an
     administrator added included), read once when it starts. An app started where there is
-    no database yet (its schema read by a tool) does not create one."""
+    no database yet (its schema read by a tool) does not create one.
+
+    Everything the process holds once started (its modules, the app, the master) is then
+    kept out of the garbage collector's full collections: each one went over all of it and
+    stopped every request of the process for up to 0.2 s under load."""
     settings = get_settings()
     if settings.database_url is not None or (settings.resolved_home / "yoshin.db").exists():
         with session_scope() as session:
             load_into_process(session)
+    gc.collect()
+    gc.freeze()
     yield
 
 
