@@ -11,6 +11,7 @@ the p50/p99 latency, so that "no error under load" is a figure, not a hope.
 from __future__ import annotations
 
 import gc
+import multiprocessing
 import random
 import shutil
 import struct
@@ -25,6 +26,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from math import ceil
+from multiprocessing.connection import Connection
 from pathlib import Path
 from statistics import quantiles
 from typing import Any
@@ -149,6 +151,24 @@ class _Tally:
     def count(self, what: str) -> None:
         with self.lock:
             self.counts[what] += 1
+
+    def recorded(self) -> tuple[dict, dict, dict, list, dict]:
+        """What this tally holds, to be sent to another process's (see add)."""
+        with self.lock:
+            return (self.latencies, self.failures, dict(self.errors), self.examples,
+                    dict(self.counts))
+
+    def add(self, recorded: tuple[dict, dict, dict, list, dict]) -> None:
+        """Another tally's records (its `recorded()`) added to this one's."""
+        latencies, failures, errors, examples, counts = recorded
+        with self.lock:
+            for key, values in latencies.items():
+                self.latencies.setdefault(key, []).extend(values)
+            for key, failed in failures.items():
+                self.failures[key] = self.failures.get(key, 0) + failed
+            self.errors.update(errors)
+            self.examples.extend(examples[:max(0, EXAMPLES - len(self.examples))])
+            self.counts.update(counts)
 
     def result(self, key: str, seconds: float) -> KindResult:
         latencies = self.latencies.get(key, [])
@@ -338,33 +358,57 @@ def _transfers(client: httpx.Client, asked: list[str], rate: float, start: float
         list(pool.map(one, range(int(rate * seconds))))
 
 
+def _peer_municipality(sent: Connection, port: int, asked: list[str], rate: float,
+                       start: float, seconds: float) -> None:
+    """The other municipality: its queries sent from a process of its own, as they come from
+    another machine, and its tally sent back. Sent from the threads of the scanning desk's
+    and the reviewers' process, a query's answer waited for that process's interpreter lock
+    (168 threads) before it was timed, and that wait was counted as the server's."""
+    tally = _Tally(start=start)
+    with _client(port, TOKEN, connections=SENDERS) as peer:
+        _transfers(peer, asked, rate, start, seconds, tally)
+    sent.send(tally.recorded())
+    sent.close()
+
+
 def _load(port: int, scanners: list[str], reviewers: list[str], copies: _Copies,
           asked: list[str], rate: float, seconds: float, tally: _Tally) -> float:
-    """Every thread at once for `seconds`; returns the seconds until the last one ended."""
+    """Every thread at once for `seconds`, the peer's queries from a process of their own
+    (_peer_municipality); returns the seconds until the last one ended."""
     clients = [_client(port, token) for token in (*scanners, *reviewers)]
-    peer = _client(port, TOKEN, connections=SENDERS)
-    start = tally.start = time.perf_counter()
-    until = start + seconds
-    jobs: list[tuple[Callable[..., None], tuple[object, ...]]] = [
-        (_uploader, (client, copies, tally, start + n * UPLOAD_EVERY / len(scanners), until))
-        for n, client in enumerate(clients[:len(scanners)])]
-    jobs += [(_reviewer, (client, tally, until)) for client in clients[len(scanners):]]
-    jobs.append((_transfers, (peer, asked, rate, start, seconds, tally)))
-    threads = [threading.Thread(target=target, args=args, daemon=True) for target, args in jobs]
     # What setting up left (the register, the pages' copies) is kept out of the collector:
     # a full collection over it stopped every sending thread for up to 0.2 s, and that pause
     # was counted in the answers' times as if the server had taken it.
     gc.collect()
     gc.freeze()
+    start = tally.start = time.perf_counter()
+    until = start + seconds
+    received, sent = multiprocessing.get_context("fork").Pipe(duplex=False)
+    peer = multiprocessing.get_context("fork").Process(
+        target=_peer_municipality, args=(sent, port, asked, rate, start, seconds), daemon=True)
+    jobs: list[tuple[Callable[..., None], tuple[object, ...]]] = [
+        (_uploader, (client, copies, tally, start + n * UPLOAD_EVERY / len(scanners), until))
+        for n, client in enumerate(clients[:len(scanners)])]
+    jobs += [(_reviewer, (client, tally, until)) for client in clients[len(scanners):]]
+    threads = [threading.Thread(target=target, args=args, daemon=True) for target, args in jobs]
     try:
+        peer.start()  # forked before any load thread runs
+        sent.close()
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
+        try:
+            tally.add(received.recv())
+        except EOFError as error:  # the sender died: its queries are lost, and said so
+            tally.crash("transfer sender", error)
+        peer.join()
     finally:
         gc.unfreeze()
+        if peer.is_alive():
+            peer.kill()
     elapsed = time.perf_counter() - start
-    for client in (*clients, peer):
+    for client in clients:
         client.close()
     return elapsed
 
