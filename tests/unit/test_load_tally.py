@@ -7,7 +7,6 @@ import pickle
 
 from yoshin.measure.load_test import EXAMPLES, _Tally
 
-
 SENT = 2 * EXAMPLES + 2
 """Queries the peer sends, every other one failing: more failures than examples kept."""
 
