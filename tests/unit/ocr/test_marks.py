@@ -393,12 +393,14 @@ def test_every_option_label_is_found_in_the_print(forms: dict[str, FormSpec], fo
 
 @pytest.mark.parametrize("seed", range(4))
 def test_extents_are_the_components_bounding_boxes(seed: int) -> None:
-    """The cheap per-label rectangles are OpenCV's component statistics."""
+    """The cheap per-label rectangles and sizes are OpenCV's component statistics."""
     rng = np.random.default_rng(seed)
     mask = np.where(rng.random((90, 140)) < 0.08, 255, 0).astype(np.uint8)
     mask = cv2.dilate(mask, np.ones((2, 3), np.uint8))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask)
-    assert np.array_equal(_extents(labels, count, mask)[1:], stats[1:, :4])
+    extents, areas = _extents(labels, count, mask)
+    assert np.array_equal(extents[1:], stats[1:, :4])
+    assert np.array_equal(areas, stats[:, 4])
 
 
 @pytest.mark.parametrize("dpi", DPIS)
