@@ -478,6 +478,9 @@ class _Scene:
     keys: list[str]
     over: np.ndarray
     dpi: int
+    own_areas: tuple[np.ndarray, ...]
+    """For each of this field's options (as `mine`), where the area is nearer to it than to
+    any other option (`inside` and `nearest` together, made once per form)."""
 
     @property
     def ours(self) -> int:
@@ -491,7 +494,8 @@ class _Scene:
         return replace(self, window=(self.window[0] + x, self.window[1] + y, w, h),
                        written=self.written[rows, columns], page=self.page[rows, columns],
                        nearest=self.nearest[rows, columns], inside=self.inside[rows, columns],
-                       field_of=self.field_of[rows, columns], over=self.over[rows, columns])
+                       field_of=self.field_of[rows, columns], over=self.over[rows, columns],
+                       own_areas=tuple(area[rows, columns] for area in self.own_areas))
 
 
 @dataclass(frozen=True)
@@ -510,6 +514,7 @@ class _Layout:
     frames: np.ndarray
     foreign: np.ndarray
     """Where the boxes of the form's written fields (names, dates, digits) lie."""
+    own_areas: tuple[np.ndarray, ...]
 
 
 def _foreign(spec: FormSpec, window: Rect, dpi: int) -> np.ndarray:
@@ -535,14 +540,15 @@ def _layout(spec: FormSpec, dpi: int, key: str, shape: tuple[int, int]) -> _Layo
     mine = [index for index, core in enumerate(near) if core.key == key]
     nearest, distance = _nearest(near, window)
     keys = sorted({core.key for core in near})
-    arrays = (nearest, distance <= mm_to_px(AREA_MARGIN_MM, dpi),
-              np.array([keys.index(core.key) for core in near])[nearest],
+    inside = distance <= mm_to_px(AREA_MARGIN_MM, dpi)
+    arrays = (nearest, inside, np.array([keys.index(core.key) for core in near])[nearest],
               _over_cores(near, window, nearest.shape),
               _frames([core.box for core in near], window, dpi),
               _foreign(spec, window, dpi))
-    for array in arrays:
+    own_areas = tuple(inside & (nearest == index) for index in mine)
+    for array in (*arrays, *own_areas):
         array.setflags(write=False)
-    return _Layout(window, near, mine, keys, *arrays)
+    return _Layout(window, near, mine, keys, *arrays, own_areas)
 
 
 @dataclass(frozen=True)
@@ -581,7 +587,8 @@ def _scene(gray: np.ndarray, field: FieldSpec, dpi: int, spec: FormSpec
         written[dropped] = 0
         areas[elsewhere] = 0
     scene = _Scene(layout.near, layout.mine, layout.window, written, page, layout.nearest,
-                   layout.inside, layout.field_of, layout.keys, layout.over, dpi)
+                   layout.inside, layout.field_of, layout.keys, layout.over, dpi,
+                   layout.own_areas)
     pieces = np.where(areas >= MIN_PIECE_MM2 * mm_to_px(1.0, dpi) ** 2, 255, 0).astype(np.uint8)
     pieces[0] = 0
     kept = pieces[labels]
@@ -749,7 +756,7 @@ def _given_around(scene: _Scene, given: np.ndarray, index: int) -> tuple[np.ndar
     """The writing in option `index`'s own part of the area (nearer to it than to any other
     option) that was given to other fields, and how much of the option it surrounds (share
     of directions)."""
-    cell = given & scene.inside & (scene.nearest == index)
+    cell = given & scene.own_areas[scene.mine.index(index)]
     if not cell.any():
         return cell, 0.0
     rows, columns = np.nonzero(cell)
