@@ -8,6 +8,8 @@ page, the field was not scanned, and whatever the reader makes of it is doubtful
 
 from __future__ import annotations
 
+import math
+
 import cv2
 import numpy as np
 
@@ -52,7 +54,9 @@ def _dark(gray: np.ndarray) -> np.ndarray:
     paper, darkest = (int(np.searchsorted(cumulative, share * cumulative[-1]))
                       for share in (PAPER_SHARE, DARKEST_SHARE))
     level = min(darkest + PRINT_LEVEL * (paper - darkest), paper - MIN_CONTRAST)
-    return np.where(gray < level, 255, 0).astype(np.uint8)
+    # gray < level, for whole gray values: at most ceil(level) - 1
+    _, dark = cv2.threshold(gray, math.ceil(level) - 1, 255, cv2.THRESH_BINARY_INV)
+    return dark
 
 
 def field_visible(registered: np.ndarray, spec: FormSpec, field: FieldSpec, dpi: int) -> bool:
