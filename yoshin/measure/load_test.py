@@ -383,9 +383,10 @@ def _load(port: int, scanners: list[str], reviewers: list[str], copies: _Copies,
     gc.freeze()
     start = tally.start = time.perf_counter()
     until = start + seconds
-    received, sent = multiprocessing.get_context("fork").Pipe(duplex=False)
-    peer = multiprocessing.get_context("fork").Process(
-        target=_peer_municipality, args=(sent, port, asked, rate, start, seconds), daemon=True)
+    forked = multiprocessing.get_context("fork")
+    received, sent = forked.Pipe(duplex=False)
+    peer = forked.Process(target=_peer_municipality,
+                          args=(sent, port, asked, rate, start, seconds), daemon=True)
     jobs: list[tuple[Callable[..., None], tuple[object, ...]]] = [
         (_uploader, (client, copies, tally, start + n * UPLOAD_EVERY / len(scanners), until))
         for n, client in enumerate(clients[:len(scanners)])]
