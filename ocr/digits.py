@@ -8,6 +8,7 @@ two engines agreeing (see ocr.confidence).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import cv2
@@ -103,17 +104,66 @@ def _along_lines(ink: np.ndarray, cleaned: np.ndarray, margin: int, cell: float,
     return False
 
 
+Glyph = tuple[np.ndarray, np.ndarray]
+"""A digit's ink (box lines removed, trimmed to its extent) and the same digit as scanned
+(paper lifted to white, all but its own strokes white: ocr.ink.as_seen), which PP-OCR reads."""
+
+
+@dataclass(frozen=True)
+class RowGlyphs:
+    """What a row of boxes holds, cut two ways.
+
+    `glyphs` are the ink of each non-empty box, cut where the box ends. `along` says that
+    writing lies along one of the boxes' vertical lines (_along_lines): the stroke on the
+    line went with it, in every view. `clipped` says that a glyph reaches the edge of its
+    box's crop: it is cut there, the rest of it under the line or in the next box, and both
+    recognisers read the same clipped shape (an 8 written over the row's last line read as
+    1, a 6 over the line between two boxes as 1). `whole` is the row's writing cut where it
+    stands instead (_whole_glyphs): one glyph per written digit, none cut by a box, or None
+    when the writing does not part into one glyph per box inside the row's crop."""
+
+    glyphs: list[Glyph]
+    along: bool
+    clipped: bool
+    whole: list[Glyph] | None
+
+
+def _whole_glyphs(cleaned: np.ndarray, lifted: np.ndarray, chars: int) -> list[Glyph] | None:
+    """The row's writing parted where it stands: its pieces (connected ink) grouped by the
+    columns they cover, so that a digit written over a box's line stays whole and a digit
+    of two strokes (a 4, a 5 with its flag apart) stays one. None unless that gives exactly
+    `chars` glyphs of MIN_GLYPH_PX each, none reaching the crop's left or right end (where
+    the rest of it is outside the view)."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(cleaned, connectivity=8)
+    spans: list[tuple[int, int, list[int]]] = []
+    for label in sorted(range(1, count), key=lambda index: stats[index, cv2.CC_STAT_LEFT]):
+        left = int(stats[label, cv2.CC_STAT_LEFT])
+        right = left + int(stats[label, cv2.CC_STAT_WIDTH])
+        if spans and left < spans[-1][1]:
+            start, end, members = spans[-1]
+            spans[-1] = (start, max(end, right), [*members, label])
+        else:
+            spans.append((left, right, [label]))
+    groups = [span for span in spans
+              if sum(int(stats[label, cv2.CC_STAT_AREA]) for label in span[2]) >= MIN_GLYPH_PX]
+    if len(groups) != chars or any(start == 0 or end >= cleaned.shape[1]
+                                   for start, end, _ in groups):
+        return None
+    glyphs = []
+    for start, end, members in groups:
+        ink = np.where(np.isin(labels[:, start:end], members), 255, 0).astype(np.uint8)
+        x, y, w, h = cv2.boundingRect(cv2.findNonZero(ink))
+        glyph = ink[y:y + h, x:x + w]
+        glyphs.append((glyph, as_seen(lifted[y:y + h, start + x:start + x + w], glyph)))
+    return glyphs
+
+
 def _cell_glyphs(gray: np.ndarray, box_mm: tuple[float, float, float, float], chars: int,
-                 dpi: int) -> tuple[list[tuple[np.ndarray, np.ndarray]], bool]:
-    """The ink of each non-empty box of a row, box lines removed, trimmed to its extent; each
-    with the same glyph as scanned (paper lifted to white, all but the glyph's own strokes
-    white: ocr.ink.as_seen), which PP-OCR reads; and whether writing lies on the boxes'
-    lines: along one of them (_along_lines), or across one, so that a glyph reaches the
-    edge of its box's crop. Such a glyph is cut where its box ends: the rest of it is under
-    the line or in the next box, and both recognisers read the same clipped shape (an 8
-    written over the row's last line read as 1, a 6 over the line between two boxes as 1).
-    Measured on 1,200 generated pages in hands the readers were not tuned on: 1.3 % of sure
-    digit and date fields have such a glyph, and 4 of the 13 that were sure and wrong."""
+                 dpi: int) -> RowGlyphs:
+    """The glyphs of a row of boxes, cut by box and where they stand (RowGlyphs). Measured
+    on 1,200 generated pages in hands the readers were not tuned on: 1.3 % of sure digit and
+    date fields have a glyph on or across a line, and 4 of the 13 that were sure and
+    wrong."""
     box = box_to_px(box_mm, dpi)
     margin = round(mm_to_px(CROP_MARGIN_MM, dpi))
     row = crop(gray, box, margin)
@@ -123,7 +173,8 @@ def _cell_glyphs(gray: np.ndarray, box_mm: tuple[float, float, float, float], ch
     cleaned = _rejoin_crossings(ink, remove_lines(ink, min_h_px=round(cell * 0.75),
                                                   min_v_px=round(box[3] * 0.7)),
                                 round(mm_to_px(CROSSING_MM, dpi)))
-    on_lines = _along_lines(ink, cleaned, margin, cell, chars, box[3], dpi)
+    along = _along_lines(ink, cleaned, margin, cell, chars, box[3], dpi)
+    clipped = False
     glyphs = []
     for index in range(chars):
         left = max(0, round(margin + index * cell))
@@ -132,11 +183,12 @@ def _cell_glyphs(gray: np.ndarray, box_mm: tuple[float, float, float, float], ch
         if points is None or len(points) < MIN_GLYPH_PX:
             continue
         x, y, w, h = cv2.boundingRect(points)
-        on_lines |= x == 0 or x + w >= part.shape[1]
+        clipped |= x == 0 or x + w >= part.shape[1]
         glyph = part[y:y + h, x:x + w]
         seen = lifted[:, left:round(margin + (index + 1) * cell)][y:y + h, x:x + w]
         glyphs.append((glyph, as_seen(seen, glyph)))
-    return glyphs, on_lines
+    whole = _whole_glyphs(cleaned, lifted, chars) if clipped and not along else None
+    return RowGlyphs(glyphs, along, clipped, whole)
 
 
 def _smudged(gray: np.ndarray, box_mm: tuple[float, float, float, float], dpi: int) -> bool:
@@ -195,19 +247,49 @@ def _renderings(strip: np.ndarray, single: bool) -> Iterator[tuple[str, float]]:
     yield _read_strip(strip, LINE_MODE)
 
 
+def _confirmed(reading: ppocr.Reading, glyphs: list[Glyph], single: bool) -> float | None:
+    """The confidence of PP-OCR's `reading` of a strip when the glyphs, packed into a strip,
+    confirm it: one of Tesseract's renderings gives the same digits, each engine above its
+    floor. None when none does."""
+    strip = _compact_strip([ink for ink, _ in glyphs])
+    for digits, lowest in _renderings(strip, single):
+        if digits == reading.text and lowest >= FLOORS.tesseract:
+            return cross_checked(True, lowest, reading.lowest, FLOORS)
+    return None
+
+
+def _confirmed_whole(reading: ppocr.Reading, cut: list[RowGlyphs], single: bool
+                     ) -> float | None:
+    """The confidence of PP-OCR's `reading` of the box-cut strip when a box clipped a glyph
+    and the writing cut where it stands (RowGlyphs.whole) reads the same: PP-OCR's read of
+    that strip gives the same digits above its floor, and one of Tesseract's renderings of it
+    too. A glyph clipped into another digit's shape reads differently whole (the 8 over the
+    last line is an 8 again), so the two cuts agree only where the clipping lost nothing
+    that mattered."""
+    if any(row.clipped and row.whole is None for row in cut):
+        return None
+    glyphs = [glyph for row in cut for glyph in (row.whole if row.clipped and row.whole
+                                                 else row.glyphs)]
+    whole = ppocr.read_line(on_paper(_compact_strip([seen for _, seen in glyphs], paper=255)),
+                            DIGITS)
+    if whole.text != reading.text or whole.lowest < FLOORS.ppocr:
+        return None
+    return _confirmed(min(reading, whole, key=lambda read: read.lowest), glyphs, single)
+
+
 def read_digits(gray: np.ndarray, field: FieldSpec, dpi: int) -> tuple[str, float]:
     """Value and confidence of a digits or date field on the registered page.
 
     The value is PP-OCR's reading of the strip, given as YYYY-MM-DD for a date; it passes
-    only with one digit per box, no writing on a box's line, a real date, and one of
-    Tesseract's renderings giving the same digits. When PP-OCR's reading is incomplete,
-    Tesseract's first complete one is shown instead, with a low confidence, for a person to
-    correct.
+    only with one digit per box, no writing along a box's line, a real date, and one of
+    Tesseract's renderings giving the same digits; where a box clipped a glyph, only when
+    the writing cut where it stands reads the same again (_confirmed_whole). When PP-OCR's
+    reading is incomplete, Tesseract's first complete one is shown instead, with a low
+    confidence, for a person to correct.
     """
     rows = field.digit_rows
     cut = [_cell_glyphs(gray, row.box, row.chars, dpi) for row in rows]
-    found = [glyph for glyphs_of_row, _ in cut for glyph in glyphs_of_row]
-    on_lines = any(on_lines_of_row for _, on_lines_of_row in cut)
+    found = [glyph for row in cut for glyph in row.glyphs]
     glyphs = [ink for ink, _ in found]
     if not glyphs:
         return "", 1.0
@@ -221,16 +303,18 @@ def read_digits(gray: np.ndarray, field: FieldSpec, dpi: int) -> tuple[str, floa
     def shown(digits: str) -> str:
         return (_as_iso_date(digits) if field.type == "date" else digits) or digits
 
-    strip = _compact_strip(glyphs)
     seen = _compact_strip([seen for _, seen in found], paper=255)
     reading = ppocr.read_line(on_paper(seen), DIGITS)
-    renderings = _renderings(strip, boxes == 1)
     if complete(reading.text):
-        if len(glyphs) == boxes and reading.lowest >= FLOORS.ppocr and not on_lines:
-            for digits, lowest in renderings:
-                if digits == reading.text and lowest >= FLOORS.tesseract:
-                    return shown(digits), cross_checked(True, lowest, reading.lowest, FLOORS)
+        if (len(glyphs) == boxes and reading.lowest >= FLOORS.ppocr
+                and not any(row.along for row in cut)):
+            confidence = (_confirmed_whole(reading, cut, boxes == 1)
+                          if any(row.clipped for row in cut)
+                          else _confirmed(reading, found, boxes == 1))
+            if confidence is not None:
+                return shown(reading.text), confidence
         return shown(reading.text), unconfirmed(reading.lowest)
-    value, lowest = next(((digits, lowest) for digits, lowest in renderings if complete(digits)),
+    value, lowest = next(((digits, lowest) for digits, lowest
+                          in _renderings(_compact_strip(glyphs), boxes == 1) if complete(digits)),
                          (reading.text, reading.lowest))
     return shown(value), unconfirmed(lowest) * INCOMPLETE_FACTOR

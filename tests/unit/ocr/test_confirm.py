@@ -63,7 +63,7 @@ def test_ppocr_reads_the_address_but_never_a_house_number_one_off(
     PP-OCR's evidence nor the whole test confirms such a value."""
     read, naive = 0, 0
     for truth, reading in readings:
-        line, _ = text._line(reading.registered, _field(reading, "address"), reading.dpi)
+        line = text._placed_line(reading.registered, _field(reading, "address"), reading.dpi)[0]
         assert line is not None
         written = "".join(truth["fields"]["address"].split())
         read += text._ppocr_evidence(line, written, text.CONFIRM_RIVAL) >= text.CONFIRM_FLOOR

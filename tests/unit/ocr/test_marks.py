@@ -493,13 +493,13 @@ def test_a_digit_written_on_a_box_line_is_never_sure(covid: FormSpec, dpi: int) 
     pen = Pen(page, dpi)
     pen.polyline([(x + cell * 0.3, y + 1.5), (x + cell * 0.3, y + h - 1.5)])
     pen.polyline([(x + cell * 1.3, y + 1.5), (x + cell * 1.3, y + h - 1.5)])
-    assert not _cell_glyphs(page, row.box, row.chars, dpi)[1]
+    assert not _cell_glyphs(page, row.box, row.chars, dpi).along
     page = page_of(covid, dpi)
     stem = x + cell  # a 6 whose stem leans along the line
     Pen(page, dpi, width_mm=0.6).polyline([(stem - 0.1, y + 1.0), (stem + 0.5, y + h - 1.2),
                                            (stem + 2.3, y + h - 1.2), (stem + 2.2, y + h / 2),
                                            (stem + 0.3, y + h / 2)])
-    assert _cell_glyphs(page, row.box, row.chars, dpi)[1]
+    assert _cell_glyphs(page, row.box, row.chars, dpi).along
 
 
 def _loop(pen: Pen, cx: float, cy: float, rx: float, ry: float) -> None:
@@ -520,8 +520,32 @@ def test_a_digit_written_across_a_box_line_is_never_sure(covid: FormSpec, dpi: i
     for centre in (x + cell * 0.5, x + cell * 1.5):
         page = page_of(covid, dpi)
         _loop(Pen(page, dpi), centre, y + h / 2, cell * 0.25, h * 0.3)
-        assert not _cell_glyphs(page, row.box, row.chars, dpi)[1], centre
+        assert not _cell_glyphs(page, row.box, row.chars, dpi).clipped, centre
     for centre in (x + cell, x + w):
         page = page_of(covid, dpi)
         _loop(Pen(page, dpi), centre, y + h / 2, cell * 0.25, h * 0.3)
-        assert _cell_glyphs(page, row.box, row.chars, dpi)[1], centre
+        assert _cell_glyphs(page, row.box, row.chars, dpi).clipped, centre
+
+
+@pytest.mark.parametrize("dpi", DPIS)
+def test_a_row_with_a_digit_across_a_line_is_also_cut_where_its_digits_stand(
+        covid: FormSpec, dpi: int) -> None:
+    """Where a box clips a glyph, the row's writing is cut again where it stands: a digit
+    over the line between two boxes is one glyph whole, beside the others; a digit over the
+    row's last line, its rest outside the row, gives no such cut."""
+    row = covid.field("vaccination_date").digit_rows[0]
+    x, y, w, h = row.box
+    cell = w / row.chars
+    page = page_of(covid, dpi)
+    for centre in (0.35, 1.0, 2.5, 3.5):
+        _loop(Pen(page, dpi), x + cell * centre, y + h / 2, cell * 0.25, h * 0.3)
+    cut = _cell_glyphs(page, row.box, row.chars, dpi)
+    assert cut.clipped and not cut.along
+    assert cut.whole is not None and len(cut.whole) == row.chars
+    widths = [ink.shape[1] for ink, _ in cut.whole]
+    assert max(widths) - min(widths) <= mm_to_px(0.3, dpi)
+    page = page_of(covid, dpi)
+    for centre in (0.5, 1.5, 2.5, row.chars):
+        _loop(Pen(page, dpi), x + cell * centre, y + h / 2, cell * 0.25, h * 0.3)
+    cut = _cell_glyphs(page, row.box, row.chars, dpi)
+    assert cut.clipped and cut.whole is None
