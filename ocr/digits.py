@@ -226,25 +226,32 @@ def _as_iso_date(digits: str) -> str | None:
     return day.isoformat() if FIRST_YEAR <= day.year and day <= latest else None
 
 
-def _read_strip(strip: np.ndarray, psm: int = WORD_MODE) -> tuple[str, float]:
-    """Tesseract's digits of a strip and the confidence of the least sure one."""
-    words = read_line(for_tesseract(strip), "eng", DIGITS, psm=psm)
+def _read_strip(strip: np.ndarray, psm: int = WORD_MODE, image: np.ndarray | None = None
+                ) -> tuple[str, float]:
+    """Tesseract's digits of a strip (an ink mask, or `image`, dark on white, as given) and
+    the confidence of the least sure one."""
+    words = read_line(for_tesseract(strip) if image is None else image, "eng", DIGITS, psm=psm)
     return "".join(ch for word in words for ch in word.text if ch in DIGITS), lowest_symbol(words)
 
 
-def _renderings(strip: np.ndarray, single: bool) -> Iterator[tuple[str, float]]:
+def _renderings(strip: np.ndarray, single: bool, seen: np.ndarray | None = None
+                ) -> Iterator[tuple[str, float]]:
     """Tesseract's readings of the strip in order of measured accuracy, each made only when
-    asked for. Their mistakes differ: a handwritten 5 read as "50" by word mode is right in
-    line mode, and a lone digit that character mode misses is read as a word at its own
-    size."""
+    asked for; last, when given, of `seen`, the strip as scanned. Their mistakes differ: a
+    handwritten 5 read as "50" by word mode is right in line mode, and a lone digit that
+    character mode misses is read as a word at its own size. The binarised strip closes
+    the gaps of bold and broken strokes (a 5 read as 6 in every binary rendering) that
+    Tesseract's own binarisation of the scanned gray keeps."""
     if single:
         yield _read_strip(strip, CHAR_MODE)
         yield _read_strip(strip, WORD_MODE)
         yield _read_strip(scale_to_height(strip, CHECK_HEIGHT_PX), WORD_MODE)
-        return
-    yield _read_strip(strip, WORD_MODE)
-    yield _read_strip(scale_to_height(strip, CHECK_HEIGHT_PX), WORD_MODE)
-    yield _read_strip(strip, LINE_MODE)
+    else:
+        yield _read_strip(strip, WORD_MODE)
+        yield _read_strip(scale_to_height(strip, CHECK_HEIGHT_PX), WORD_MODE)
+        yield _read_strip(strip, LINE_MODE)
+    if seen is not None:
+        yield _read_strip(strip, CHAR_MODE if single else WORD_MODE, on_paper(seen))
 
 
 def _confirmed(reading: ppocr.Reading, glyphs: list[Glyph], single: bool) -> float | None:
@@ -252,7 +259,8 @@ def _confirmed(reading: ppocr.Reading, glyphs: list[Glyph], single: bool) -> flo
     confirm it: one of Tesseract's renderings gives the same digits, each engine above its
     floor. None when none does."""
     strip = _compact_strip([ink for ink, _ in glyphs])
-    for digits, lowest in _renderings(strip, single):
+    seen = _compact_strip([seen for _, seen in glyphs], paper=255)
+    for digits, lowest in _renderings(strip, single, seen):
         if digits == reading.text and lowest >= FLOORS.tesseract:
             return cross_checked(True, lowest, reading.lowest, FLOORS)
     return None
