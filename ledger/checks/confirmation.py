@@ -15,7 +15,7 @@ are left for a person.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 
 from rapidfuzz.distance import Levenshtein
 from sqlalchemy import select
@@ -86,7 +86,8 @@ def _one_nearest(read: str, choices: list[str]) -> str | None:
     return scored[0][1]
 
 
-def _clinic(session: Session, values: Mapping[str, str], shows: Shows) -> dict[str, str]:
+def _clinic(session: Session, values: Mapping[str, str], shows: Shows,
+            unsure: Collection[str]) -> dict[str, str]:
     """The clinic code and the place must point at the same contracted clinic; its doctors
     then confirm the names in the doctor's and the vaccination box. Two readings agreeing on
     one entry of the clinic master are independent evidence, so a code one digit off a
@@ -95,8 +96,10 @@ def _clinic(session: Session, values: Mapping[str, str], shows: Shows) -> dict[s
     clinic's own with the place left blank still lets that clinic's doctors confirm the
     names (the code itself then stands on its own reading): clinics often leave 実施場所
     empty, and on a development set of 200 pages 7 waited for a doctor's name read exactly
-    while the code was sure and the place blank. A place written that names no clinic
-    confirms nothing."""
+    while the code was sure and the place blank. A place read surely that names no clinic
+    confirms nothing: the form says it was given elsewhere. A place the reader was unsure of
+    (in `unsure`) that names no clinic is a place misread (常盤科院, 院 for 常盤平内科医院),
+    and counts as blank, unless it is near another contracted clinic's name."""
     code, place = values.get("clinic_code", ""), values.get("place", "")
 
     def named(clinic: Clinic) -> bool:
@@ -114,8 +117,9 @@ def _clinic(session: Session, values: Mapping[str, str], shows: Shows) -> dict[s
         return {}
     if named(clinic):
         confirmed = {"clinic_code": clinic.clinic_code, "place": clinic.name}
-    elif not place.strip():  # so the code was read as the clinic's own (a near one needs a place)
-        confirmed = {}
+    elif not place.strip() or ("place" in unsure and not any(
+            near(place, other.name) for other in all_clinics(session) if other.id != clinic.id)):
+        confirmed = {}  # so the code was read as the clinic's own (a near one needs a place)
     else:
         return {}
     for key in ("doctor_name", "vaccinator_name"):
@@ -146,9 +150,10 @@ def _named_by_ticket(values: Mapping[str, str], resident: Resident,
 
 
 def confirmations(session: Session, values: Mapping[str, str], resident: Resident | None,
-                  shows: Shows = never) -> dict[str, str]:
-    """For each field the records confirm, the value they hold."""
-    confirmed: dict[str, str] = _clinic(session, values, shows)
+                  shows: Shows = never, unsure: Collection[str] = ()) -> dict[str, str]:
+    """For each field the records confirm, the value they hold. `unsure` are the fields the
+    reader doubted (a clinic submission's values are never unsure)."""
+    confirmed: dict[str, str] = _clinic(session, values, shows, unsure)
     if resident is not None:
         for key, expected in REGISTER.items():
             read = values.get(key)

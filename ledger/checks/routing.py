@@ -40,7 +40,9 @@ def decide(session: Session, page: Page, values: dict[str, str],
     resident = session.get(Resident, serial.resident_id) if serial else \
         unique_match(find_candidates(session, values))
     page.resident_id = resident.id if resident else None
-    confirmed = confirmations(session, values, resident, shows)
+    unsure = {field.key for field in page.fields if field.source == FieldSource.OCR
+              and (field.confidence or 0.0) < settings.review_confidence}
+    confirmed = confirmations(session, values, resident, shows, unsure)
     if serial is not None:  # the printed identity is the city's own: not read again
         confirmed |= printed_for(session, serial, values, offered)
     for key, value in confirmed.items():

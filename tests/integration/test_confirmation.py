@@ -88,6 +88,27 @@ def test_clinic_and_its_doctors_confirm_each_other(inprocess_db: Path) -> None:
                              None) == {}
 
 
+def test_a_misread_place_counts_as_blank_but_another_clinics_name_does_not(
+        inprocess_db: Path) -> None:
+    """A place the reader was unsure of that names no clinic (院 for 常盤平内科医院) lets the
+    code's own clinic confirm its doctors, as a blank place does; the same place read surely
+    says the dose was given elsewhere, and one near another clinic's name contradicts the
+    code."""
+    _load()
+    with session_scope() as session:
+        clinic, other = session.scalars(select(Clinic)).all()[:2]
+        doctor = clinic.doctors[0]
+        values = {"clinic_code": clinic.clinic_code, "place": "院",
+                  "doctor_name": doctor[:-1] + "〇"}
+        assert confirmations(session, values, None, unsure={"place"}) == {"doctor_name": doctor}
+        assert confirmations(session, values, None) == {}
+        elsewhere = {**values, "place": other.name[:-1] + "〇"}
+        assert confirmations(session, elsewhere, None, unsure={"place"}) == {}
+        one_off = clinic.clinic_code[:-1] + str((int(clinic.clinic_code[-1]) + 1) % 10)
+        assert confirmations(session, {**values, "clinic_code": one_off}, None,
+                             unsure={"place"}) == {}
+
+
 def test_a_clinic_code_one_digit_off_is_the_clinic_the_place_names(inprocess_db: Path) -> None:
     _load()
     with session_scope() as session:
