@@ -18,7 +18,7 @@ from ocr.ocrline import read_ocr_line
 from ocr.qrpayload import serial_of
 from ocr.registration import is_bilevel, register, to_gray
 from ocr.results import FieldReading, PageReading
-from ocr.text import confirms_text, read_text
+from ocr.text import confirms_text, read_text, shown_reads
 from ocr.visibility import HIDDEN_CAP, field_visible
 
 BILEVEL_BLANK_CAP = 0.85
@@ -99,4 +99,8 @@ def confirms(reading: PageReading, key: str, expected: str) -> bool:
     """Whether text field `key` of the read page shows `expected` (see ocr.text.confirms_text);
     False for a field that is not text."""
     field = next((f for f in reading.spec.fields if f.key == key and f.type == "text"), None)
-    return field is not None and confirms_text(reading.registered, field, reading.dpi, expected)
+    if field is None:
+        return False
+    if key not in reading.shown:
+        reading.shown[key] = shown_reads(reading.registered, field, reading.dpi)
+    return confirms_text(reading.registered, field, reading.dpi, expected, reading.shown[key])

@@ -40,3 +40,7 @@ class PageReading:
     homography: np.ndarray | None = None
     """Maps the scan onto `registered`: a colour scan is straightened with it for the screens
     (the reader itself reads the gray page)."""
+    shown: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
+    """Per text field, the values PP-OCR's own reads of it give (ocr.text.shown_reads), made
+    on the first question whether the field shows a value (ocr.page.confirms): the records
+    ask it of every doctor of a clinic, and the reads are the same for each."""

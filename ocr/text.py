@@ -330,7 +330,8 @@ def _ppocr_evidence(line: np.ndarray, wanted: str, cap: float) -> float:
                                                                          line) else 0.0
 
 
-def confirms_text(gray: np.ndarray, field: FieldSpec, dpi: int, expected: str) -> bool:
+def confirms_text(gray: np.ndarray, field: FieldSpec, dpi: int, expected: str,
+                  shown: frozenset[str] | None = None) -> bool:
     """Whether the field shows `expected`, a value the city's records hold for this form (the
     register's name of the ticket's holder, a doctor of the clinic).
 
@@ -360,7 +361,8 @@ def confirms_text(gray: np.ndarray, field: FieldSpec, dpi: int, expected: str) -
     for a right value and 46 ms for a wrong one (all three renderings), against 31 and 32
     ms before.
 
-    The line also shows `expected` when PP-OCR's own read of it is exactly that (_reads_as).
+    The line also shows `expected` when PP-OCR's own read of it is exactly that
+    (shown_reads, made once per field when a page's caller passes them as `shown`).
     Where part of the writing was taken for a struck-out attempt, the whole writing is tried
     too: bold writing whose horizontal strokes run together (松田, 田村) looks struck through,
     and the given name left after blanking it never shows a doctor's full name. The whole
@@ -368,42 +370,61 @@ def confirms_text(gray: np.ndarray, field: FieldSpec, dpi: int, expected: str) -
     neither.
     """
     wanted = "".join(expected.split())
-    line, struck, place = _placed_line(gray, field, dpi)
-    if line is None or not wanted:
+    if not wanted:
         return False
-    if _line_confirms(line, field, wanted) or _reads_as(gray, field, dpi, line, place, wanted):
+    if fold(wanted) in (shown_reads(gray, field, dpi) if shown is None else shown):
+        return True
+    line, struck, _ = _placed_line(gray, field, dpi)
+    if line is None:
+        return False
+    if _line_confirms(line, field, wanted):
         return True
     if not struck:
         return False
-    whole, _, place = _placed_line(gray, field, dpi, strike=False)
-    return whole is not None and (_line_confirms(whole, field, wanted)
-                                  or _reads_as(gray, field, dpi, whole, place, wanted))
+    whole = _placed_line(gray, field, dpi, strike=False)[0]
+    return whole is not None and _line_confirms(whole, field, wanted)
 
 
-def _reads_as(gray: np.ndarray, field: FieldSpec, dpi: int, line: np.ndarray,
-              place: tuple[int, int, int, int], wanted: str) -> bool:
-    """Whether PP-OCR's own read of the writing as scanned (no characters held back), with
-    the recognisers' white margin (on_paper) or without it, is exactly `wanted` once
-    folded, every character at its floor, spanning the writing (_spans). The records
-    already take a reading near one of
-    their values as that value (ledger.checks.confirmation); this lets them see readings
-    read_text does not make. Unpadded, the writing fills more of the recogniser's input:
-    on the vaccinator's names of 200 development pages (seeds 17020, 17026) it read 93.0 %
-    right against 88.8 % padded (a given name such as 直子 left out whole), though no better
-    on the other fields, so read_text keeps the margin."""
+def shown_reads(gray: np.ndarray, field: FieldSpec, dpi: int) -> frozenset[str]:
+    """The values (folded, no spaces) that PP-OCR's own reads of the field's writing give,
+    each only when every character is at its floor and the read spans the writing (_spans):
+    the writing as scanned with the recognisers' white margin (on_paper) and without it,
+    and, where part of it was taken for a struck-out attempt, the whole writing too. A ー
+    read counts both ways (kept, or left out as read in a gap). confirms_text takes a value
+    these give as shown: the records already take a reading near one of their values as
+    that value (ledger.checks.confirmation), and these are readings read_text does not
+    make. Unpadded, the writing fills more of the recogniser's input: on the vaccinator's
+    names of 200 development pages (seeds 17020, 17026) it read 93.0 % right against
+    88.8 % padded (a given name such as 直子 left out whole), though no better on the other
+    fields, so read_text keeps the margin. The reads do not depend on the value asked for,
+    so a page makes them once per field (ocr.page.confirms)."""
+    line, struck, place = _placed_line(gray, field, dpi)
+    if line is None:
+        return frozenset()
+    reads = _sure_reads(gray, field, dpi, line, place)
+    if struck:
+        whole, _, whole_place = _placed_line(gray, field, dpi, strike=False)
+        if whole is not None:
+            reads |= _sure_reads(gray, field, dpi, whole, whole_place)
+    return frozenset(reads)
+
+
+def _sure_reads(gray: np.ndarray, field: FieldSpec, dpi: int, line: np.ndarray,
+                place: tuple[int, int, int, int]) -> set[str]:
+    """shown_reads of one rendering of the writing (`line`, found at `place`)."""
     allowed = field.whitelist or (ppocr.japanese() if field.lang == "jpn" else None)
     seen = _as_seen(gray, field, dpi, line, place)
     floor = FLOORS[field.lang or "eng"].ppocr
+    reads = set()
     for image, offset in ((on_paper(seen), PAD_PX), (seen, 0)):
         reading = ppocr.read_line(image, allowed and allowed.replace(" ", ""))
-        chars = [char for char in reading.chars if char.text.strip()
-                 and char.text not in STRAY_PUNCTUATION
-                 and (char.text != LONG_VOWEL or LONG_VOWEL in wanted)]
-        if (chars and fold("".join(char.text for char in chars)) == fold(wanted)
-                and min(char.confidence for char in chars) >= floor
-                and _spans(chars, offset, seen)):
-            return True
-    return False
+        chars = [char for char in reading.chars
+                 if char.text.strip() and char.text not in STRAY_PUNCTUATION]
+        for kept in (chars, [char for char in chars if char.text != LONG_VOWEL]):
+            if (kept and min(char.confidence for char in kept) >= floor
+                    and _spans(kept, offset, seen)):
+                reads.add(fold("".join(char.text for char in kept)))
+    return reads
 
 
 def _line_confirms(line: np.ndarray, field: FieldSpec, wanted: str) -> bool:
