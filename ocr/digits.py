@@ -226,11 +226,10 @@ def _as_iso_date(digits: str) -> str | None:
     return day.isoformat() if FIRST_YEAR <= day.year and day <= latest else None
 
 
-def _read_strip(strip: np.ndarray, psm: int = WORD_MODE, image: np.ndarray | None = None
-                ) -> tuple[str, float]:
-    """Tesseract's digits of a strip (an ink mask, or `image`, dark on white, as given) and
-    the confidence of the least sure one."""
-    words = read_line(for_tesseract(strip) if image is None else image, "eng", DIGITS, psm=psm)
+def _read_strip(image: np.ndarray, psm: int = WORD_MODE) -> tuple[str, float]:
+    """Tesseract's digits of a strip (dark on white, with a margin) and the confidence of the
+    least sure one."""
+    words = read_line(image, "eng", DIGITS, psm=psm)
     return "".join(ch for word in words for ch in word.text if ch in DIGITS), lowest_symbol(words)
 
 
@@ -243,15 +242,15 @@ def _renderings(strip: np.ndarray, single: bool, seen: np.ndarray | None = None
     the gaps of bold and broken strokes (a 5 read as 6 in every binary rendering) that
     Tesseract's own binarisation of the scanned gray keeps."""
     if single:
-        yield _read_strip(strip, CHAR_MODE)
-        yield _read_strip(strip, WORD_MODE)
-        yield _read_strip(scale_to_height(strip, CHECK_HEIGHT_PX), WORD_MODE)
+        yield _read_strip(for_tesseract(strip), CHAR_MODE)
+        yield _read_strip(for_tesseract(strip), WORD_MODE)
+        yield _read_strip(for_tesseract(scale_to_height(strip, CHECK_HEIGHT_PX)), WORD_MODE)
     else:
-        yield _read_strip(strip, WORD_MODE)
-        yield _read_strip(scale_to_height(strip, CHECK_HEIGHT_PX), WORD_MODE)
-        yield _read_strip(strip, LINE_MODE)
+        yield _read_strip(for_tesseract(strip), WORD_MODE)
+        yield _read_strip(for_tesseract(scale_to_height(strip, CHECK_HEIGHT_PX)), WORD_MODE)
+        yield _read_strip(for_tesseract(strip), LINE_MODE)
     if seen is not None:
-        yield _read_strip(strip, CHAR_MODE if single else WORD_MODE, on_paper(seen))
+        yield _read_strip(on_paper(seen), CHAR_MODE if single else WORD_MODE)
 
 
 def _confirmed(reading: ppocr.Reading, glyphs: list[Glyph], single: bool) -> float | None:
