@@ -62,10 +62,11 @@ def _child() -> Resident:
     return child
 
 
-def _scan(child: Resident, unsure: dict[str, float], serial: str = "") -> int:
+def _scan(child: Resident, unsure: dict[str, float], serial: str = "",
+          read: dict[str, str] | None = None) -> int:
     """A page of the child's first MR dose read sure of everything but `unsure` (key →
     confidence), routed with the form's questionnaire answers as after-commit fields; with
-    `serial`, a personal form's, its QR read."""
+    `serial`, a personal form's, its QR read; `read` replaces values as read."""
     values = {"name": child.name, "name_kana": child.name_kana,
               "birth_date": child.birth_date.isoformat(), "sex": child.sex,
               "address": child.address, "phone": "047-000-1234", "body_temperature": "365",
@@ -74,7 +75,7 @@ def _scan(child: Resident, unsure: dict[str, float], serial: str = "") -> int:
               "lot_number": "FLWUP1", "dose_ml": "0.5", "dose_number": "1",
               "place": "小金原クリニック", "clinic_code": CLINIC,
               "vaccination_date": "2025-05-20", "vaccinator_name": "田村 誠"}
-    values |= {"notice_serial": serial} if serial else {}
+    values |= ({"notice_serial": serial} if serial else {}) | (read or {})
     with session_scope() as session:
         batch = Batch(label="scan", created_by_id=make_user(Role.SCANNER)[0])
         document = Document(batch=batch, sha256=secrets.token_hex(32), filename="scan.pdf",
@@ -134,6 +135,18 @@ def test_a_personal_forms_serial_confirms_the_one_vaccine_the_form_offers_for_it
     assert _state(_scan(_child(), {"vaccine": 0.49}))[0] == PageState.NEEDS_REVIEW
     other = _child()
     assert _state(_scan(other, {"vaccine": 0.49}, _serial(other, "pcv")))[0] \
+        == PageState.NEEDS_REVIEW
+
+
+def test_a_misread_place_lets_the_clinic_code_confirm_its_doctor(city: None) -> None:
+    """The place misread (院 for 小金原クリニック) and unsure, the doctor's name one character
+    off and unsure: the clinic's code names the clinic, whose doctor the name is near, and
+    the record goes in. The same place read surely says the dose was given elsewhere, and
+    the doctor's name waits for a person."""
+    read = {"place": "院", "doctor_name": "田村 誡"}
+    doubted = {"place": 0.4, "doctor_name": 0.6}
+    assert _state(_scan(_child(), doubted, read=read))[0] == PageState.CONFIRMED
+    assert _state(_scan(_child(), {"doctor_name": 0.6}, read=read))[0] \
         == PageState.NEEDS_REVIEW
 
 
