@@ -179,6 +179,14 @@ def _read(ink: np.ndarray, field: FieldSpec, height_px: int) -> tuple[str, float
             lowest_symbol(words, ignore=STRAY_PUNCTUATION))
 
 
+def _free_chars(field: FieldSpec) -> str | None:
+    """The characters PP-OCR may give reading the field on its own: its whitelist, or for a
+    Japanese line without one the Japanese characters; never the space (spaces are placed
+    from the gaps, not read)."""
+    allowed = field.whitelist or (ppocr.japanese() if field.lang == "jpn" else None)
+    return allowed and allowed.replace(" ", "")
+
+
 def _read_second(line: np.ndarray, field: FieldSpec, seen: np.ndarray | None = None
                  ) -> tuple[str, float]:
     """PP-OCR's text of the line and the confidence of its least sure character; a Japanese
@@ -191,9 +199,8 @@ def _read_second(line: np.ndarray, field: FieldSpec, seen: np.ndarray | None = N
     space of low confidence, a long vowel mark ー), so spaces are never read: a space is put
     wherever the characters stand on both sides of a space between words, and a ー read
     inside any wide gap is dropped."""
-    allowed = field.whitelist or (ppocr.japanese() if field.lang == "jpn" else None)
     image = for_tesseract(line) if seen is None else on_paper(seen)
-    reading = ppocr.read_line(image, allowed and allowed.replace(" ", ""))
+    reading = ppocr.read_line(image, _free_chars(field))
     gaps = [(start + PAD_PX, end + PAD_PX) for start, end in _spaces(line)]
     spaces = [(start + PAD_PX, end + PAD_PX) for start, end in _word_spaces(line)]
     text, confidences, previous = "", [], -1.0
@@ -412,12 +419,11 @@ def shown_reads(gray: np.ndarray, field: FieldSpec, dpi: int) -> frozenset[str]:
 def _sure_reads(gray: np.ndarray, field: FieldSpec, dpi: int, line: np.ndarray,
                 place: tuple[int, int, int, int]) -> set[str]:
     """shown_reads of one rendering of the writing (`line`, found at `place`)."""
-    allowed = field.whitelist or (ppocr.japanese() if field.lang == "jpn" else None)
     seen = _as_seen(gray, field, dpi, line, place)
     floor = FLOORS[field.lang or "eng"].ppocr
     reads = set()
     for image, offset in ((on_paper(seen), PAD_PX), (seen, 0)):
-        reading = ppocr.read_line(image, allowed and allowed.replace(" ", ""))
+        reading = ppocr.read_line(image, _free_chars(field))
         chars = [char for char in reading.chars
                  if char.text.strip() and char.text not in STRAY_PUNCTUATION]
         for kept in (chars, [char for char in chars if char.text != LONG_VOWEL]):
