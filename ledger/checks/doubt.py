@@ -27,10 +27,11 @@ def refresh_problems(session: Session, fields: Mapping[str, FieldValue], *,
     return problems
 
 
+def unsure(field: FieldValue, threshold: float) -> bool:
+    """Whether the machine read the value with less confidence than `threshold`."""
+    return field.source == FieldSource.OCR and (field.confidence or 0.0) < threshold
+
+
 def doubtful_keys(fields: Mapping[str, FieldValue], threshold: float) -> list[str]:
-    doubtful = []
-    for key, field in fields.items():
-        unsure = field.source == FieldSource.OCR and (field.confidence or 0.0) < threshold
-        if field.problem or unsure:
-            doubtful.append(key)
-    return doubtful
+    return [key for key, field in fields.items()
+            if field.problem or unsure(field, threshold)]

@@ -13,7 +13,7 @@ from collections.abc import Collection
 from sqlalchemy.orm import Session
 
 from ledger.checks.confirmation import Shows, confirmations, never
-from ledger.checks.doubt import doubtful_keys, refresh_problems
+from ledger.checks.doubt import doubtful_keys, refresh_problems, unsure
 from ledger.checks.serials import claim_serial, printed_for
 from ledger.records.commit import CommitRefused, commit_page
 from ledger.residents.matching import find_candidates, unique_match
@@ -40,9 +40,8 @@ def decide(session: Session, page: Page, values: dict[str, str],
     resident = session.get(Resident, serial.resident_id) if serial else \
         unique_match(find_candidates(session, values))
     page.resident_id = resident.id if resident else None
-    unsure = {field.key for field in page.fields if field.source == FieldSource.OCR
-              and (field.confidence or 0.0) < settings.review_confidence}
-    confirmed = confirmations(session, values, resident, shows, unsure)
+    doubted = {field.key for field in page.fields if unsure(field, settings.review_confidence)}
+    confirmed = confirmations(session, values, resident, shows, doubted)
     if serial is not None:  # the printed identity is the city's own: not read again
         confirmed |= printed_for(session, serial, values, offered)
     for key, value in confirmed.items():
