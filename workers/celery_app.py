@@ -1,6 +1,7 @@
 """The Celery application. Redis when `YOSHIN_BROKER_URL` is set; otherwise kombu's
-filesystem transport in folders under `YOSHIN_HOME`: still real Celery with a real worker
-process, only without a server to install."""
+filesystem transport in folders under `YOSHIN_HOME` (made to write each message whole,
+`workers.embedded_queue`): still real Celery with a real worker process, only without a
+server to install."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from celery.schedules import crontab
 
 from models.settings import Settings, get_settings
 from models.storage import keep_files_private, private_dir
+from workers.embedded_queue import Transport as EmbeddedTransport
 
 READING_QUEUE = "yoshin"
 TRANSFER_QUEUE = "transfers"
@@ -58,6 +60,7 @@ def make_celery(settings: Settings) -> Celery:
         timezone=settings.timezone,
     )
     if settings.broker_url is None:
+        app.conf.broker_transport = EmbeddedTransport
         app.conf.broker_transport_options = _embedded_transport(settings)
     else:
         app.conf.broker_transport_options = {"visibility_timeout": 3600}
