@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from itertools import product
 
 import cv2
 import numpy as np
@@ -81,6 +82,9 @@ SPACE_CONTRAST = 2.0
 """A space between words (family and given name) is also this many times wider than the
 line's usual gap: in a hand that spaces every character widely, each gap passes SPACE_GAP
 (コ ン ト ウ ア イ), and only the one between the names stands out."""
+MAX_WORD_SPACES = 3
+"""shown_reads reads a line word by word only when it has fewer spaces than this between
+words (a name's two, a place's few): each word has up to four sure reads to combine."""
 WIDE_SPACE = 1.5
 """Real spaces are widened to this share of the line height before reading, so that Tesseract
 always splits words there and never elsewhere."""
@@ -418,8 +422,22 @@ def shown_reads(gray: np.ndarray, field: FieldSpec, dpi: int) -> frozenset[str]:
 
 def _sure_reads(gray: np.ndarray, field: FieldSpec, dpi: int, line: np.ndarray,
                 place: tuple[int, int, int, int]) -> set[str]:
-    """shown_reads of one rendering of the writing (`line`, found at `place`)."""
+    """shown_reads of one rendering of the writing (`line`, found at `place`): the line read
+    whole, and word by word where it has spaces between words."""
     seen = _as_seen(gray, field, dpi, line, place)
+    reads = _whole_reads(seen, field)
+    spaces = _word_spaces(line)
+    if spaces and len(spaces) < MAX_WORD_SPACES:
+        edges = [0, *(edge for space in spaces for edge in space), line.shape[1]]
+        words = [_whole_reads(seen[:, start:end], field)
+                 for start, end in zip(edges[::2], edges[1::2], strict=True)]
+        reads |= {"".join(parts) for parts in product(*words)}
+    return reads
+
+
+def _whole_reads(seen: np.ndarray, field: FieldSpec) -> set[str]:
+    """PP-OCR's reads of `seen` that give every character at the floor and span it, with
+    the recognisers' white margin and without."""
     floor = FLOORS[field.lang or "eng"].ppocr
     reads = set()
     for image, offset in ((on_paper(seen), PAD_PX), (seen, 0)):
