@@ -48,6 +48,9 @@ the new address is left for a person."""
 
 Shows = Callable[[str, str], bool]
 """shows(key, expected): whether field `key` on the page's image shows `expected`."""
+DOUBTED_CODE_DISTANCE = 2
+"""How far (digits lost, gained or misread) a doubted clinic code may be from the code of
+the clinic the place and a doctor's name both point at (_named_with_its_doctor)."""
 
 
 def never(key: str, expected: str) -> bool:
@@ -113,6 +116,8 @@ def _clinic(session: Session, values: Mapping[str, str], shows: Shows,
         close = [c for c in all_clinics(session)
                  if Levenshtein.distance(c.clinic_code, code) == 1 and named(c)]
         clinic = close[0] if len(close) == 1 else None
+    if clinic is None and "clinic_code" in unsure:
+        clinic = _named_with_its_doctor(session, values, shows, named)
     if clinic is None:
         return {}
     if named(clinic):
@@ -132,6 +137,28 @@ def _clinic(session: Session, values: Mapping[str, str], shows: Shows,
         if doctor is not None:
             confirmed[key] = doctor
     return confirmed
+
+
+def _named_with_its_doctor(session: Session, values: Mapping[str, str], shows: Shows,
+                           named: Callable[[Clinic], bool]) -> Clinic | None:
+    """For a code the reader doubted that names no clinic: the one contracted clinic whose
+    code is two digits off it, whose name the place gives and whose doctor the doctor's or
+    the vaccination box shows. A code written across its boxes reads two off (1213130042 for
+    1213300425, a digit lost and one gained), too far for the code and the place alone; the
+    doctor is a third reading agreeing on the same entry of the master. A place such as a
+    hall where several clinics' doctors vaccinate names a clinic of the master too, so the
+    code must still resemble its code."""
+    code = values.get("clinic_code", "")
+
+    def its_doctor_shown(clinic: Clinic) -> bool:
+        return any(_one_nearest(values[key], clinic.doctors) is not None
+                   or any(shows(key, name) for name in clinic.doctors)
+                   for key in ("doctor_name", "vaccinator_name") if values.get(key))
+
+    agreeing = [clinic for clinic in all_clinics(session)
+                if Levenshtein.distance(clinic.clinic_code, code) <= DOUBTED_CODE_DISTANCE
+                and named(clinic) and its_doctor_shown(clinic)]
+    return agreeing[0] if len(agreeing) == 1 else None
 
 
 def _named_by_ticket(values: Mapping[str, str], resident: Resident,

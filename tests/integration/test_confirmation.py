@@ -129,6 +129,34 @@ def test_a_clinic_code_one_digit_off_is_the_clinic_the_place_names(inprocess_db:
                                                   None)
 
 
+def test_a_doubted_code_naming_no_clinic_is_the_clinic_named_with_its_doctor(
+        inprocess_db: Path) -> None:
+    """A code the reader doubted two digits off a clinic's (written across its boxes) is that
+    clinic's when the place gives its name and the page shows its doctor; without either, a
+    code further off, or a code read surely, it is not."""
+    _load()
+    with session_scope() as session:
+        clinic = session.scalars(select(Clinic)).first()
+        assert clinic is not None
+        code = clinic.clinic_code
+        shifted = code[:4] + code[5:] + "9"  # a digit lost, one gained
+        values = {"clinic_code": shifted, "place": clinic.name,
+                  "doctor_name": clinic.doctors[0]}
+        assert confirmations(session, values, None, unsure={"clinic_code"}) == {
+            "clinic_code": clinic.clinic_code, "place": clinic.name,
+            "doctor_name": clinic.doctors[0]}
+        assert confirmations(session, values, None) == {}
+        shown_only = {**values, "doctor_name": "〇〇 〇"}
+        assert confirmations(
+            session, shown_only, None, unsure={"clinic_code"},
+            shows=lambda key, name: key == "doctor_name" and name == clinic.doctors[0],
+        )["clinic_code"] == clinic.clinic_code
+        three_off = shifted[:1] + str((int(shifted[1]) + 1) % 10) + shifted[2:]
+        for unnamed in ({**values, "doctor_name": "山田 太郎"}, {**values, "place": ""},
+                        {**values, "doctor_name": ""}, {**values, "clinic_code": three_off}):
+            assert confirmations(session, unnamed, None, unsure={"clinic_code"}) == {}, unnamed
+
+
 def test_variant_kanji_compare_equal() -> None:
     from ledger.kit.text import normalise
 
