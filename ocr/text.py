@@ -400,7 +400,9 @@ def shown_reads(gray: np.ndarray, field: FieldSpec, dpi: int) -> frozenset[str]:
     """The values (folded, no spaces) that PP-OCR's own reads of the field's writing give,
     each only when every character is at its floor and the read spans the writing (_spans):
     the writing as scanned with the recognisers' white margin (on_paper) and without it,
-    and, where part of it was taken for a struck-out attempt, the whole writing too. A ー
+    whole and word by word (the words' sure reads joined: 大野 alone was read where 大野 恵美
+    is written, both ways, though 恵美 read alone was sure), and, where part of it was taken
+    for a struck-out attempt, the whole writing too. A ー
     read counts both ways (kept, or left out as read in a gap). confirms_text takes a value
     these give as shown: the records already take a reading near one of their values as
     that value (ledger.checks.confirmation), and these are readings read_text does not
