@@ -48,6 +48,11 @@ the new address is left for a person."""
 
 Shows = Callable[[str, str], bool]
 """shows(key, expected): whether field `key` on the page's image shows `expected`."""
+DOCTOR_KEYS = ("doctor_name", "vaccinator_name")
+"""Names the clinic master lists for the clinic: its doctors confirm them, and a name two
+recognisers agreed on that is no doctor of the clinic is a misreading (石井 健一 read alike
+as 研健一 on a generated phone photo) or a doctor the master does not know yet, and either
+way for a person (ledger.checks.record_checks)."""
 DOUBTED_CODE_DISTANCE = 2
 """How far (digits lost, gained or misread) a doubted clinic code may be from the code of
 the clinic the place and a doctor's name both point at (_named_with_its_doctor)."""
@@ -127,16 +132,25 @@ def _clinic(session: Session, values: Mapping[str, str], shows: Shows,
         confirmed = {}  # so the code was read as the clinic's own (a near one needs a place)
     else:
         return {}
-    for key in ("doctor_name", "vaccinator_name"):
-        if key not in values:
-            continue
-        doctor = _one_nearest(values[key], clinic.doctors)
-        if doctor is None and values[key]:
-            shown = [name for name in clinic.doctors if shows(key, name)]
-            doctor = shown[0] if len(shown) == 1 else None
+    for key in DOCTOR_KEYS:
+        doctor = _its_doctor(clinic, values, key, shows)
         if doctor is not None:
             confirmed[key] = doctor
     return confirmed
+
+
+def _its_doctor(clinic: Clinic, values: Mapping[str, str], key: str, shows: Shows
+                ) -> str | None:
+    """The clinic's doctor whose name field `key` holds: the one its reading is near, or the
+    one the image shows."""
+    read = values.get(key)
+    if read is None:
+        return None
+    doctor = _one_nearest(read, clinic.doctors)
+    if doctor is None and read:
+        shown = [name for name in clinic.doctors if shows(key, name)]
+        doctor = shown[0] if len(shown) == 1 else None
+    return doctor
 
 
 def _named_with_its_doctor(session: Session, values: Mapping[str, str], shows: Shows,
@@ -149,15 +163,10 @@ def _named_with_its_doctor(session: Session, values: Mapping[str, str], shows: S
     hall where several clinics' doctors vaccinate names a clinic of the master too, so the
     code must still resemble its code."""
     code = values.get("clinic_code", "")
-
-    def its_doctor_shown(clinic: Clinic) -> bool:
-        return any(_one_nearest(values[key], clinic.doctors) is not None
-                   or any(shows(key, name) for name in clinic.doctors)
-                   for key in ("doctor_name", "vaccinator_name") if values.get(key))
-
     agreeing = [clinic for clinic in all_clinics(session)
                 if Levenshtein.distance(clinic.clinic_code, code) <= DOUBTED_CODE_DISTANCE
-                and named(clinic) and its_doctor_shown(clinic)]
+                and named(clinic) and any(_its_doctor(clinic, values, key, shows)
+                                          for key in DOCTOR_KEYS)]
     return agreeing[0] if len(agreeing) == 1 else None
 
 

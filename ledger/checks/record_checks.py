@@ -19,6 +19,7 @@ from datetime import date
 from sqlalchemy import exists, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from ledger.checks.confirmation import DOCTOR_KEYS
 from ledger.checks.serials import serial_problems
 from ledger.checks.validation import parse_date
 from ledger.clinics.repository import any_clinic, clinic_by_code
@@ -36,10 +37,6 @@ MISTAKE_FIELDS = {"dose_number": "dose_number", "volume": "dose_ml", "product": 
 """Where a reason is shown: on the value it is about; the date for every other reason (ages,
 intervals, the season, a dose after the series is complete)."""
 
-DOCTOR_KEYS = ("doctor_name", "vaccinator_name")
-"""Names the clinic master lists for the clinic: a name two recognisers agreed on that is
-no doctor of the clinic is a misreading (石井 健一 read alike as 研健一 on a generated phone
-photo) or a doctor the master does not know yet, and either way for a person."""
 
 
 def _listed(session: Session, column: InstrumentedAttribute[str], value: str) -> bool:
