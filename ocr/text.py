@@ -427,17 +427,17 @@ def _sure_reads(gray: np.ndarray, field: FieldSpec, dpi: int, line: np.ndarray,
     """shown_reads of one rendering of the writing (`line`, found at `place`): the line read
     whole, and word by word where it has spaces between words."""
     seen = _as_seen(gray, field, dpi, line, place)
-    reads = _whole_reads(seen, field)
+    reads = _ppocr_sure_reads(seen, field)
     spaces = _word_spaces(line)
     if spaces and len(spaces) < MAX_WORD_SPACES:
         edges = [0, *(edge for space in spaces for edge in space), line.shape[1]]
-        words = [_whole_reads(seen[:, start:end], field)
+        words = [_ppocr_sure_reads(seen[:, start:end], field)
                  for start, end in zip(edges[::2], edges[1::2], strict=True)]
         reads |= {"".join(parts) for parts in product(*words)}
     return reads
 
 
-def _whole_reads(seen: np.ndarray, field: FieldSpec) -> set[str]:
+def _ppocr_sure_reads(seen: np.ndarray, field: FieldSpec) -> set[str]:
     """PP-OCR's reads of `seen` that give every character at the floor and span it, with
     the recognisers' white margin and without."""
     floor = FLOORS[field.lang or "eng"].ppocr
