@@ -28,9 +28,11 @@ names and addresses were right in 95 % of fields at 0.85 and above, 78 % at 0.6-
 
 @dataclass(frozen=True)
 class Floors:
-    """Lowest character confidence (0..1) of each engine with which an agreed value passes."""
+    """Lowest character confidence (0..1) of each engine with which an agreed value passes:
+    the checker (Tesseract; for a digit strip Tesseract fails to confirm, ddddocr: ocr.dddd)
+    and PP-OCR, whose value it checks."""
 
-    tesseract: float
+    checker: float
     ppocr: float
 
 
@@ -49,14 +51,14 @@ def unconfirmed(ppocr: float) -> float:
     return UNCONFIRMED_CAP * ppocr
 
 
-def cross_checked(agreed: bool, tesseract: float, ppocr: float, floors: Floors) -> float:
-    """Confidence of PP-OCR's value from whether Tesseract's reading agrees and both engines'
-    lowest character confidences.
+def cross_checked(agreed: bool, checker: float, ppocr: float, floors: Floors) -> float:
+    """Confidence of PP-OCR's value from whether the checker's reading agrees and both
+    engines' lowest character confidences.
 
     Agreed values with both engines at or above their floors map onto [ACCEPT, 1] by the
-    engine nearer its floor; all others are unconfirmed, whatever Tesseract's confidence."""
-    if not agreed or tesseract < floors.tesseract or ppocr < floors.ppocr:
+    engine nearer its floor; all others are unconfirmed, whatever the checker's confidence."""
+    if not agreed or checker < floors.checker or ppocr < floors.ppocr:
         return unconfirmed(ppocr)
-    margin = min((tesseract - floors.tesseract) / (1 - floors.tesseract),
+    margin = min((checker - floors.checker) / (1 - floors.checker),
                  (ppocr - floors.ppocr) / (1 - floors.ppocr))
     return ACCEPT + (1 - ACCEPT) * margin

@@ -39,7 +39,7 @@ CHECK_HEIGHT_PX = 64
 only when its first disagrees with PP-OCR. A single digit is read as a character first and
 then as a word at its own size instead: word mode at 64 px reads most lone digits as
 nothing."""
-FLOORS = Floors(tesseract=0.5, ppocr=0.9)
+FLOORS = Floors(checker=0.5, ppocr=0.9)
 """Lowest digit confidences with which an agreed strip passes. Measured on 1,350 agreed digit,
 date, phone, ticket and lot fields of generated pages in hands the readers were not tuned
 on: PP-OCR scores right strips 0.99 and more (5th percentile), and the one agreed wrong
@@ -255,7 +255,7 @@ def _confirmed(reading: ppocr.Reading, glyphs: list[Glyph], single: bool) -> flo
     floor. None when none does."""
     strip = _compact_strip([ink for ink, _ in glyphs])
     for digits, lowest in _renderings(strip, single):
-        if digits == reading.text and lowest >= FLOORS.tesseract:
+        if digits == reading.text and lowest >= FLOORS.checker:
             return cross_checked(True, lowest, reading.lowest, FLOORS)
     return None
 

@@ -26,7 +26,7 @@ from ocr.tesseract import LINE_MODE, read_line
 DIGITS = "0123456789"
 LINE_HEIGHT_PX = 40
 MIN_INK_PX = 60
-FLOORS = Floors(tesseract=0.5, ppocr=0.9)
+FLOORS = Floors(checker=0.5, ppocr=0.9)
 """As for handwritten digit strips (ocr.digits.FLOORS): on 122 generated ticket lines both
 engines agreed on every one, PP-OCR at 0.999 and more, Tesseract at 0.97 and more."""
 WRONG_COUNT_FACTOR = 0.3

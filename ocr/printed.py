@@ -27,7 +27,7 @@ TESSERACT_READINGS = (("jpn", 64), ("eng", 40))
 """(model, text height) of Tesseract's readings, the second made only when the first differs
 from PP-OCR's. Measured on 500 office stickers, the first alone was wrong on 24, the two
 seldom on the same."""
-FLOORS = Floors(tesseract=0.5, ppocr=0.9)
+FLOORS = Floors(checker=0.5, ppocr=0.9)
 """As for handwritten digit strips (ocr.digits.FLOORS): on 149 generated stickers PP-OCR read
 every one right, at 0.999 and more."""
 
@@ -63,6 +63,6 @@ def read_printed(gray: np.ndarray, field: FieldSpec, dpi: int) -> tuple[str, flo
     if reading.lowest >= FLOORS.ppocr:
         for lang, height in TESSERACT_READINGS:
             value, lowest = _read(text, lang, height, field.whitelist)
-            if value == reading.text and lowest >= FLOORS.tesseract:
+            if value == reading.text and lowest >= FLOORS.checker:
                 return value, cross_checked(True, lowest, reading.lowest, FLOORS)
     return reading.text, unconfirmed(reading.lowest)

@@ -70,7 +70,7 @@ expected value's as surely as this. Spaces, stray punctuation and a ー in the g
 names are left out. Of the 18 wrong values Tesseract alone confirmed (CONFIRM_FLOOR), two
 PP-OCR's held read also gave at 0.95 and more were refuted only here: 5番4号 where 5番14号
 is written (the 1 at 0.8) and 松戸4丁目3番4号 where 東松戸4丁目23番14号 is (at 1.0)."""
-FLOORS = {"jpn": Floors(tesseract=0.8, ppocr=0.85), "eng": Floors(tesseract=0.5, ppocr=0.9)}
+FLOORS = {"jpn": Floors(checker=0.8, ppocr=0.85), "eng": Floors(checker=0.5, ppocr=0.9)}
 """Lowest character confidences with which an agreed line passes. Measured on 570 agreed
 Japanese lines of generated pages in hands the readers were not tuned on, the one agreed
 wrong line (常盤立大科医院) scored 0.86 and 0.79; these floors keep 86 % of the right ones.

@@ -8,14 +8,14 @@ import pytest
 from ocr.confidence import ACCEPT, Floors, cross_checked
 from ocr.digits import _as_iso_date
 
-FLOORS = Floors(tesseract=0.8, ppocr=0.6)
+FLOORS = Floors(checker=0.8, ppocr=0.6)
 
 
-@pytest.mark.parametrize("tesseract", [0.0, 0.5, 0.9, 0.99, 1.0])
+@pytest.mark.parametrize("checker", [0.0, 0.5, 0.9, 0.99, 1.0])
 @pytest.mark.parametrize("ppocr", [0.0, 0.5, 0.9, 0.99, 1.0])
-def test_a_disagreement_never_passes_however_sure_the_engines(tesseract: float,
+def test_a_disagreement_never_passes_however_sure_the_engines(checker: float,
                                                               ppocr: float) -> None:
-    assert cross_checked(False, tesseract, ppocr, FLOORS) < ACCEPT
+    assert cross_checked(False, checker, ppocr, FLOORS) < ACCEPT
 
 
 def test_an_agreement_passes_only_with_both_engines_from_their_floors_up() -> None:
