@@ -11,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw, ImageFont
 
 from ocr import PageReading, load_forms, ppocr
 from ocr.cleanup import remove_lines
@@ -20,25 +19,15 @@ from ocr.digits import DIGITS, _rejoin_crossings, read_digits
 from ocr.text import PHONE_CHARS, _plausible
 from ocr.variants import fold, same
 from samples.blank_form import FORMS_DIR
+from tests.unit.ocr.images import FONTS, rendered
 
-FONTS = (Path("/usr/share/fonts/truetype/klee/KleeOne-Regular.ttf"),
-         Path("/usr/share/fonts/truetype/yusei-magic/YuseiMagic-Regular.ttf"),
-         Path("/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf"))
 NAMES = ("渡辺 陽子", "高橋 健一", "佐藤 美咲", "中村 大輔")
-
-
-def _rendered(text: str, font: Path, size: int = 44) -> np.ndarray:
-    """Black text on white with a small margin, as a field's line reaches the reader."""
-    face = ImageFont.truetype(str(font), size)
-    image = Image.new("L", (int(face.getlength(text)) + 24, size + 24), 255)
-    ImageDraw.Draw(image).text((12, 12), text, font=face, fill=0)
-    return np.array(image)
 
 
 @pytest.mark.parametrize("font", FONTS, ids=lambda path: path.stem)
 def test_a_rendered_digit_strip_reads_right_and_sure(font: Path) -> None:
     digits = "".join(random.Random(font.stem).choices(DIGITS, k=10))
-    reading = ppocr.read_line(_rendered(digits, font), DIGITS)
+    reading = ppocr.read_line(rendered(digits, font), DIGITS)
     assert reading.text == digits
     assert reading.lowest > 0.9
 
@@ -46,19 +35,19 @@ def test_a_rendered_digit_strip_reads_right_and_sure(font: Path) -> None:
 @pytest.mark.parametrize("font", FONTS, ids=lambda path: path.stem)
 def test_a_rendered_japanese_name_reads_right(font: Path) -> None:
     name = random.Random(font.stem).choice(NAMES)
-    reading = ppocr.read_line(_rendered(name, font), ppocr.japanese())
+    reading = ppocr.read_line(rendered(name, font), ppocr.japanese())
     assert fold(reading.text) == fold(name)
 
 
 def test_the_digit_mask_keeps_letters_out() -> None:
-    image = _rendered("AB12", FONTS[2])
+    image = rendered("AB12", FONTS[2])
     assert not set(ppocr.read_line(image, DIGITS).text) - set(DIGITS)
     assert "A" in ppocr.read_line(image).text
 
 
 def test_a_line_held_several_ways_is_run_through_the_network_once(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    image = _rendered("AB12", FONTS[2])
+    image = rendered("AB12", FONTS[2])
     separately = (ppocr.read_line(image), ppocr.read_line(image, DIGITS))
     session, labels = ppocr._session(os.getpid())
     runs = []
@@ -77,7 +66,7 @@ def test_a_line_held_several_ways_is_run_through_the_network_once(
 
 
 def test_characters_come_with_their_place_on_the_line() -> None:
-    reading = ppocr.read_line(_rendered("渡辺　　　陽子", FONTS[2]), ppocr.japanese())
+    reading = ppocr.read_line(rendered("渡辺　　　陽子", FONTS[2]), ppocr.japanese())
     positions = [char.x for char in reading.chars]
     assert [char.text for char in reading.chars] == list("渡辺陽子")
     assert positions == sorted(positions)
@@ -145,11 +134,11 @@ def test_the_model_loads_from_the_wheel_without_network() -> None:
 
 
 def _read_in_child(queue: multiprocessing.Queue) -> None:
-    queue.put(ppocr.read_line(_rendered("31415", FONTS[2]), DIGITS).text)
+    queue.put(ppocr.read_line(rendered("31415", FONTS[2]), DIGITS).text)
 
 
 def test_a_forked_worker_reads_with_its_own_session() -> None:
-    ppocr.read_line(_rendered("27", FONTS[2]), DIGITS)
+    ppocr.read_line(rendered("27", FONTS[2]), DIGITS)
     context = multiprocessing.get_context("fork")
     queue = context.Queue()
     child = context.Process(target=_read_in_child, args=(queue,))

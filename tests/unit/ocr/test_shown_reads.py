@@ -5,36 +5,15 @@ around it."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import cv2
-import numpy as np
-
-from ocr import FieldSpec, FormSpec
-from ocr.geometry import box_to_px
-from ocr.template import blank_page
+from ocr import FormSpec
 from ocr.text import confirms_text, read_text, shown_reads
-
-DPI = 300
-DATA = Path(__file__).parents[2] / "data"
-MARGIN_PX = 15
-
-
-def _vaccinator_box(forms: dict[str, FormSpec], crop: str) -> tuple[np.ndarray, FieldSpec]:
-    """A blank child form with `crop` pasted where its vaccinator's box is."""
-    spec = forms["child"]
-    field = spec.field("vaccinator_name")
-    page = np.array(blank_page(spec, DPI))
-    x, y, w, h = box_to_px(field.box, DPI)
-    page[y - MARGIN_PX:y + h + MARGIN_PX, x - MARGIN_PX:x + w + MARGIN_PX] = cv2.imread(
-        str(DATA / crop), cv2.IMREAD_GRAYSCALE)
-    return page, field
+from tests.unit.ocr.images import DPI, field_on_blank
 
 
 def test_the_given_name_left_out_by_the_padded_read_is_shown_unpadded(
         forms: dict[str, FormSpec]) -> None:
     """川口 直子, neatly written (development seed 17026, page 93)."""
-    page, field = _vaccinator_box(forms, "vaccinator-kawaguchi.png")
+    page, field = field_on_blank(forms["child"], "vaccinator_name", "vaccinator-kawaguchi.png")
     value, confidence = read_text(page, field, DPI)
     assert value == "川口" and confidence < 0.9
     assert confirms_text(page, field, DPI, "川口 直子")
@@ -46,7 +25,7 @@ def test_a_given_name_left_out_of_the_whole_line_is_shown_read_word_by_word(
         forms: dict[str, FormSpec]) -> None:
     """大野 恵美 (development seed 17020, page 27): 恵美 is left out with the margin and
     without it, and read surely alone."""
-    page, field = _vaccinator_box(forms, "vaccinator-ohno.png")
+    page, field = field_on_blank(forms["child"], "vaccinator_name", "vaccinator-ohno.png")
     value, confidence = read_text(page, field, DPI)
     assert value == "大野" and confidence < 0.9
     assert "大野恵美" in shown_reads(page, field, DPI)
