@@ -1,8 +1,9 @@
 """Reads boxed digit rows (digits and date fields) as one packed strip per field.
 
 Reading the strip rather than box by box is both faster and more accurate: the line models
-see the digits in context. A reading passes only with every box read, a real date, and the
-two engines agreeing (see ocr.confidence).
+see the digits in context. A reading passes only with every box read, a real date, and
+PP-OCR's reading checked by Tesseract or, where no Tesseract rendering agrees, by ddddocr
+(see ocr.confidence, ocr.dddd).
 """
 
 from __future__ import annotations
@@ -299,10 +300,10 @@ def read_digits(gray: np.ndarray, field: FieldSpec, dpi: int) -> tuple[str, floa
 
     The value is PP-OCR's reading of the strip, given as YYYY-MM-DD for a date; it passes
     only with one digit per box, no writing along a box's line, a real date, and one of
-    Tesseract's renderings giving the same digits; where a box clipped a glyph, only when
-    the writing cut where it stands reads the same again (_confirmed_whole). When PP-OCR's
-    reading is incomplete, Tesseract's first complete one is shown instead, with a low
-    confidence, for a person to correct.
+    Tesseract's renderings or ddddocr giving the same digits; where a box clipped a glyph,
+    only when the writing cut where it stands reads the same again (_confirmed_whole). When
+    PP-OCR's reading is incomplete, Tesseract's first complete one is shown instead, with a
+    low confidence, for a person to correct.
     """
     rows = field.digit_rows
     cut = [_cell_glyphs(gray, row.box, row.chars, dpi) for row in rows]
