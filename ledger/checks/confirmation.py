@@ -7,7 +7,8 @@ off in a name, a stroke in the address) is the register's value: the register is
 person wrote from. A lot number one character off from exactly one lot of that vaccine in
 the lot master is that lot; a clinic code (or a code one digit off) and a place that name
 the same contracted clinic confirm it, and the names of its doctors confirm the doctors'
-names on the form. A name or address the reader got too far off is still the register's
+names on the form; a dose volume that is the one the vaccine is given in at the person's
+age is that volume. A name or address the reader got too far off is still the register's
 when the page, read again allowed only the register's characters, shows exactly that value
 (`shows`, supplied by the worker, which holds the image). Values too far from the records
 are left for a person.
@@ -21,8 +22,11 @@ from rapidfuzz.distance import Levenshtein
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ledger.checks.validation import parse_date
 from ledger.clinics.repository import all_clinics, clinic_by_code
 from ledger.kit.text import normalise
+from ledger.kit.vaccines import CATALOG
+from ledger.schedule.engine import prescribed_volume
 from models import Clinic, Lot, Resident, Ticket
 
 NEAR_SHARE = 0.34
@@ -185,6 +189,24 @@ def _named_by_ticket(values: Mapping[str, str], resident: Resident,
     return named
 
 
+def _prescribed_volume(values: Mapping[str, str], resident: Resident,
+                       unsure: Collection[str]) -> dict[str, str]:
+    """The dose volume when it is the volume the vaccine is given in at the resident's age
+    on the vaccination date, vaccine and date read surely: a volume mark struck out and
+    made again beside it is what the reader doubts most on a volume, and the dose
+    the schedule prescribes is the one a clinic gives. A volume other than the prescribed
+    one is not confirmed, and the schedule's check makes it a problem for a person
+    (ledger.schedule.engine)."""
+    read = values.get("dose_ml", "")
+    known = CATALOG.get(values.get("vaccine", ""))
+    given = parse_date(values.get("vaccination_date", ""))
+    if not read or known is None or given is None or {"vaccine", "vaccination_date"} & {
+            *unsure}:
+        return {}
+    volume = prescribed_volume(known, resident.birth_date, given)
+    return {"dose_ml": volume.ml} if volume is not None and volume.ml == read else {}
+
+
 def confirmations(session: Session, values: Mapping[str, str], resident: Resident | None,
                   shows: Shows = never, unsure: Collection[str] = ()) -> dict[str, str]:
     """For each field the records confirm, the value they hold. `unsure` are the fields the
@@ -211,6 +233,7 @@ def confirmations(session: Session, values: Mapping[str, str], resident: Residen
                 # on most pages, so the two recognisers seldom agree on it)
                 confirmed["dose_number"] = ticket.ticket_dose
             confirmed |= _named_by_ticket(values, resident, confirmed)
+        confirmed |= _prescribed_volume(values, resident, unsure)
     lot = _lot(session, values.get("lot_number", ""), values.get("vaccine", ""))
     if lot is not None:
         confirmed["lot_number"] = lot

@@ -22,7 +22,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from ledger.kit.calendar import fiscal_year
-from ledger.kit.vaccines import CATALOG, Vaccine
+from ledger.kit.vaccines import CATALOG, Vaccine, Volume
 from ledger.schedule.days import after, fiscal_year_end, fiscal_year_start, on_age
 from ledger.schedule.rules import Age, Dose, Phase, Plan, Schedule, Series, schedule
 
@@ -161,13 +161,21 @@ def _is_injected_live(products: Mapping[str, Vaccine], product: str) -> bool:
     return known is not None and known.live and known.route in INJECTED
 
 
+def prescribed_volume(known: Vaccine, birth: date, given_on: date) -> Volume | None:
+    """The volume a dose of `known` is given in at the age a person born on `birth` has on
+    `given_on`; None where the catalogue does not say (COVID-19's changed by formulation)."""
+    return next((volume for volume in known.volumes
+                 if volume.under_years is None
+                 or given_on <= on_age(birth, Age(years=volume.under_years))), None)
+
+
 def _volume(products: Mapping[str, Vaccine], person: Person, dose: GivenDose) -> Reason | None:
     known = products.get(dose.product)
-    if known is None or not known.volumes or not dose.volume_ml:
+    if known is None or not dose.volume_ml:
         return None
-    expected = next(volume for volume in known.volumes
-                    if volume.under_years is None
-                    or dose.given_on <= on_age(person.birth, Age(years=volume.under_years)))
+    expected = prescribed_volume(known, person.birth, dose.given_on)
+    if expected is None:
+        return None
     try:
         same = Decimal(dose.volume_ml) == Decimal(expected.ml)
     except InvalidOperation:

@@ -157,6 +157,33 @@ def test_a_doubted_code_naming_no_clinic_is_the_clinic_named_with_its_doctor(
             assert confirmations(session, unnamed, None, unsure={"clinic_code"}) == {}, unnamed
 
 
+def test_a_doubted_volume_is_the_one_the_vaccine_is_given_in_at_the_persons_age(
+        inprocess_db: Path) -> None:
+    """Hepatitis B is given in 0.25 mL before the tenth birthday and 0.5 mL from it: a
+    doubted volume (a mark struck and made again) is confirmed only when it is the one for
+    the resident's age on a vaccination date and vaccine read surely."""
+    _load()
+    with session_scope() as session:
+        resident = session.scalars(select(Resident)).first()
+        assert resident is not None
+        child = date(resident.birth_date.year + 2, 6, 1)
+        grown = date(resident.birth_date.year + 11, 1, 1)
+        values = {"vaccine": "hepb", "vaccination_date": child.isoformat(), "dose_ml": "0.25"}
+        doubted = {"dose_ml"}
+        assert confirmations(session, values, resident, unsure=doubted)["dose_ml"] == "0.25"
+        at_ten = {**values, "vaccination_date": grown.isoformat(), "dose_ml": "0.5"}
+        assert confirmations(session, at_ten, resident, unsure=doubted)["dose_ml"] == "0.5"
+        for unconfirmed, unsure in (({**values, "dose_ml": "0.5"}, doubted),
+                                    ({**at_ten, "dose_ml": "0.25"}, doubted),
+                                    ({**values, "dose_ml": ""}, doubted),
+                                    (values, {*doubted, "vaccination_date"}),
+                                    (values, {*doubted, "vaccine"}),
+                                    ({**values, "vaccine": "pfizer"}, doubted)):
+            assert "dose_ml" not in confirmations(session, unconfirmed, resident,
+                                                  unsure=unsure), (unconfirmed, unsure)
+        assert "dose_ml" not in confirmations(session, values, None, unsure=doubted)
+
+
 def test_variant_kanji_compare_equal() -> None:
     from ledger.kit.text import normalise
 
