@@ -17,12 +17,14 @@ import pytest
 
 from ocr import FormSpec
 from ocr.checkbox import _marked, read_check, read_choice, read_presence
-from ocr.digits import _cell_glyphs
+from ocr.confidence import ACCEPT
+from ocr.digits import _cell_glyphs, read_digits
 from ocr.fieldmap import Box
 from ocr.geometry import mm_to_px
 from ocr.optionmarks import FieldEvidence, OptionEvidence, _extents, option_cores
 from ocr.template import blank_page
 from samples.blank_form import OPTION_PT
+from tests.unit.ocr.images import field_on_blank
 
 REVIEW = 0.90
 """The pipeline's default YOSHIN_REVIEW_CONFIDENCE."""
@@ -500,6 +502,38 @@ def test_a_digit_written_on_a_box_line_is_never_sure(covid: FormSpec, dpi: int) 
                                            (stem + 2.3, y + h - 1.2), (stem + 2.2, y + h / 2),
                                            (stem + 0.3, y + h / 2)])
     assert _cell_glyphs(page, row.box, row.chars, dpi).along
+
+
+def test_a_digit_drawn_over_its_rows_bottom_line_is_never_sure(
+        forms: dict[str, FormSpec]) -> None:
+    """2023 written low (development seed 17029, page 208): the third box's 2 is drawn over
+    the bottom line, its base on the line, and what the line's removal leaves of it both
+    recognisers read as 1 (2013, sure at 0.94). Writing on both sides of the line for
+    1.2 mm makes the row unsure."""
+    page, field = field_on_blank(forms["influenza"], "vaccination_date",
+                                 "date-influenza-20231023.png")
+    year = field.digit_rows[0]
+    assert _cell_glyphs(page, year.box, year.chars, 300).along
+    value, confidence = read_digits(page, field, 300)
+    assert value == "2013-10-23"
+    assert confidence < ACCEPT
+
+
+@pytest.mark.parametrize("dpi", DPIS)
+def test_digits_sitting_on_the_bottom_line_or_reaching_the_top_one_are_not_along_it(
+        covid: FormSpec, dpi: int) -> None:
+    """Writing that touches the row's bottom line from above (a 2's base on it) or its top
+    line from below (a 7's bar under it) touches one side only."""
+    row = covid.field("vaccination_date").digit_rows[0]
+    x, y, w, h = row.box
+    cell = w / row.chars
+    page = page_of(covid, dpi)
+    pen = Pen(page, dpi, width_mm=0.5)
+    pen.polyline([(x + cell * 0.25, y + 1.5), (x + cell * 0.7, y + 1.5),
+                  (x + cell * 0.25, y + h - 0.5), (x + cell * 0.8, y + h - 0.5)])
+    pen.polyline([(x + cell * 1.2, y + 0.5), (x + cell * 1.8, y + 0.5),
+                  (x + cell * 1.4, y + h - 1.5)])
+    assert not _cell_glyphs(page, row.box, row.chars, dpi).along
 
 
 def _loop(pen: Pen, cx: float, cy: float, rx: float, ry: float) -> None:
