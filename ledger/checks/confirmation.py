@@ -200,8 +200,8 @@ def _prescribed_volume(values: Mapping[str, str], resident: Resident,
     read = values.get("dose_ml", "")
     known = CATALOG.get(values.get("vaccine", ""))
     given = parse_date(values.get("vaccination_date", ""))
-    if not read or known is None or given is None or {"vaccine", "vaccination_date"} & {
-            *unsure}:
+    doubted = {"vaccine", "vaccination_date"} & set(unsure)
+    if not read or known is None or given is None or doubted:
         return {}
     volume = prescribed_volume(known, resident.birth_date, given)
     return {"dose_ml": volume.ml} if volume is not None and volume.ml == read else {}
