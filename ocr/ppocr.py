@@ -11,17 +11,17 @@ dictionary or model it does not find).
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import os
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import cv2
 import numpy as np
+
+from ocr import onnx_lines
 
 MODEL_NAME = "PP-OCRv6_rec_small.onnx"
 HEIGHT = 48
@@ -37,8 +37,6 @@ MARGIN = 0.15
 """White margin added around the ink, as a share of its height, before scaling: the model
 is trained on detector crops, which leave a little paper around the text. Measured on the
 same lines: 0.08 and 0.15 read alike, 0.25 worse."""
-BLANK = 0
-"""CTC blank: index 0 of the output; index len(dictionary) + 1 is the space."""
 
 
 @dataclass(frozen=True)
@@ -67,38 +65,12 @@ class Reading:
         return min((char.confidence for char in self.chars), default=0.0)
 
 
-def _model_path() -> Path:
-    """The recogniser inside the installed rapidocr wheel, found without importing rapidocr
-    (its package import loads its whole pipeline and logger)."""
-    spec = importlib.util.find_spec("rapidocr")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("rapidocr is not installed: pip install rapidocr onnxruntime")
-    path = Path(next(iter(spec.submodule_search_locations))) / "models" / MODEL_NAME
-    if not path.exists():
-        raise RuntimeError(f"PP-OCR recogniser missing from the rapidocr wheel: {path}")
-    return path
-
-
 @cache
 def _session(pid: int) -> tuple[Any, tuple[str, ...]]:
-    """This process's session and the output's labels, made on first use.
-
-    ONNX Runtime is imported here, not with the module: the web server loads the reader's
-    modules for their field maps and never reads a page, and the runtime would add tens of
-    megabytes to every server process.
-
-    One thread per session: fields are read in parallel threads (ocr.page), and a session's
-    run may be called from several threads at once. Keyed by process id so that a forked
-    worker makes its own instead of using one whose thread pool did not survive the fork.
-    """
-    import onnxruntime
-
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = 1
-    options.inter_op_num_threads = 1
-    options.log_severity_level = 3
-    session = onnxruntime.InferenceSession(str(_model_path()), sess_options=options,
-                                           providers=["CPUExecutionProvider"])
+    """This process's session and the output's labels, made on first use (ocr.onnx_lines);
+    keyed by process id so that a forked worker makes its own instead of using one whose
+    thread pool did not survive the fork."""
+    session = onnx_lines.session(onnx_lines.wheel_file("rapidocr", "models", MODEL_NAME))
     dictionary = session.get_modelmeta().custom_metadata_map["character"].splitlines()
     return session, ("", *dictionary, " ")
 
@@ -132,8 +104,8 @@ def _allowed_indices(allowed: str | None) -> np.ndarray | None:
         return None
     wanted = set(allowed)
     return np.array([index for index, label in enumerate(labels())
-                     if index == BLANK or (label != "" and unicodedata.normalize("NFKC", label)
-                                           in wanted)])
+                     if index == onnx_lines.BLANK
+                     or (label != "" and unicodedata.normalize("NFKC", label) in wanted)])
 
 
 def _prepare(image: np.ndarray) -> tuple[np.ndarray, float, int]:
@@ -152,33 +124,6 @@ def _prepare(image: np.ndarray) -> tuple[np.ndarray, float, int]:
     return batch, scale, margin
 
 
-def _decode(probabilities: np.ndarray, allowed: np.ndarray | None, step_px: float
-            ) -> list[tuple[str, float, float]]:
-    """CTC greedy decoding: the best label per time step, repeats merged, blanks dropped;
-    each character with its confidence and centre (in input pixels, `step_px` per step).
-
-    A character's confidence is its highest probability over the steps it spans. With
-    `allowed` (output positions), only those labels compete, picked among their own columns
-    rather than from a masked copy of the whole 18,710-label output; their probabilities stay
-    the model's own, so a digit the model took for a letter stays unsure."""
-    best = (probabilities.argmax(axis=1) if allowed is None
-            else allowed[probabilities[:, allowed].argmax(axis=1)])
-    chosen = probabilities[np.arange(len(best)), best]
-    names = labels()
-    chars: list[tuple[str, float, list[int]]] = []
-    previous = BLANK
-    for step, index in enumerate(best):
-        if index != BLANK:
-            if index != previous:
-                chars.append((names[index], float(chosen[step]), [step]))
-            else:
-                text, confidence, steps = chars[-1]
-                chars[-1] = (text, max(confidence, float(chosen[step])), [*steps, step])
-        previous = index
-    return [(text, confidence, (sum(steps) / len(steps) + 0.5) * step_px)
-            for text, confidence, steps in chars]
-
-
 def read_line(image: np.ndarray, allowed: str | None = None) -> Reading:
     """The text of a single-line crop (dark text on white, uint8 gray), restricted to the
     `allowed` characters when given; width variants come back normalised (NFKC: ７ as 7)."""
@@ -194,7 +139,7 @@ def read_line_held(image: np.ndarray, *allowed: str | None) -> tuple[Reading, ..
     probabilities = session.run(None, {session.get_inputs()[0].name: batch})[0][0]
     step_px = batch.shape[3] / len(probabilities)
     return tuple(Reading(tuple(Char(unicodedata.normalize("NFKC", text), confidence,
-                                    x / scale - margin)
-                               for text, confidence, x in _decode(
-                                   probabilities, _allowed_indices(held), step_px)))
+                                    step * step_px / scale - margin)
+                               for text, confidence, step in onnx_lines.greedy(
+                                   probabilities, _allowed_indices(held), labels())))
                  for held in allowed)
