@@ -292,10 +292,11 @@ def _renderings(strip: np.ndarray, single: bool) -> Iterator[tuple[str, float]]:
     yield _read_strip(strip, LINE_MODE)
 
 
-def _confirmed(reading: ppocr.Reading, glyphs: list[Glyph], single: bool) -> float | None:
+def _confirmed(reading: ppocr.Reading, glyphs: list[Glyph], seen: np.ndarray, single: bool
+               ) -> float | None:
     """The confidence of PP-OCR's `reading` of a strip when the glyphs, packed into a strip,
     confirm it: one of Tesseract's renderings gives the same digits, or else ddddocr reading
-    the strip as PP-OCR saw it does (ocr.dddd), each engine above its floor. None when
+    `seen`, the strip PP-OCR read, does (ocr.dddd), each engine above its floor. None when
     neither does.
 
     ddddocr reads the glyphs as scanned, not a binary rendering: on the fields DDDD_FLOORS
@@ -305,8 +306,7 @@ def _confirmed(reading: ppocr.Reading, glyphs: list[Glyph], single: bool) -> flo
     for digits, lowest in _renderings(strip, single):
         if digits == reading.text and lowest >= FLOORS.checker:
             return cross_checked(True, lowest, reading.lowest, FLOORS)
-    digits, lowest = dddd.read_digits(on_paper(_compact_strip([seen for _, seen in glyphs],
-                                                              paper=255)))
+    digits, lowest = dddd.read_digits(seen)
     if digits == reading.text and lowest >= DDDD_FLOORS.checker:
         return cross_checked(True, lowest, reading.lowest, DDDD_FLOORS)
     return None
@@ -324,11 +324,11 @@ def _confirmed_whole(reading: ppocr.Reading, cut: list[RowGlyphs], single: bool
         return None
     glyphs = [glyph for row in cut for glyph in (row.whole if row.clipped and row.whole
                                                  else row.glyphs)]
-    whole = ppocr.read_line(on_paper(_compact_strip([seen for _, seen in glyphs], paper=255)),
-                            DIGITS)
+    strip = on_paper(_compact_strip([seen for _, seen in glyphs], paper=255))
+    whole = ppocr.read_line(strip, DIGITS)
     if whole.text != reading.text or whole.lowest < FLOORS.ppocr:
         return None
-    return _confirmed(min(reading, whole, key=lambda read: read.lowest), glyphs, single)
+    return _confirmed(min(reading, whole, key=lambda read: read.lowest), glyphs, strip, single)
 
 
 def read_digits(gray: np.ndarray, field: FieldSpec, dpi: int) -> tuple[str, float]:
@@ -357,14 +357,14 @@ def read_digits(gray: np.ndarray, field: FieldSpec, dpi: int) -> tuple[str, floa
     def shown(digits: str) -> str:
         return (_as_iso_date(digits) if field.type == "date" else digits) or digits
 
-    seen = _compact_strip([seen for _, seen in found], paper=255)
-    reading = ppocr.read_line(on_paper(seen), DIGITS)
+    seen = on_paper(_compact_strip([seen for _, seen in found], paper=255))
+    reading = ppocr.read_line(seen, DIGITS)
     if complete(reading.text):
         if (len(glyphs) == boxes and reading.lowest >= FLOORS.ppocr
                 and not any(row.along for row in cut)):
             confidence = (_confirmed_whole(reading, cut, boxes == 1)
                           if any(row.clipped for row in cut)
-                          else _confirmed(reading, found, boxes == 1))
+                          else _confirmed(reading, found, seen, boxes == 1))
             if confidence is not None:
                 return shown(reading.text), confidence
         return shown(reading.text), unconfirmed(reading.lowest)
