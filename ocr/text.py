@@ -402,11 +402,11 @@ def shown_reads(gray: np.ndarray, field: FieldSpec, dpi: int) -> frozenset[str]:
     the writing as scanned with the recognisers' white margin (on_paper) and without it,
     whole and word by word (the words' sure reads joined: 大野 alone was read where 大野 恵美
     is written, both ways, though 恵美 read alone was sure), and, where part of it was taken
-    for a struck-out attempt, the whole writing too. A ー
-    read counts both ways (kept, or left out as read in a gap). confirms_text takes a value
-    these give as shown: the records already take a reading near one of their values as
-    that value (ledger.checks.confirmation), and these are readings read_text does not
-    make. Unpadded, the writing fills more of the recogniser's input: on the vaccinator's
+    for a struck-out attempt, the whole writing too. A ー read counts both ways (kept, or
+    left out as read in a gap). confirms_text takes a value these give as shown: the
+    records already take a reading near one of their values as that value
+    (ledger.checks.confirmation), and these are readings read_text does not make.
+    Unpadded, the writing fills more of the recogniser's input: on the vaccinator's
     names of 200 development pages (seeds 17020, 17026) it read 93.0 % right against
     88.8 % padded (a given name such as 直子 left out whole), though no better on the other
     fields, so read_text keeps the margin. The reads do not depend on the value asked for,
