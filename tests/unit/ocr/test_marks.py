@@ -15,10 +15,17 @@ import cv2
 import numpy as np
 import pytest
 
-from ocr import FormSpec
+from ocr import FormSpec, ppocr
 from ocr.checkbox import _marked, read_check, read_choice, read_presence
 from ocr.confidence import ACCEPT
-from ocr.digits import _cell_glyphs, read_digits
+from ocr.digits import (
+    DIGITS,
+    _as_seen_strip,
+    _cell_glyphs,
+    _confirmed,
+    _restored_glyphs,
+    read_digits,
+)
 from ocr.fieldmap import Box
 from ocr.geometry import mm_to_px
 from ocr.optionmarks import FieldEvidence, OptionEvidence, _extents, option_cores
@@ -516,6 +523,41 @@ def test_a_digit_drawn_over_its_rows_bottom_line_is_never_sure(
     assert _cell_glyphs(page, year.box, year.chars, 300).along
     value, confidence = read_digits(page, field, 300)
     assert value == "2013-10-23"
+    assert confidence < ACCEPT
+
+
+def test_writing_along_a_line_is_sure_when_it_reads_the_same_with_the_line_put_back(
+        forms: dict[str, FormSpec]) -> None:
+    """2024-11-07 on a child's form (development seed 17029, page 18): the month's second 1
+    is written along its box's right line. With the stretch of line it touches put back it
+    still reads 11, so the date passes as one written clear of the lines would."""
+    page, field = field_on_blank(forms["child"], "vaccination_date", "date-child-20241107.png")
+    assert any(_cell_glyphs(page, row.box, row.chars, 300).along for row in field.digit_rows)
+    value, confidence = read_digits(page, field, 300)
+    assert value == "2024-11-07"
+    assert confidence >= ACCEPT
+
+
+def test_a_digit_whose_stroke_lay_on_a_line_reads_otherwise_with_the_line_put_back(
+        forms: dict[str, FormSpec]) -> None:
+    """Clinic code 1219900011 (development seed 17029, page 92): the fourth box's 9 has its
+    stem on the line beside it. Without the line it is a 1 to every recogniser (1211900011,
+    confirmed by Tesseract); with the stretch of line it touches put back it is a 9 again.
+    The two cuts differ, so the code is not sure."""
+    page, field = field_on_blank(forms["child"], "clinic_code",
+                                 "clinic-code-child-1219900011.png")
+    row = field.digit_rows[0]
+    cut = _cell_glyphs(page, row.box, row.chars, 300)
+    assert cut.along
+    seen = _as_seen_strip(cut.glyphs)
+    reading = ppocr.read_line(seen, DIGITS)
+    assert reading.text == "1211900011"
+    assert _confirmed(reading, cut.glyphs, seen, single=False) is not None
+    restored = _restored_glyphs(page, row.box, row.chars, 300)
+    assert restored is not None
+    assert ppocr.read_line(_as_seen_strip(restored), DIGITS).text == "1219900011"
+    value, confidence = read_digits(page, field, 300)
+    assert value == "1211900011"
     assert confidence < ACCEPT
 
 
