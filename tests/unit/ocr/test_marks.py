@@ -608,7 +608,8 @@ def test_a_row_with_a_digit_across_a_line_is_also_cut_where_its_digits_stand(
         covid: FormSpec, dpi: int) -> None:
     """Where a box clips a glyph, the row's writing is cut again where it stands: a digit
     over the line between two boxes is one glyph whole, beside the others; a digit over the
-    row's last line, its rest outside the row, gives no such cut."""
+    row's last line, its rest outside the row, gives no such cut, with the line it touches
+    put back or not."""
     row = covid.field("vaccination_date").digit_rows[0]
     x, y, w, h = row.box
     cell = w / row.chars
@@ -625,3 +626,4 @@ def test_a_row_with_a_digit_across_a_line_is_also_cut_where_its_digits_stand(
         _loop(Pen(page, dpi), x + cell * centre, y + h / 2, cell * 0.25, h * 0.3)
     cut = _cell_glyphs(page, row.box, row.chars, dpi)
     assert cut.clipped and cut.whole is None
+    assert _restored_glyphs(page, row.box, row.chars, dpi) is None
