@@ -256,12 +256,13 @@ def _cell_glyphs(gray: np.ndarray, box_mm: tuple[float, float, float, float], ch
     return RowGlyphs(glyphs, along, clipped, whole)
 
 
-def _spread(seed: np.ndarray, within: np.ndarray, kernel: tuple[int, int], steps: int
+def _spread(seed: np.ndarray, within: np.ndarray, kernel: np.ndarray, steps: int
             ) -> np.ndarray:
-    """`seed` grown `steps` times by `kernel` (columns, rows), never beyond `within`."""
+    """`seed` grown `steps` times by `kernel`, never beyond `within`: across a line's width
+    from where writing touches it, not along the line."""
     grown = seed
     for _ in range(steps):
-        grown = (cv2.dilate(grown.astype(np.uint8), np.ones(kernel[::-1], np.uint8)) > 0) & within
+        grown = (cv2.dilate(grown.astype(np.uint8), kernel) > 0) & within
     return grown
 
 
@@ -282,11 +283,11 @@ def _touched_lines_put_back(row: RowInk, chars: int, dpi: int) -> np.ndarray:
         horizontal[max(0, y - reach):y + reach] = True
     on_vertical = removed & vertical[None, :]
     on_horizontal = removed & horizontal[:, None] & ~vertical[None, :]
-    touch = 2 * TOUCH_PX + 1
-    beside = cv2.dilate(writing.astype(np.uint8), np.ones((1, touch), np.uint8)) > 0
-    over = cv2.dilate(writing.astype(np.uint8), np.ones((touch, 1), np.uint8)) > 0
-    back = (_spread(on_vertical & beside, on_vertical, (3, 1), reach)
-            | _spread(on_horizontal & over, on_horizontal, (1, 3), reach))
+    sideways, upright = np.ones((1, 3), np.uint8), np.ones((3, 1), np.uint8)
+    beside = cv2.dilate(writing.astype(np.uint8), sideways, iterations=TOUCH_PX) > 0
+    over = cv2.dilate(writing.astype(np.uint8), upright, iterations=TOUCH_PX) > 0
+    back = (_spread(on_vertical & beside, on_vertical, sideways, reach)
+            | _spread(on_horizontal & over, on_horizontal, upright, reach))
     return np.where(writing | back, 255, 0).astype(np.uint8)
 
 
