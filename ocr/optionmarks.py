@@ -221,6 +221,17 @@ def _field_boxes(field: FieldSpec) -> list[tuple[float, float, float, float]]:
     return [option.box for option in field.options] if field.type == "choice" else [field.box]
 
 
+def _next_on_row(box: Rect, boxes: list[Rect], page_width: int) -> int:
+    """Where the next option box right of `box` on its row starts, where its label must
+    end; the page's width when none is. The next option in the form's order may start the
+    next row of a grid of options (the children's vaccines stand in two columns): its box
+    lies left of this one, and a label sought up to it was never found."""
+    x, y, w, h = box
+    return min((other[0] for other in boxes
+                if other[0] > x + w and other[1] < y + h and y < other[1] + other[3]),
+               default=page_width)
+
+
 @cache
 def option_cores(spec: FormSpec, dpi: int) -> tuple[OptionCore, ...]:
     """Every option of every mark field of the form, with its label found in the print."""
@@ -233,8 +244,8 @@ def option_cores(spec: FormSpec, dpi: int) -> tuple[OptionCore, ...]:
         for index, box in enumerate(boxes):
             label = None
             if field.type != "presence":
-                limit = boxes[index + 1][0] if index + 1 < len(boxes) else printed.shape[1]
-                label = _label_extent(printed, box, limit, dpi)
+                label = _label_extent(printed, box, _next_on_row(box, boxes, printed.shape[1]),
+                                      dpi)
             cores.append(OptionCore(field.key, index, box, label))
     return tuple(cores)
 
