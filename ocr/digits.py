@@ -428,12 +428,12 @@ def _confirmed_restored(reading: ppocr.Reading, found: list[Glyph], seen: np.nda
     the reading does not hang on the line: the writing with the line stretches it touches
     put back (`restored`, one cut per row: _restored_glyphs) reads the same to PP-OCR above
     its floor, and the box-cut strip is confirmed as any other (_confirmed). A stroke that
-    lay on the line is back in that view and changes the digit (the 2 drawn over the bottom
-    line reads 2 again, beside a 1 without its base); a line that writing merely touches
-    adds a stroke that changes none. Measured on 1,420 development pages (seeds 17020,
-    17029, 17031, 17032): of the 139 confirmed fields with writing along a line, 120 read
-    the same this way, all right; the 9 confirmed wrong ones all read otherwise or did not
-    part into one glyph per box."""
+    lay on the line is back in that view and changes the digit (a 9 whose stem lay on the
+    line between two boxes reads 1 without it, 9 with it); a line that writing merely
+    touches adds a stroke that changes none. Measured on 1,420 development pages (seeds
+    17020, 17029, 17031, 17032): of the 161 fields with writing along a line whose box-cut
+    strip is confirmed, 120 read the same this way, all right; the 7 wrong ones all read
+    otherwise or did not part into one glyph per box."""
     if any(row is None for row in restored):
         return None
     alike = _read_alike(reading, _as_seen_strip([glyph for row in restored if row
