@@ -555,6 +555,23 @@ def test_writing_along_a_line_is_sure_when_it_reads_the_same_with_the_line_put_b
     assert confidence >= ACCEPT
 
 
+def test_a_digit_beside_a_line_for_a_millimetre_is_read_again_with_the_line_put_back(
+        forms: dict[str, FormSpec]) -> None:
+    """2023-12-26 on an influenza form (development seed 17031, page 72): the year's 2 is
+    drawn with its stem on the line between the second and third boxes, and what the line's
+    removal leaves reads as 1 to PP-OCR and Tesseract alike (2013). Writing lies beside a
+    line for 1.5 mm only in the month row (its 1 beside the row's first line), short of the
+    2.5 mm that once made a field unsure, and the date went to the ledger. From 1 mm the
+    field is read again with the lines its writing touches put back, and that reads
+    otherwise."""
+    page, field = field_on_blank(forms["influenza"], "vaccination_date",
+                                 "date-influenza-20231226.png")
+    assert any(_cell_glyphs(page, row.box, row.chars, 300).along for row in field.digit_rows)
+    value, confidence = read_digits(page, field, 300)
+    assert value == "2013-12-26"
+    assert confidence < ACCEPT
+
+
 def test_a_digit_whose_stroke_lay_on_a_line_reads_otherwise_with_the_line_put_back(
         forms: dict[str, FormSpec]) -> None:
     """Clinic code 1219900011 (development seed 17029, page 92): the fourth box's 9 has its
@@ -624,9 +641,9 @@ def test_a_digit_written_across_a_box_line_is_never_sure(covid: FormSpec, dpi: i
 def test_a_row_with_a_digit_across_a_line_is_also_cut_where_its_digits_stand(
         covid: FormSpec, dpi: int) -> None:
     """Where a box clips a glyph, the row's writing is cut again where it stands: a digit
-    over the line between two boxes is one glyph whole, beside the others; a digit over the
-    row's last line, its rest outside the row, gives no such cut, with the line it touches
-    put back or not."""
+    over the line between two boxes, which runs beside the line, is one glyph whole with
+    the line put back inside it, beside the others; a digit over the row's last line, its
+    rest outside the row, gives no such cut, with the line it touches put back or not."""
     row = covid.field("vaccination_date").digit_rows[0]
     x, y, w, h = row.box
     cell = w / row.chars
@@ -634,10 +651,11 @@ def test_a_row_with_a_digit_across_a_line_is_also_cut_where_its_digits_stand(
     for centre in (0.35, 1.0, 2.5, 3.5):
         _loop(Pen(page, dpi), x + cell * centre, y + h / 2, cell * 0.25, h * 0.3)
     cut = _cell_glyphs(page, row.box, row.chars, dpi)
-    assert cut.clipped and not cut.along
-    assert cut.whole is not None and len(cut.whole) == row.chars
-    widths = [ink.shape[1] for ink, _ in cut.whole]
-    assert max(widths) - min(widths) <= mm_to_px(0.3, dpi)
+    assert cut.clipped and cut.along
+    restored = _restored_glyphs(page, row.box, row.chars, dpi)
+    assert restored is not None and len(restored) == row.chars
+    widths = [ink.shape[1] for ink, _ in restored]
+    assert min(widths) >= 0.8 * max(widths)  # the digit across the line is not cut in half
     page = page_of(covid, dpi)
     for centre in (0.5, 1.5, 2.5, row.chars):
         _loop(Pen(page, dpi), x + cell * centre, y + h / 2, cell * 0.25, h * 0.3)
