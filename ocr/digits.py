@@ -99,18 +99,48 @@ def _rejoin_crossings(ink: np.ndarray, cleaned: np.ndarray, reach: int) -> np.nd
     return np.where(kept | crossing, 255, 0).astype(np.uint8)
 
 
-def _along_lines(ink: np.ndarray, cleaned: np.ndarray, margin: int, cell: float, chars: int,
-                 height: int, dpi: int) -> bool:
+@dataclass(frozen=True)
+class RowInk:
+    """A row of `chars` boxes cropped with a margin: its ink, the ink with the box lines
+    taken away (strokes crossing them rejoined), the paper lifted to white, and where the
+    boxes stand in the crop (`margin` from its left and top, `cell` wide each, `height`
+    high)."""
+
+    ink: np.ndarray
+    cleaned: np.ndarray
+    lifted: np.ndarray
+    margin: int
+    cell: float
+    height: int
+    chars: int
+
+    @property
+    def removed(self) -> np.ndarray:
+        """The ink taken away with the box lines."""
+        return (self.ink > 0) & (self.cleaned == 0)
+
+    def near_vertical_lines(self, reach: int) -> np.ndarray:
+        """For each column of the crop, whether it lies within `reach` of where the form
+        puts one of the row's vertical lines."""
+        near = np.zeros(self.cleaned.shape[1], bool)
+        for index in range(self.chars + 1):
+            x = round(self.margin + index * self.cell)
+            near[max(0, x - reach):x + reach] = True
+        return near
+
+
+def _along_lines(row: RowInk, dpi: int) -> bool:
     """Whether writing runs along one of the row's vertical lines for ALONG_LINE_MM (rows of
     its middle, where the top and bottom lines are not): a digit written on the line between
     two boxes loses the stroke that lies on the line when the lines are taken away, and both
     recognisers then read the same wrong digit (a 6 whose stem lay on the line read as 5)."""
-    removed = (ink > 0) & (cleaned == 0)
-    top, bottom = margin + round(0.15 * height), margin + round(0.85 * height)
+    removed = row.removed
+    top = row.margin + round(0.15 * row.height)
+    bottom = row.margin + round(0.85 * row.height)
     reach = round(mm_to_px(LINE_SEARCH_MM, dpi))
-    writing = cleaned[top:bottom] > 0
-    for index in range(chars + 1):
-        x = round(margin + index * cell)
+    writing = row.cleaned[top:bottom] > 0
+    for index in range(row.chars + 1):
+        x = round(row.margin + index * row.cell)
         low = max(0, x - reach)
         columns = np.flatnonzero(removed[top:bottom, low:x + reach].mean(axis=0) > 0.6)
         if not columns.size:
@@ -123,20 +153,16 @@ def _along_lines(ink: np.ndarray, cleaned: np.ndarray, margin: int, cell: float,
     return False
 
 
-def _along_edges(ink: np.ndarray, cleaned: np.ndarray, margin: int, cell: float, chars: int,
-                 height: int, dpi: int) -> bool:
+def _along_edges(row: RowInk, dpi: int) -> bool:
     """Whether writing lies along the row's top or bottom line: writing touches the line
     from above and from below for ACROSS_EDGE_MM each (columns away from the vertical lines,
     which _along_lines looks at). A stroke drawn on the line is taken away with it, and both
     recognisers then read what is left (a 2 whose base lay on the bottom line read as 1)."""
-    removed = (ink > 0) & (cleaned == 0)
-    writing = cleaned > 0
+    removed = row.removed
+    writing = row.cleaned > 0
     reach = round(mm_to_px(LINE_SEARCH_MM, dpi))
-    apart = np.ones(writing.shape[1], bool)
-    for index in range(chars + 1):
-        x = round(margin + index * cell)
-        apart[max(0, x - reach):x + reach] = False
-    for y in (margin, margin + height):
+    apart = ~row.near_vertical_lines(reach)
+    for y in (row.margin, row.margin + row.height):
         low = max(0, y - reach)
         rows = np.flatnonzero(removed[low:y + reach].mean(axis=1) > 0.6)
         if not rows.size:
@@ -174,6 +200,8 @@ class RowGlyphs:
     along: bool
     clipped: bool
     whole: list[Glyph] | None
+    row_ink: RowInk
+    """The row's crop they were cut from, for the cut with the lines put back."""
 
 
 def _whole_glyphs(cleaned: np.ndarray, lifted: np.ndarray, chars: int) -> list[Glyph] | None:
@@ -206,20 +234,6 @@ def _whole_glyphs(cleaned: np.ndarray, lifted: np.ndarray, chars: int) -> list[G
     return glyphs
 
 
-@dataclass(frozen=True)
-class RowInk:
-    """A row of boxes cropped with a margin: its ink, the ink with the box lines taken away
-    (strokes crossing them rejoined), the paper lifted to white, and where the boxes stand
-    in the crop (`margin` from its left and top, `cell` wide each, `height` high)."""
-
-    ink: np.ndarray
-    cleaned: np.ndarray
-    lifted: np.ndarray
-    margin: int
-    cell: float
-    height: int
-
-
 def _row_ink(gray: np.ndarray, box_mm: tuple[float, float, float, float], chars: int,
              dpi: int) -> RowInk:
     box = box_to_px(box_mm, dpi)
@@ -230,7 +244,7 @@ def _row_ink(gray: np.ndarray, box_mm: tuple[float, float, float, float], chars:
     cleaned = _rejoin_crossings(ink, remove_lines(ink, min_h_px=round(cell * 0.75),
                                                   min_v_px=round(box[3] * 0.7)),
                                 round(mm_to_px(CROSSING_MM, dpi)))
-    return RowInk(ink, cleaned, lift_paper(row), margin, cell, box[3])
+    return RowInk(ink, cleaned, lift_paper(row), margin, cell, box[3], chars)
 
 
 def _cell_glyphs(gray: np.ndarray, box_mm: tuple[float, float, float, float], chars: int,
@@ -241,8 +255,7 @@ def _cell_glyphs(gray: np.ndarray, box_mm: tuple[float, float, float, float], ch
     wrong."""
     row = _row_ink(gray, box_mm, chars, dpi)
     margin, cell, cleaned = row.margin, row.cell, row.cleaned
-    along = (_along_lines(row.ink, cleaned, margin, cell, chars, row.height, dpi)
-             or _along_edges(row.ink, cleaned, margin, cell, chars, row.height, dpi))
+    along = _along_lines(row, dpi) or _along_edges(row, dpi)
     clipped = False
     glyphs = []
     for index in range(chars):
@@ -257,7 +270,7 @@ def _cell_glyphs(gray: np.ndarray, box_mm: tuple[float, float, float, float], ch
         seen = row.lifted[:, left:round(margin + (index + 1) * cell)][y:y + h, x:x + w]
         glyphs.append((glyph, as_seen(seen, glyph)))
     whole = _whole_glyphs(cleaned, row.lifted, chars) if clipped and not along else None
-    return RowGlyphs(glyphs, along, clipped, whole)
+    return RowGlyphs(glyphs, along, clipped, whole, row)
 
 
 def _spread(seed: np.ndarray, within: np.ndarray, kernel: np.ndarray, steps: int
@@ -270,18 +283,15 @@ def _spread(seed: np.ndarray, within: np.ndarray, kernel: np.ndarray, steps: int
     return grown
 
 
-def _touched_lines_put_back(row: RowInk, chars: int, dpi: int) -> np.ndarray:
+def _touched_lines_put_back(row: RowInk, dpi: int) -> np.ndarray:
     """The row's writing with the removed box lines put back wherever writing touches them:
     across a vertical line in each pixel row where writing lies beside it (TOUCH_PX), across
     the top or bottom line in each column where writing lies above or below it. A stroke
     drawn on a line is back, with the line's width."""
-    removed = (row.ink > 0) & (row.cleaned == 0)
+    removed = row.removed
     writing = row.cleaned > 0
     reach = round(mm_to_px(LINE_SEARCH_MM, dpi))
-    vertical = np.zeros(writing.shape[1], bool)
-    for index in range(chars + 1):
-        x = round(row.margin + index * row.cell)
-        vertical[max(0, x - reach):x + reach] = True
+    vertical = row.near_vertical_lines(reach)
     horizontal = np.zeros(writing.shape[0], bool)
     for y in (row.margin, row.margin + row.height):
         horizontal[max(0, y - reach):y + reach] = True
@@ -305,15 +315,13 @@ def _within_boxes(mask: np.ndarray, left: float, right: float) -> np.ndarray:
     return np.where(keep[labels], 255, 0).astype(np.uint8)
 
 
-def _restored_glyphs(gray: np.ndarray, box_mm: tuple[float, float, float, float], chars: int,
-                     dpi: int) -> list[Glyph] | None:
+def _restored_glyphs(row: RowInk, dpi: int) -> list[Glyph] | None:
     """The row's writing with the line stretches it touches put back
     (_touched_lines_put_back), cut where it stands (_whole_glyphs); None when it does not
     part into one glyph per box."""
-    row = _row_ink(gray, box_mm, chars, dpi)
-    restored = _within_boxes(_touched_lines_put_back(row, chars, dpi), row.margin,
-                             row.margin + chars * row.cell)
-    return _whole_glyphs(restored, row.lifted, chars)
+    restored = _within_boxes(_touched_lines_put_back(row, dpi), row.margin,
+                             row.margin + row.chars * row.cell)
+    return _whole_glyphs(restored, row.lifted, row.chars)
 
 
 def _smudged(gray: np.ndarray, box_mm: tuple[float, float, float, float], dpi: int) -> bool:
@@ -479,7 +487,7 @@ def read_digits(gray: np.ndarray, field: FieldSpec, dpi: int) -> tuple[str, floa
             if any(row.along for row in cut):
                 confidence = _confirmed_restored(
                     reading, found, seen,
-                    [_restored_glyphs(gray, row.box, row.chars, dpi) for row in rows],
+                    [_restored_glyphs(part.row_ink, dpi) for part in cut],
                     boxes == 1)
             elif any(row.clipped for row in cut):
                 confidence = _confirmed_whole(reading, cut, boxes == 1)

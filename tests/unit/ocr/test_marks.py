@@ -587,7 +587,7 @@ def test_a_digit_whose_stroke_lay_on_a_line_reads_otherwise_with_the_line_put_ba
     reading = ppocr.read_line(seen, DIGITS)
     assert reading.text == "1211900011"
     assert _confirmed(reading, cut.glyphs, seen, single=False) is not None
-    restored = _restored_glyphs(page, row.box, row.chars, 300)
+    restored = _restored_glyphs(cut.row_ink, 300)
     assert restored is not None
     assert ppocr.read_line(_as_seen_strip(restored), DIGITS).text == "1219900011"
     value, confidence = read_digits(page, field, 300)
@@ -652,7 +652,7 @@ def test_a_row_with_a_digit_across_a_line_is_also_cut_where_its_digits_stand(
         _loop(Pen(page, dpi), x + cell * centre, y + h / 2, cell * 0.25, h * 0.3)
     cut = _cell_glyphs(page, row.box, row.chars, dpi)
     assert cut.clipped and cut.along
-    restored = _restored_glyphs(page, row.box, row.chars, dpi)
+    restored = _restored_glyphs(cut.row_ink, dpi)
     assert restored is not None and len(restored) == row.chars
     widths = [ink.shape[1] for ink, _ in restored]
     assert min(widths) >= 0.8 * max(widths)  # the digit across the line is not cut in half
@@ -661,4 +661,4 @@ def test_a_row_with_a_digit_across_a_line_is_also_cut_where_its_digits_stand(
         _loop(Pen(page, dpi), x + cell * centre, y + h / 2, cell * 0.25, h * 0.3)
     cut = _cell_glyphs(page, row.box, row.chars, dpi)
     assert cut.clipped and cut.whole is None
-    assert _restored_glyphs(page, row.box, row.chars, dpi) is None
+    assert _restored_glyphs(cut.row_ink, dpi) is None
