@@ -108,6 +108,10 @@ class FieldSpec(BaseModel):
     """False when the layout prints the label itself as notes (questions, the sticker area)."""
     printed: bool = False
     """Machine-printed text (the lot sticker), read from the gray image (see ocr.printed)."""
+    century: str | None = None
+    """The first two digits of every year a date field can hold (20 for a vaccination date):
+    when the whole date is not confirmed, the rest is read again without them
+    (ocr.digits.read_digits)."""
 
     @model_validator(mode="after")
     def _check_type_attributes(self) -> FieldSpec:
@@ -116,6 +120,9 @@ class FieldSpec(BaseModel):
             raise ValueError(f"{self.key}: digits field needs chars")
         if self.type == "date" and [p.chars for p in self.parts] != [4, 2, 2]:
             raise ValueError(f"{self.key}: date field needs parts of 4, 2 and 2 digits")
+        if self.century is not None and (self.type != "date" or len(self.century) != 2
+                                         or not self.century.isdigit()):
+            raise ValueError(f"{self.key}: century needs a date field and two digits")
         if self.type == "text" and self.lang is None:
             raise ValueError(f"{self.key}: text field needs lang")
         if self.type == "choice" and not self.options:

@@ -78,6 +78,18 @@ def test_a_field_missing_its_type_attributes_is_refused() -> None:
         FieldSpec(key="k", label="l", type="digits", box=(0, 0, 1, 1))
 
 
+def test_only_a_date_knows_a_century_and_it_is_two_digits(forms: dict[str, FormSpec]) -> None:
+    """Every form's vaccination date is in the 2000s; a birth date is not."""
+    for spec in forms.values():
+        assert (spec.field("vaccination_date").century, spec.field("birth_date").century) == (
+            "20", None)
+    with pytest.raises(ValidationError, match="century needs a date field"):
+        FieldSpec(key="k", label="l", type="digits", box=(0, 0, 1, 1), chars=4, century="20")
+    date = forms["child"].field("vaccination_date")
+    with pytest.raises(ValidationError, match="two digits"):
+        FieldSpec(**{**date.model_dump(), "century": "2"})
+
+
 @pytest.mark.parametrize(
     ("text", "parsed"),
     [("YOSHIN:covid19:1", ("covid19", 1)), ("YOSHIN:covid19:x", None), ("hello", None),

@@ -27,7 +27,7 @@ from ocr.digits import (
     read_digits,
 )
 from ocr.fieldmap import Box
-from ocr.geometry import mm_to_px
+from ocr.geometry import box_to_px, mm_to_px
 from ocr.optionmarks import FieldEvidence, OptionEvidence, _extents, option_cores
 from ocr.template import blank_page
 from samples.blank_form import OPTION_PT
@@ -570,6 +570,31 @@ def test_a_digit_beside_a_line_for_a_millimetre_is_read_again_with_the_line_put_
     value, confidence = read_digits(page, field, 300)
     assert value == "2013-12-26"
     assert confidence < ACCEPT
+
+
+def test_a_date_whose_century_misreads_is_read_again_without_it(
+        forms: dict[str, FormSpec]) -> None:
+    """2025-07-12 on a child's form (development seed 17033, page 202), written clearly:
+    PP-OCR reads the whole strip right, but no Tesseract rendering does (292502, 2925012:
+    the century's 0 read as 9 or lost) nor ddddocr (2025072). Every vaccination year begins
+    with 20 (the form says so: `century`), so the rest is read again without it, and that
+    is confirmed."""
+    page, field = field_on_blank(forms["child"], "vaccination_date", "date-child-20250712.png")
+    assert field.century == "20"
+    value, confidence = read_digits(page, field, 300)
+    assert (value, confidence >= ACCEPT) == ("2025-07-12", True)
+    assert read_digits(page, field.model_copy(update={"century": None}), 300)[1] < ACCEPT
+
+
+def test_a_year_not_written_in_all_four_boxes_is_not_completed_with_the_century(
+        forms: dict[str, FormSpec]) -> None:
+    """The same date with its year's first two boxes wiped: 25 alone is no year the form
+    asks for (a clinic writing 令和 years, or a box left out), so the date stays for a
+    person rather than becoming 2025."""
+    page, field = field_on_blank(forms["child"], "vaccination_date", "date-child-20250712.png")
+    x, y, w, h = box_to_px(field.digit_rows[0].box, 300)
+    page[y + 3:y + h - 3, x + 3:x + w // 2 - 3] = 255
+    assert read_digits(page, field, 300)[1] < ACCEPT
 
 
 def test_a_digit_whose_stroke_lay_on_a_line_reads_otherwise_with_the_line_put_back(
