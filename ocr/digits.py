@@ -476,7 +476,7 @@ def _confirmed_restored(reading: ppocr.Reading, found: list[Glyph], seen: np.nda
     return None if alike is None else _confirmed(alike, found, seen, single)
 
 
-def _read_after_century(cut: list[RowGlyphs], century: str, dpi: int) -> tuple[str, float] | None:
+def _read_after_century(cut: list[RowGlyphs], century: str) -> tuple[str, float] | None:
     """The date read without the year's first two digits, when that reading is confirmed:
     they are `century` on every date the field can hold (a vaccination is given in the
     2000s), so reading them can only go wrong, and they are the digits PP-OCR misreads most
@@ -554,7 +554,7 @@ def read_digits(gray: np.ndarray, field: FieldSpec, dpi: int) -> tuple[str, floa
         if confidence is not None:
             return shown(reading.text), confidence
     if field.century:
-        known = _read_after_century(cut, field.century, dpi)
+        known = _read_after_century(cut, field.century)
         if known is not None:
             return known
     if complete(reading.text):
