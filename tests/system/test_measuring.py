@@ -53,6 +53,9 @@ def test_eval_prints_and_writes_its_figures(few_pages: Path, tmp_path: Path) -> 
     assert {"digits", "choice", "text"} <= set(figures["per_type"])
     assert "errors among" in done.stdout and "pages needing a person" in done.stdout
     assert "s per 100 forms" in done.stdout and figures["person_seconds_per_100_forms"] > 0
+    held = figures["held_by"]
+    assert all(count["alone"] <= count["pages"] for count in held.values())
+    assert not held or "held back (" in done.stdout
     assert not (tmp_path / "home" / "yoshin.db").exists()  # eval never touches the real home
 
 

@@ -139,3 +139,23 @@ def test_a_follow_up_costs_a_later_look_and_kinds_are_reported_apart() -> None:
     assert kinds["personal"]["pages_with_follow_up_share"] == 1.0
     assert summary["follow_up_seconds_per_100_forms"] == pytest.approx(
         100 * follow_up_seconds(later) / 2)
+
+
+def test_the_fields_that_held_pages_back_are_counted_and_alone_ones_apart() -> None:
+    """Counted by hand: the date held three pages, alone on two; the doctor's name one, with
+    the date; a page that went on holds nothing."""
+    def page(name: str, held: tuple[str, ...], personal: bool = True) -> PageOutcome:
+        return PageOutcome(name, [], needs_review=bool(held), seconds=1.0, personal=personal,
+                           held_by=held)
+
+    summary = summarise([page("a", ("vaccination_date",)),
+                         page("b", ("vaccination_date", "doctor_name")),
+                         page("c", ()),
+                         page("d", ("vaccination_date",), personal=False)])
+    assert summary["held_by"] == {"vaccination_date": {"pages": 3, "alone": 2},
+                                  "doctor_name": {"pages": 1, "alone": 0}}
+    assert list(summary["held_by"]) == ["vaccination_date", "doctor_name"]
+    assert summary["per_kind"]["personal"]["held_by"]["vaccination_date"] == {
+        "pages": 2, "alone": 1}
+    assert summary["per_kind"]["blank"]["held_by"] == {
+        "vaccination_date": {"pages": 1, "alone": 1}}

@@ -26,6 +26,7 @@ def print_report(summary: dict, console: Console) -> None:
     _print_reliability(summary, console)
     _print_pages(summary, console)
     _print_kinds(summary, console)
+    _print_holding(summary, console)
     console.print(
         f"pages needing a person: {100 * summary['pages_needing_review_share']:.1f} %   "
         f"a person's time: {summary['person_seconds_per_100_forms']:.0f} s per 100 forms "
@@ -51,6 +52,17 @@ def _print_kinds(summary: dict, console: Console) -> None:
                       f"{figures['follow_up_seconds_per_100_forms']:.0f}",
                       f"{100 * figures['auto_accepted_error_rate']:.2f} %")
     console.print(table)
+
+
+def _print_holding(summary: dict, console: Console) -> None:
+    """The fields that held pages back from the ledger, most first, for each kind of form."""
+    kinds = summary["per_kind"] if len(summary["per_kind"]) > 1 else {"all": summary}
+    for kind, figures in kinds.items():
+        held = figures["held_by"]
+        if held:
+            console.print(f"held back ({kind} pages, alone in brackets): " + ", ".join(
+                f"{key} {count['pages']} ({count['alone']})"
+                for key, count in list(held.items())[:SHOWN]))
 
 
 def _print_reliability(summary: dict, console: Console) -> None:

@@ -25,7 +25,8 @@ from yoshin.measure.harness import isolated_home, store_pages
 
 def _outcome(page_id: int, name: str, truth: dict, seconds: float) -> PageOutcome:
     settings = get_settings()
-    types = {f.key: f.type for spec in forms(settings.forms_dir).values() for f in spec.fields}
+    specs = forms(settings.forms_dir)
+    types = {f.key: f.type for spec in specs.values() for f in spec.fields}
     with session_scope() as session:
         page = session.get_one(Page, page_id)
         current = page.current_fields()
@@ -40,6 +41,8 @@ def _outcome(page_id: int, name: str, truth: dict, seconds: float) -> PageOutcom
             for key, expected in truth["fields"].items()
         ]
         ready = page.state in (PageState.READY, PageState.CONFIRMED)
+        later = specs[page.form_id].after_commit if page.form_id in specs else ()
+        held_by = () if ready else tuple(key for key in doubtful if key not in later)
         resident = session.get(Resident, page.resident_id) if page.resident_id else None
         right = None if resident is None else (
             normalise(resident.name) == normalise(truth["fields"].get("name", ""))
@@ -47,7 +50,7 @@ def _outcome(page_id: int, name: str, truth: dict, seconds: float) -> PageOutcom
         failure = page.state_reason if page.state == PageState.FAILED else ""
         follow_up = tuple(page.follow_up or ()) if ready else ()
     return PageOutcome(name, fields, not ready, seconds, right, failure or "", follow_up,
-                       personal=bool(truth.get("serial")))
+                       personal=bool(truth.get("serial")), held_by=held_by)
 
 
 def evaluate(directory: Path, console: Console) -> list[PageOutcome]:
