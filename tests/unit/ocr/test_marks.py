@@ -20,10 +20,13 @@ from ocr.checkbox import _marked, read_check, read_choice, read_presence
 from ocr.confidence import ACCEPT
 from ocr.digits import (
     DIGITS,
+    STRIKE_CELLS,
     _as_seen_strip,
     _cell_glyphs,
     _confirmed,
     _restored_glyphs,
+    _row_ink,
+    _struck,
     read_digits,
 )
 from ocr.fieldmap import Box
@@ -622,6 +625,25 @@ def test_a_value_struck_out_is_not_read_as_written(forms: dict[str, FormSpec], k
     for middle in (y + h * 2 // 5, y + h * 3 // 5):
         cv2.line(page, (x - 10, middle), (x + w + 10, middle), 40, 3)
     assert read_digits(page, field, 300)[1] < ACCEPT
+
+
+@pytest.mark.parametrize(("key", "row", "boxes", "struck"), [
+    ("clinic_code", 0, STRIKE_CELLS - 0.3, False),
+    ("clinic_code", 0, STRIKE_CELLS + 0.3, True),
+    ("vaccination_date", 1, 1.5, False),  # a month: 0.9 of its two boxes is 1.8
+    ("vaccination_date", 1, 1.9, True),
+])
+def test_a_strike_is_a_run_through_two_boxes_or_nearly_all_of_a_shorter_row(
+        forms: dict[str, FormSpec], key: str, row: int, boxes: float, struck: bool) -> None:
+    """One straight line through the middle of an empty row, a little short of the length a
+    strike must have and a little past it."""
+    spec = forms["child"]
+    page = np.array(blank_page(spec, 300))
+    digits = spec.field(key).digit_rows[row]
+    x, y, w, h = box_to_px(digits.box, 300)
+    cell = w / digits.chars
+    cv2.line(page, (x + 5, y + h // 2), (x + 5 + round(boxes * cell), y + h // 2), 40, 3)
+    assert _struck(_row_ink(page, digits.box, digits.chars, 300), 300) is struck
 
 
 def test_a_digit_whose_stroke_lay_on_a_line_reads_otherwise_with_the_line_put_back(
