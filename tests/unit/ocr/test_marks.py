@@ -558,6 +558,32 @@ def test_writing_along_a_line_is_sure_when_it_reads_the_same_with_the_line_put_b
     assert confidence >= ACCEPT
 
 
+def test_a_row_that_does_not_part_with_the_line_put_back_is_read_as_one_line(
+        forms: dict[str, FormSpec]) -> None:
+    """2024-01-27 on an influenza form (development seed 17034, page 200): writing lies along
+    a line, and with the line stretches it touches put back the year's digits do not part
+    into one glyph per box. Read whole as a line the year is 2024 still, and the date is
+    sure; a stroke that lay on the line would be in that line too."""
+    page, field = field_on_blank(forms["influenza"], "vaccination_date",
+                                 "date-influenza-20240127.png")
+    year = field.digit_rows[0]
+    assert _restored_glyphs(_cell_glyphs(page, year.box, year.chars, 300).row_ink, 300) is None
+    value, confidence = read_digits(page, field, 300)
+    assert (value, confidence >= ACCEPT) == ("2024-01-27", True)
+
+
+def test_a_dates_century_needs_no_checker(forms: dict[str, FormSpec]) -> None:
+    """2025-08-17 on a child's form (development seed 17034, page 57), with writing along a
+    line: PP-OCR reads it right and so does the view with the line put back, but no
+    Tesseract rendering (20150817) nor ddddocr (0.60) confirms the whole strip. The form
+    knows the century, so the checkers confirm the rest of the glyphs alone."""
+    page, field = field_on_blank(forms["child"], "vaccination_date", "date-child-20250817.png")
+    assert any(_cell_glyphs(page, row.box, row.chars, 300).along for row in field.digit_rows)
+    value, confidence = read_digits(page, field, 300)
+    assert (value, confidence >= ACCEPT) == ("2025-08-17", True)
+    assert read_digits(page, field.model_copy(update={"century": None}), 300)[1] < ACCEPT
+
+
 def test_a_digit_beside_a_line_for_a_millimetre_is_read_again_with_the_line_put_back(
         forms: dict[str, FormSpec]) -> None:
     """2023-12-26 on an influenza form (development seed 17031, page 72): the year's 2 is
