@@ -324,13 +324,17 @@ def _within_boxes(mask: np.ndarray, left: float, right: float) -> np.ndarray:
     return np.where(keep[labels], 255, 0).astype(np.uint8)
 
 
+def _restored(row: RowInk, dpi: int) -> np.ndarray:
+    """The row's writing inside its boxes with the line stretches it touches put back
+    (_touched_lines_put_back)."""
+    return _within_boxes(_touched_lines_put_back(row, dpi), row.margin,
+                         row.margin + row.chars * row.cell)
+
+
 def _restored_glyphs(row: RowInk, dpi: int) -> list[Glyph] | None:
-    """The row's writing with the line stretches it touches put back
-    (_touched_lines_put_back), cut where it stands (_whole_glyphs); None when it does not
-    part into one glyph per box."""
-    restored = _within_boxes(_touched_lines_put_back(row, dpi), row.margin,
-                             row.margin + row.chars * row.cell)
-    return _whole_glyphs(restored, row.lifted, row.chars)
+    """The row's writing with the line stretches it touches put back (_restored), cut where
+    it stands (_whole_glyphs); None when it does not part into one glyph per box."""
+    return _whole_glyphs(_restored(row, dpi), row.lifted, row.chars)
 
 
 def _struck(row: RowInk, dpi: int) -> bool:
@@ -473,8 +477,7 @@ def _restored_line(row: RowInk, dpi: int) -> np.ndarray:
     """The row's writing with the line stretches it touches put back, as scanned, trimmed
     and on paper: read as one line where it does not part into one glyph per box (two
     digits that both touch the line between them are joined by it)."""
-    restored = _within_boxes(_touched_lines_put_back(row, dpi), row.margin,
-                             row.margin + row.chars * row.cell)
+    restored = _restored(row, dpi)
     points = cv2.findNonZero(restored)
     if points is None:
         return on_paper(np.full((1, 1), 255, np.uint8))
@@ -619,8 +622,8 @@ def read_digits(gray: np.ndarray, field: FieldSpec, dpi: int) -> tuple[str, floa
             confidence = _confirmed(reading, found, seen, boxes == 1, known)
         if confidence is not None:
             return shown(reading.text), confidence
-    if field.century:
-        without = _read_after_century(cut, field.century)
+    if known:
+        without = _read_after_century(cut, known)
         if without is not None:
             return without
     if complete(reading.text):
