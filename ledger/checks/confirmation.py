@@ -192,7 +192,8 @@ def _named_by_ticket(values: Mapping[str, str], resident: Resident,
 def _prescribed_volume(values: Mapping[str, str], resident: Resident,
                        unsure: Collection[str]) -> dict[str, str]:
     """The dose volume when it is the volume the vaccine is given in at the resident's age
-    on the vaccination date, vaccine and date read surely: a volume mark struck out and
+    on the vaccination date, vaccine and date read surely (the vaccine, on a personal form,
+    may be the one its serial confirms: ledger.checks.routing): a volume mark struck out and
     made again beside it is what the reader doubts most on a volume, and the dose
     the schedule prescribes is the one a clinic gives. A volume other than the prescribed
     one is not confirmed, and the schedule's check makes it a problem for a person

@@ -33,7 +33,10 @@ def decide(session: Session, page: Page, values: dict[str, str],
     submissions take this one path. Doubts about the `after_commit` fields (the form's
     questionnaire) do not hold the record back: they are kept on the page as its follow-up,
     for a person's later look. `offered` are the vaccines the form offers to tick, of which
-    a personal form's serial may confirm the one of its programme (printed_for)."""
+    a personal form's serial may confirm the one of its programme (printed_for). What the
+    serial confirms (the printed identity, never read again) comes first, so that a vaccine
+    it confirms is no doubt to the records' confirmations: the volume that vaccine is given
+    in at the person's age confirms a doubted volume mark."""
     settings = get_settings()
     order = list(values)
     serial = claim_serial(session, values, page.id)
@@ -41,9 +44,9 @@ def decide(session: Session, page: Page, values: dict[str, str],
         unique_match(find_candidates(session, values))
     page.resident_id = resident.id if resident else None
     doubted = {field.key for field in page.fields if unsure(field, settings.review_confidence)}
-    confirmed = confirmations(session, values, resident, shows, doubted)
-    if serial is not None:  # the printed identity is the city's own: not read again
-        confirmed |= printed_for(session, serial, values, offered)
+    printed = printed_for(session, serial, values, offered) if serial is not None else {}
+    confirmed = confirmations(session, values | printed, resident, shows,
+                              doubted - printed.keys()) | printed
     for key, value in confirmed.items():
         page.fields.append(FieldValue(
             key=key, position=order.index(key), value=value, source=FieldSource.REGISTER,

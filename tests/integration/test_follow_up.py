@@ -138,6 +138,23 @@ def test_a_personal_forms_serial_confirms_the_one_vaccine_the_form_offers_for_it
         == PageState.NEEDS_REVIEW
 
 
+def test_the_vaccine_a_serial_confirms_confirms_the_volume_it_is_given_in(city: None) -> None:
+    """The tick and the volume mark both doubted (a stroke across both rows): the serial
+    names MR, given in 0.5 mL at every age, so the volume read as 0.5 is confirmed with the
+    vaccine. Another volume, or the same doubts on a blank form, wait for a person."""
+    doubts = {"vaccine": 0.49, "dose_ml": 0.49}
+    child = _child()
+    page_id = _scan(child, doubts, _serial(child, "mr"))
+    assert _state(page_id) == (PageState.CONFIRMED, None, 1)
+    with session_scope() as session:
+        volume = session.get_one(Page, page_id).current_fields()["dose_ml"]
+        assert (volume.value, volume.source) == ("0.5", FieldSource.REGISTER)
+    other = _child()
+    assert _state(_scan(other, doubts, _serial(other, "mr"), read={"dose_ml": "0.25"}))[0] \
+        == PageState.NEEDS_REVIEW
+    assert _state(_scan(_child(), doubts))[0] == PageState.NEEDS_REVIEW
+
+
 def test_a_misread_place_lets_the_clinic_code_confirm_its_doctor(city: None) -> None:
     """The place misread (院 for 小金原クリニック) and unsure, the doctor's name one character
     off and unsure: the clinic's code names the clinic, whose doctor the name is near, and
