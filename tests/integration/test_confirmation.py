@@ -109,6 +109,34 @@ def test_a_misread_place_counts_as_blank_but_another_clinics_name_does_not(
                              unsure={"place"}) == {}
 
 
+def test_a_doubted_code_read_exactly_is_confirmed_by_its_clinics_doctor(
+        inprocess_db: Path) -> None:
+    """A code read exactly but doubted, the place blank or misread: the clinic's doctor on
+    the page confirms it, no other clinic's code being near it. Without a doctor of the
+    clinic, or with another clinic's code a digit off in the master, it waits; a code read
+    surely needs no confirming."""
+    _load()
+    with session_scope() as session:
+        clinic = session.scalars(select(Clinic)).first()
+        assert clinic is not None
+        code, doctor = clinic.clinic_code, clinic.doctors[0]
+        values = {"clinic_code": code, "place": "", "doctor_name": doctor}
+        assert confirmations(session, values, None, unsure={"clinic_code"}) == {
+            "clinic_code": code, "doctor_name": doctor}
+        misread = {**values, "place": "院"}
+        assert confirmations(session, misread, None, unsure={"clinic_code", "place"})[
+            "clinic_code"] == code
+        assert confirmations(session, values, None) == {"doctor_name": doctor}
+        nobody = {**values, "doctor_name": "山田 太郎"}
+        assert confirmations(session, nobody, None, unsure={"clinic_code"}) == {}
+        session.add(Clinic(clinic_code=code[:-1] + str((int(code[-1]) + 1) % 10),
+                           name="隣の診療所", doctors=["隣 医師"]))
+        session.flush()
+        assert confirmations(session, values, None, unsure={"clinic_code"}) == {
+            "doctor_name": doctor}
+        session.rollback()
+
+
 def test_a_clinic_code_one_digit_off_is_the_clinic_the_place_names(inprocess_db: Path) -> None:
     _load()
     with session_scope() as session:
