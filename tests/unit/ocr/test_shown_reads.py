@@ -32,3 +32,20 @@ def test_a_given_name_left_out_of_the_whole_line_is_shown_read_word_by_word(
     assert confirms_text(page, field, DPI, "大野 恵美")
     for other in ("大野 恵子", "大野 美恵", "小野 恵美", "大野", "恵美", "川口 直子"):
         assert not confirms_text(page, field, DPI, other), other
+
+
+def test_a_crowded_hand_is_shown_read_wider(forms: dict[str, FormSpec]) -> None:
+    """Doctors' names written with their characters run together: 松田 read as one character
+    (糊, development seed 17037, page 130) and 恵美 as one (麒, seed 17038, page 45), each
+    unsure; drawn twice as wide they read as written (ocr.text.WIDENED)."""
+    for form, crop, written, others in (
+            ("child", "doctor-matsuda-crowded.png", "松田 浩",
+             ("松田 浩二", "松本 浩", "田村 誠", "松田")),
+            ("elderly", "doctor-ohno-crowded.png", "大野 恵美",
+             ("大野 恵子", "小野 恵美", "大野", "野村 由紀"))):
+        page, field = field_on_blank(forms[form], "doctor_name", crop)
+        value, confidence = read_text(page, field, DPI)
+        assert value != written and confidence < 0.9, crop
+        assert confirms_text(page, field, DPI, written), crop
+        for other in others:
+            assert not confirms_text(page, field, DPI, other), (crop, other)
