@@ -1,6 +1,7 @@
 """The one state machine of a page, used by the API, the workers and the screens alike.
 
 received → queued → reading → needs_review | ready → in_review → confirmed | rejected;
+reading → rejected for a deferral read surely (予診のみ, ledger.checks.routing);
 in_review → second_check → confirmed (a second person approves what a reviewer changed);
 failed (with a reason) from any step before the end; a failed page can be queued again.
 A page is `received` until the queue has rendered its image from the uploaded file; a failed
@@ -30,7 +31,7 @@ S = PageState
 ALLOWED: dict[PageState, frozenset[PageState]] = {
     S.RECEIVED: frozenset({S.QUEUED, S.FAILED}),
     S.QUEUED: frozenset({S.READING, S.FAILED}),
-    S.READING: frozenset({S.QUEUED, S.NEEDS_REVIEW, S.READY, S.FAILED}),
+    S.READING: frozenset({S.QUEUED, S.NEEDS_REVIEW, S.READY, S.REJECTED, S.FAILED}),
     S.NEEDS_REVIEW: frozenset({S.IN_REVIEW, S.REJECTED}),
     S.READY: frozenset({S.IN_REVIEW, S.NEEDS_REVIEW, S.CONFIRMED, S.REJECTED}),
     S.IN_REVIEW: frozenset({S.NEEDS_REVIEW, S.READY, S.SECOND_CHECK, S.CONFIRMED, S.REJECTED}),

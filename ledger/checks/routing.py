@@ -8,7 +8,7 @@ uses it without importing the OCR worker; the worker passes in what the image sh
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 from sqlalchemy.orm import Session
 
@@ -17,11 +17,16 @@ from ledger.checks.doubt import doubtful_keys, refresh_problems, unsure
 from ledger.checks.serials import claim_serial, printed_for
 from ledger.records.commit import CommitRefused, commit_page
 from ledger.residents.matching import find_candidates, unique_match
-from models import FieldSource, FieldValue, Page, PageState, Resident
+from models import FieldSource, FieldValue, Page, PageState, Resident, audit
+from models.base import utcnow
 from models.settings import get_settings
 
 READER = "system:reader"
 """The actor a page committed without a person is recorded under."""
+DEFERRED = "予診のみ: 医師が接種を見合わせました（台帳に記録はありません）"
+"""Why a page the doctor deferred was filed without a person (_filed_as_deferred)."""
+GIVEN_KEYS = ("vaccine", "lot_number", "vaccination_date")
+"""What every dose given has on its form: all three blank, no dose was given."""
 
 
 def decide(session: Session, page: Page, values: dict[str, str],
@@ -56,6 +61,12 @@ def decide(session: Session, page: Page, values: dict[str, str],
     refresh_problems(session, current, resident_id=page.resident_id, page_id=page.id)
     doubts = doubtful_keys(current, settings.review_confidence)
     doubtful = [key for key in doubts if key not in after_commit]
+    if resident is not None and _deferred(current, doubtful, settings.review_confidence):
+        page.move_to(PageState.REJECTED, DEFERRED)
+        page.decided_at = utcnow()
+        audit.record(session, actor=READER, action="page.deferred", resident_id=resident.id,
+                     subject=f"page:{page.id}")
+        return
     if doubtful or resident is None:
         why = [f"{len(doubtful)} doubtful fields"] if doubtful else []
         why += [] if resident else ["no unique resident match"]
@@ -68,3 +79,16 @@ def decide(session: Session, page: Page, values: dict[str, str],
             commit_page(session, page, actor=READER, user_id=None)
         except CommitRefused as refused:
             page.move_to(PageState.NEEDS_REVIEW, str(refused))
+
+
+def _deferred(current: Mapping[str, FieldValue], doubtful: Collection[str],
+              threshold: float) -> bool:
+    """Whether the page is a deferral (予診のみ) read surely: 見合わせ marked and read surely,
+    no dose given (GIVEN_KEYS read surely as blank) and nothing else in doubt. Such a form
+    never becomes a record, and a person opening it only files it; a deferral read from a
+    form whose vaccination box is filled contradicts it, and waits for a person."""
+    decision = current.get("doctor_decision")
+    return (decision is not None and decision.value == "defer"
+            and not unsure(decision, threshold) and list(doubtful) == ["doctor_decision"]
+            and all(not current[key].value.strip() and not unsure(current[key], threshold)
+                    for key in GIVEN_KEYS if key in current))

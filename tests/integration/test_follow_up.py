@@ -155,6 +155,37 @@ def test_the_vaccine_a_serial_confirms_confirms_the_volume_it_is_given_in(city: 
     assert _state(_scan(_child(), doubts))[0] == PageState.NEEDS_REVIEW
 
 
+GIVEN_BLANK = {"vaccine": "", "lot_number": "", "dose_ml": "", "place": "",
+               "vaccination_date": "", "vaccinator_name": ""}
+
+
+def test_a_deferral_read_surely_is_filed_without_a_person(city: None) -> None:
+    """見合わせ marked and read surely, the vaccination box blank: the page is filed as a
+    deferral (予診のみ) by the reader, audited, and no record is made. A deferral beside a
+    filled vaccination box, a deferral the reader doubted, or one whose resident is not
+    known waits for a person."""
+    from ledger.checks.routing import DEFERRED
+
+    child = _child()
+    deferred = {**GIVEN_BLANK, "doctor_decision": "defer"}
+    page_id = _scan(child, {"q2": 0.4}, _serial(child, "mr"), read=deferred)
+    assert _state(page_id) == (PageState.REJECTED, None, 0)
+    with session_scope() as session:
+        page = session.get_one(Page, page_id)
+        assert page.state_reason == DEFERRED and page.decided_by_id is None
+        event = session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "page.deferred", AuditEvent.subject == f"page:{page_id}")).one()
+        assert event.actor == "system:reader" and event.resident_id == child.id
+    given = {"doctor_decision": "defer"}
+    assert _state(_scan(_child(), {}, read=given))[0] == PageState.NEEDS_REVIEW
+    assert _state(_scan(_child(), {"doctor_decision": 0.6}, read=deferred))[0] \
+        == PageState.NEEDS_REVIEW
+    assert _state(_scan(_child(), {"vaccination_date": 0.5}, read=deferred))[0] \
+        == PageState.NEEDS_REVIEW
+    stranger = {**deferred, "name": "誰 でもない", "name_kana": "ダレ デモナイ"}
+    assert _state(_scan(_child(), {}, read=stranger))[0] == PageState.NEEDS_REVIEW
+
+
 def test_a_misread_place_lets_the_clinic_code_confirm_its_doctor(city: None) -> None:
     """The place misread (院 for 小金原クリニック) and unsure, the doctor's name one character
     off and unsure: the clinic's code names the clinic, whose doctor the name is near, and

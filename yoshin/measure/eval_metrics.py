@@ -55,9 +55,10 @@ class FieldOutcome:
 
 @dataclass(frozen=True)
 class PageOutcome:
-    """`needs_review` False means the page went to the ledger (or was ready to) with no
-    person; `resident_right` says whether the resident it was matched to is the one who
-    filled it in (None when unmatched); `failure` is the reason a page was not read."""
+    """`needs_review` False means the page went to the ledger (or was ready to), or was
+    filed as a deferral (ledger.checks.routing), with no person; `resident_right` says
+    whether the resident it was matched to is the one who filled it in (None when
+    unmatched); `failure` is the reason a page was not read."""
 
     name: str
     fields: list[FieldOutcome]

@@ -40,7 +40,8 @@ def _outcome(page_id: int, name: str, truth: dict, seconds: float) -> PageOutcom
                          read[key].confidence if key in read else None)
             for key, expected in truth["fields"].items()
         ]
-        ready = page.state in (PageState.READY, PageState.CONFIRMED)
+        # no person acts here: a rejected page is a deferral the reader filed
+        ready = page.state in (PageState.READY, PageState.CONFIRMED, PageState.REJECTED)
         later = specs[page.form_id].after_commit if page.form_id in specs else ()
         held_by = () if ready else tuple(key for key in doubtful if key not in later)
         resident = session.get(Resident, page.resident_id) if page.resident_id else None
