@@ -7,6 +7,7 @@ import csv
 import json
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 
 from models.settings import FORMS_DIR
@@ -52,3 +53,25 @@ def test_a_share_of_none_is_the_set_as_it_was(tmp_path: Path) -> None:
         assert old.read_bytes() == new.read_bytes()
     assert before.residents_csv.read_text() == now.residents_csv.read_text()
     assert not (tmp_path / "now" / "notices.csv").exists()
+
+
+def test_a_passing_fault_is_read_again_as_the_worker_would(tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    """A reading attempt that fails once (a fault of the moment) is retried, not the end of
+    the run; the page is read on its second attempt."""
+    import workers.pipeline
+
+    generate_set(tmp_path, count=1, seed=17019, form="elderly")
+    faults = iter([RuntimeError("a passing fault")])
+    real = workers.pipeline.read_page
+
+    def flaky(*args: object, **kwargs: object) -> object:
+        fault = next(faults, None)
+        if fault is not None:
+            raise fault
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(workers.pipeline, "read_page", flaky)
+    [outcome] = evaluate(tmp_path, Console(quiet=True))
+    assert not outcome.failure and any(f.value for f in outcome.fields)
