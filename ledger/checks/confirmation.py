@@ -5,7 +5,8 @@ contracted clinics).
 Once a form is matched to one resident, a value the reader got nearly right (a kanji or two
 off in a name, a stroke in the address) is the register's value: the register is what the
 person wrote from. A lot number one character off from exactly one lot of that vaccine in
-the lot master is that lot; a clinic code (or a code one digit off) and a place that name
+the lot master is that lot, and a doubted vaccine tick read as the vaccine of the lot read
+surely is that vaccine; a clinic code (or a code one digit off) and a place that name
 the same contracted clinic confirm it, and the names of its doctors confirm the doctors'
 names on the form; a dose volume that is the one the vaccine is given in at the person's
 age is that volume. A name or address the reader got too far off is still the register's
@@ -252,8 +253,25 @@ def confirmations(session: Session, values: Mapping[str, str], resident: Residen
                 # on most pages, so the two recognisers seldom agree on it)
                 confirmed["dose_number"] = ticket.ticket_dose
             confirmed |= _named_by_ticket(values, resident, confirmed)
-        confirmed |= _prescribed_volume(values, resident, unsure)
+    confirmed |= _vaccine_of_its_lot(session, values, unsure)
+    if resident is not None:
+        confirmed |= _prescribed_volume(values, resident, set(unsure) - confirmed.keys())
     lot = _lot(session, values.get("lot_number", ""), values.get("vaccine", ""))
     if lot is not None:
         confirmed["lot_number"] = lot
     return confirmed
+
+
+def _vaccine_of_its_lot(session: Session, values: Mapping[str, str],
+                        unsure: Collection[str]) -> dict[str, str]:
+    """A doubted vaccine tick read as the vaccine whose lot, read surely, the lot number is
+    in the lot master: the tick is what the reader doubts most (a tick past the box, a
+    stroke across two rows), and the lot the clinic wrote is of one vaccine. A lot that is
+    itself doubted confirms nothing here (its near match in the master is looked for among
+    the read vaccine's lots), and a tick read as another vaccine than the lot's stays for a
+    person, as does a lot the master does not know."""
+    vaccine, lot = values.get("vaccine", ""), values.get("lot_number", "")
+    if "vaccine" not in unsure or "lot_number" in unsure or not vaccine or not lot:
+        return {}
+    owners = session.scalars(select(Lot.vaccine).where(Lot.lot_number == lot)).all()
+    return {"vaccine": vaccine} if list(owners) == [vaccine] else {}

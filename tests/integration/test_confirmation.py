@@ -185,6 +185,25 @@ def test_a_doubted_code_naming_no_clinic_is_the_clinic_named_with_its_doctor(
             assert confirmations(session, unnamed, None, unsure={"clinic_code"}) == {}, unnamed
 
 
+def test_a_doubted_vaccine_tick_is_the_vaccine_of_the_lot_read_surely(
+        inprocess_db: Path) -> None:
+    """The tick doubted, the lot read surely and in the lot master: a tick read as the
+    lot's vaccine is confirmed. A tick read as another vaccine, a doubted lot, or a lot the
+    master does not know confirms nothing."""
+    _load()
+    with session_scope() as session:
+        lot = session.scalars(select(Lot).where(Lot.vaccine == "pfizer")).first()
+        assert lot is not None
+        values = {"vaccine": "pfizer", "lot_number": lot.lot_number}
+        assert confirmations(session, values, None, unsure={"vaccine"}) == {
+            "vaccine": "pfizer", "lot_number": lot.lot_number}
+        for unconfirmed, unsure in (({**values, "vaccine": "moderna"}, {"vaccine"}),
+                                    (values, {"vaccine", "lot_number"}),
+                                    ({**values, "lot_number": "ZZ9999"}, {"vaccine"})):
+            assert "vaccine" not in confirmations(session, unconfirmed, None,
+                                                  unsure=unsure), (unconfirmed, unsure)
+
+
 def test_a_doubted_volume_is_the_one_the_vaccine_is_given_in_at_the_persons_age(
         inprocess_db: Path) -> None:
     """Hepatitis B is given in 0.25 mL before the tenth birthday and 0.5 mL from it: a

@@ -124,25 +124,28 @@ def test_a_doubt_about_what_the_record_is_made_of_still_waits(city: None) -> Non
 def test_a_personal_forms_serial_confirms_the_one_vaccine_the_form_offers_for_it(
         city: None) -> None:
     """The city sent the form for MR, and the child's form offers one MR vaccine: a doubted
-    tick read as that one is confirmed by the serial. On a blank form, or with the serial
-    of another programme, the same doubt waits for a person."""
+    tick read as that one is confirmed by the serial (the lot doubted too, so that the lot
+    master does not vouch for the tick). On a blank form, or with the serial of another
+    programme, the same doubts wait for a person."""
+    doubts = {"vaccine": 0.49, "lot_number": 0.6}
     child = _child()
-    page_id = _scan(child, {"vaccine": 0.49}, _serial(child, "mr"))
+    page_id = _scan(child, doubts, _serial(child, "mr"))
     assert _state(page_id) == (PageState.CONFIRMED, None, 1)
     with session_scope() as session:
         vaccine = session.get_one(Page, page_id).current_fields()["vaccine"]
         assert (vaccine.value, vaccine.source) == ("mr", FieldSource.REGISTER)
-    assert _state(_scan(_child(), {"vaccine": 0.49}))[0] == PageState.NEEDS_REVIEW
+    assert _state(_scan(_child(), doubts))[0] == PageState.NEEDS_REVIEW
     other = _child()
-    assert _state(_scan(other, {"vaccine": 0.49}, _serial(other, "pcv")))[0] \
+    assert _state(_scan(other, doubts, _serial(other, "pcv")))[0] \
         == PageState.NEEDS_REVIEW
 
 
 def test_the_vaccine_a_serial_confirms_confirms_the_volume_it_is_given_in(city: None) -> None:
     """The tick and the volume mark both doubted (a stroke across both rows): the serial
     names MR, given in 0.5 mL at every age, so the volume read as 0.5 is confirmed with the
-    vaccine. Another volume, or the same doubts on a blank form, wait for a person."""
-    doubts = {"vaccine": 0.49, "dose_ml": 0.49}
+    vaccine (the lot doubted too, so that only the serial vouches for the tick). Another
+    volume, or the same doubts on a blank form, wait for a person."""
+    doubts = {"vaccine": 0.49, "dose_ml": 0.49, "lot_number": 0.6}
     child = _child()
     page_id = _scan(child, doubts, _serial(child, "mr"))
     assert _state(page_id) == (PageState.CONFIRMED, None, 1)
