@@ -17,6 +17,7 @@ from models import NoticeSerial, Resident
 SERIAL_KEY = "notice_serial"
 DOSE_KEY = "dose_number"
 VACCINE_KEY = "vaccine"
+LOT_KEY = "lot_number"
 
 
 def serial_of(session: Session, values: Mapping[str, str]) -> NoticeSerial | None:
@@ -41,16 +42,19 @@ def printed_for(session: Session, row: NoticeSerial, values: Mapping[str, str],
     never read again), the dose number it was printed for when the reader read the clinic's
     number as that one, and the vaccine when the form offers a single product of the
     serial's programme (`offered`: the form's vaccine options) and the reader read the
-    clinic's tick as that one. The city sent this form for that programme, and a faint or
-    overwritten tick is the usual doubt; another number or vaccine stays for a person (a
-    vaccine of another programme is a problem: serial_problems)."""
+    clinic's tick as that one, or read no tick where a lot was written (a dose was given,
+    and on this form it can only be that one; the lot master then checks the lot against
+    it). The city sent this form for that programme, and a faint or overwritten tick is
+    the usual doubt; another number or vaccine stays for a person (a vaccine of another
+    programme is a problem: serial_problems)."""
     resident = session.get_one(Resident, row.resident_id)
     confirmed = {key: expected(resident) for key, expected in REGISTER.items() if key in values}
     dose = str(row.dose)
     if values.get(DOSE_KEY) == dose:
         confirmed[DOSE_KEY] = dose
     ours = [code for code in offered if code in CATALOG and CATALOG[code].disease == row.programme]
-    if len(ours) == 1 and values.get(VACCINE_KEY) == ours[0]:
+    ticked = values.get(VACCINE_KEY, "")
+    if len(ours) == 1 and (ticked == ours[0] or (not ticked and values.get(LOT_KEY, "").strip())):
         confirmed[VACCINE_KEY] = ours[0]
     return confirmed
 

@@ -140,6 +140,26 @@ def test_a_personal_forms_serial_confirms_the_one_vaccine_the_form_offers_for_it
         == PageState.NEEDS_REVIEW
 
 
+def test_no_tick_beside_a_written_lot_is_the_one_vaccine_the_serials_form_offers(
+        city: None) -> None:
+    """No tick read (a doubted blank: a mark past the box) but a lot written: on the MR
+    serial's form the dose can only be MR, and the lot master finds the lot an MR lot. On a
+    blank form, with no lot, or with another vaccine's lot, it waits for a person."""
+    blank_tick = {"vaccine": ""}
+    child = _child()
+    page_id = _scan(child, {"vaccine": 0.5}, _serial(child, "mr"), read=blank_tick)
+    assert _state(page_id) == (PageState.CONFIRMED, None, 1)
+    with session_scope() as session:
+        vaccine = session.get_one(Page, page_id).current_fields()["vaccine"]
+        assert (vaccine.value, vaccine.source) == ("mr", FieldSource.REGISTER)
+    assert _state(_scan(_child(), {"vaccine": 0.5}, read=blank_tick))[0] \
+        == PageState.NEEDS_REVIEW
+    for read in ({**blank_tick, "lot_number": ""}, {**blank_tick, "lot_number": "ZZ9999"}):
+        other = _child()
+        assert _state(_scan(other, {"vaccine": 0.5}, _serial(other, "mr"), read=read))[0] \
+            == PageState.NEEDS_REVIEW, read
+
+
 def test_the_vaccine_a_serial_confirms_confirms_the_volume_it_is_given_in(city: None) -> None:
     """The tick and the volume mark both doubted (a stroke across both rows): the serial
     names MR, given in 0.5 mL at every age, so the volume read as 0.5 is confirmed with the
