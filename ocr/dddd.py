@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import ast
 import os
-from functools import cache
 from typing import Any
 
 import cv2
@@ -29,7 +28,7 @@ HEIGHT = 64
 DIGITS = "0123456789"
 
 
-@cache
+@onnx_lines.made_once
 def _session(pid: int) -> tuple[Any, np.ndarray, list[str]]:
     """This process's session, the output positions of the blank and the ten digits, and
     the output's labels; made on first use (ocr.onnx_lines), keyed by process id so that a

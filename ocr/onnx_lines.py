@@ -5,10 +5,15 @@ decoding held to a set of characters."""
 from __future__ import annotations
 
 import importlib.util
+import threading
+from collections.abc import Callable
+from functools import cache, wraps
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
+
+T = TypeVar("T")
 
 BLANK = 0
 """CTC blank: index 0 of both recognisers' output."""
@@ -24,6 +29,23 @@ def wheel_file(package: str, *parts: str) -> Path:
     if not path.exists():
         raise RuntimeError(f"{path.name} missing from the {package} wheel: {path}")
     return path
+
+
+def made_once(make: Callable[[int], T]) -> Callable[[int], T]:
+    """`make` (of a process id) cached, and never run by two threads at once. The reading
+    threads ask for a recogniser on their first fields together: built twice, a model
+    costs its memory twice, and ddddocr's labels are parsed with `ast`, which CPython 3.11
+    does not keep apart between threads (a SystemError, "AST constructor recursion depth
+    mismatch", failed one page's first reading attempt in a 600-page run)."""
+    cached = cache(make)
+    lock = threading.Lock()
+
+    @wraps(make)
+    def once(pid: int) -> T:
+        with lock:
+            return cached(pid)
+
+    return once
 
 
 def session(model: Path) -> Any:

@@ -65,7 +65,7 @@ class Reading:
         return min((char.confidence for char in self.chars), default=0.0)
 
 
-@cache
+@onnx_lines.made_once
 def _session(pid: int) -> tuple[Any, tuple[str, ...]]:
     """This process's session and the output's labels, made on first use (ocr.onnx_lines);
     keyed by process id so that a forked worker makes its own instead of using one whose
