@@ -24,7 +24,7 @@ from models.settings import get_settings
 READER = "system:reader"
 """The actor a page committed without a person is recorded under."""
 DEFERRED = "予診のみ: 医師が接種を見合わせました（台帳に記録はありません）"
-"""Why a page the doctor deferred was filed without a person (_filed_as_deferred)."""
+"""Why a page the doctor deferred was filed without a person (_deferred)."""
 GIVEN_KEYS = ("vaccine", "lot_number", "vaccination_date")
 """What every dose given has on its form: all three blank, no dose was given."""
 
