@@ -77,13 +77,18 @@ def test_pages_straight_to_the_ledger_and_the_errors_a_person_would_check_first(
     ], needs_review=True, seconds=1.0)
     failed = PageOutcome("p4", [], needs_review=True, seconds=1.0,
                          failure="not a known form: no form QR code found")
+    deferred = PageOutcome("p5", [
+        FieldOutcome("doctor_decision", "choice", "defer", "defer", True),
+        FieldOutcome("vaccination_date", "date", "", "", True),
+    ], needs_review=False, seconds=1.0, resident_right=True, filed=True)
 
-    summary = summarise([committed_wrong, committed_other_person, reviewed, failed])
+    summary = summarise([committed_wrong, committed_other_person, reviewed, failed, deferred])
 
     assert summary["pages_straight_to_ledger"] == 2
+    assert summary["pages_filed_as_deferrals"] == 1
     assert summary["pages_straight_to_ledger_with_a_wrong_ledger_value"] == [
         {"page": "p1", "wrong": ["vaccination_date"]}, {"page": "p2", "wrong": ["resident"]}]
-    assert summary["pages_registered"] == 3
+    assert summary["pages_registered"] == 4
     assert summary["registration_failures"] == [
         {"page": "p4", "reason": "not a known form: no form QR code found"}]
     assert [(e["page"], e["field"], e["confidence"]) for e in summary["auto_accepted_errors"]] \

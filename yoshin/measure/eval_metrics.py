@@ -73,6 +73,8 @@ class PageOutcome:
     held_by: tuple[str, ...] = ()
     """The doubted fields that held the page back from the ledger (the form's answers looked
     at after the commit aside); empty when it went on."""
+    filed: bool = False
+    """A deferral (予診のみ) the reader filed: no record, and no person (needs_review False)."""
 
     @property
     def wrong_ledger_keys(self) -> list[str]:
@@ -118,7 +120,7 @@ def _auto_accepted_errors(pages: list[PageOutcome]) -> list[dict[str, object]]:
 
 
 def _page_figures(pages: list[PageOutcome]) -> dict[str, object]:
-    straight = [page for page in pages if not page.needs_review]
+    straight = [page for page in pages if not page.needs_review and not page.filed]
     wrong = [{"page": page.name, "wrong": page.wrong_ledger_keys} for page in straight
              if page.wrong_ledger_keys]
     failed = [page for page in pages if page.failure]
@@ -126,6 +128,7 @@ def _page_figures(pages: list[PageOutcome]) -> dict[str, object]:
         "pages_registered": len(pages) - len(failed),
         "registration_failures": [{"page": p.name, "reason": p.failure} for p in failed],
         "pages_straight_to_ledger": len(straight),
+        "pages_filed_as_deferrals": sum(page.filed for page in pages),
         "pages_straight_to_ledger_with_a_wrong_ledger_value": wrong,
     }
 

@@ -88,7 +88,8 @@ def _print_pages(summary: dict, console: Console) -> None:
         console.print(f"  {failure['page']}: {failure['reason']}")
     wrong = summary["pages_straight_to_ledger_with_a_wrong_ledger_value"]
     console.print(f"pages straight to the ledger: {summary['pages_straight_to_ledger']}, "
-                  f"{len(wrong)} of them with a wrong ledger value")
+                  f"{len(wrong)} of them with a wrong ledger value; filed as deferrals "
+                  f"(予診のみ): {summary['pages_filed_as_deferrals']}")
     for page in wrong[:SHOWN]:
         console.print(f"  {page['page']}: {', '.join(page['wrong'])}")
     errors = summary["auto_accepted_errors"]

@@ -40,8 +40,8 @@ def _outcome(page_id: int, name: str, truth: dict, seconds: float) -> PageOutcom
                          read[key].confidence if key in read else None)
             for key, expected in truth["fields"].items()
         ]
-        # no person acts here: a rejected page is a deferral the reader filed
-        ready = page.state in (PageState.READY, PageState.CONFIRMED, PageState.REJECTED)
+        filed = page.state == PageState.REJECTED  # no person acts here: the reader filed it
+        ready = filed or page.state in (PageState.READY, PageState.CONFIRMED)
         later = specs[page.form_id].after_commit if page.form_id in specs else ()
         held_by = () if ready else tuple(key for key in doubtful if key not in later)
         resident = session.get(Resident, page.resident_id) if page.resident_id else None
@@ -51,7 +51,7 @@ def _outcome(page_id: int, name: str, truth: dict, seconds: float) -> PageOutcom
         failure = page.state_reason if page.state == PageState.FAILED else ""
         follow_up = tuple(page.follow_up or ()) if ready else ()
     return PageOutcome(name, fields, not ready, seconds, right, failure or "", follow_up,
-                       personal=bool(truth.get("serial")), held_by=held_by)
+                       personal=bool(truth.get("serial")), held_by=held_by, filed=filed)
 
 
 def _read(page_id: int) -> None:
