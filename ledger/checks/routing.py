@@ -61,7 +61,8 @@ def decide(session: Session, page: Page, values: dict[str, str],
     refresh_problems(session, current, resident_id=page.resident_id, page_id=page.id)
     doubts = doubtful_keys(current, settings.review_confidence)
     doubtful = [key for key in doubts if key not in after_commit]
-    if resident is not None and _deferred(current, doubtful, settings.review_confidence):
+    if (settings.auto_commit_ready and resident is not None
+            and _deferred(current, doubtful, settings.review_confidence)):
         page.move_to(PageState.REJECTED, DEFERRED)
         page.decided_at = utcnow()
         audit.record(session, actor=READER, action="page.deferred", resident_id=resident.id,
@@ -86,7 +87,8 @@ def _deferred(current: Mapping[str, FieldValue], doubtful: Collection[str],
     """Whether the page is a deferral (予診のみ) read surely: 見合わせ marked and read surely,
     no dose given (GIVEN_KEYS read surely as blank) and nothing else in doubt. Such a form
     never becomes a record, and a person opening it only files it; a deferral read from a
-    form whose vaccination box is filled contradicts it, and waits for a person."""
+    form whose vaccination box is filled contradicts it, and waits for a person. A city that
+    has a person commit every page (auto_commit_ready off) has one file every deferral too."""
     decision = current.get("doctor_decision")
     return (decision is not None and decision.value == "defer"
             and not unsure(decision, threshold) and list(doubtful) == ["doctor_decision"]

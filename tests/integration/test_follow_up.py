@@ -28,6 +28,7 @@ from models import (
     Role,
 )
 from models.db import session_scope
+from models.settings import get_settings
 from notices.serials import import_handed_out
 from ocr.fieldmap import load_forms
 from samples.blank_form import FORMS_DIR
@@ -207,6 +208,18 @@ def test_a_deferral_read_surely_is_filed_without_a_person(city: None) -> None:
         == PageState.NEEDS_REVIEW
     stranger = {**deferred, "name": "誰 でもない", "name_kana": "ダレ デモナイ"}
     assert _state(_scan(_child(), {}, read=stranger))[0] == PageState.NEEDS_REVIEW
+
+
+def test_a_city_that_commits_by_hand_files_deferrals_by_hand(
+        city: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("YOSHIN_AUTO_COMMIT_READY", "false")
+    get_settings.cache_clear()
+    try:
+        deferred = {**GIVEN_BLANK, "doctor_decision": "defer"}
+        assert _state(_scan(_child(), {}, read=deferred))[0] == PageState.NEEDS_REVIEW
+    finally:
+        monkeypatch.delenv("YOSHIN_AUTO_COMMIT_READY")
+        get_settings.cache_clear()
 
 
 def test_a_misread_place_lets_the_clinic_code_confirm_its_doctor(city: None) -> None:
