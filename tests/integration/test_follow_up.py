@@ -102,6 +102,13 @@ def _serial(child: Resident, programme: str) -> str:
     return serial
 
 
+def _current(page_id: int, key: str) -> tuple[str, FieldSource]:
+    """The value a page holds for `key` now, and where it came from."""
+    with session_scope() as session:
+        field = session.get_one(Page, page_id).current_fields()[key]
+        return field.value, field.source
+
+
 def _state(page_id: int) -> tuple[str, list[str] | None, int]:
     with session_scope() as session:
         page = session.get_one(Page, page_id)
@@ -132,9 +139,7 @@ def test_a_personal_forms_serial_confirms_the_one_vaccine_the_form_offers_for_it
     child = _child()
     page_id = _scan(child, doubts, _serial(child, "mr"))
     assert _state(page_id) == (PageState.CONFIRMED, None, 1)
-    with session_scope() as session:
-        vaccine = session.get_one(Page, page_id).current_fields()["vaccine"]
-        assert (vaccine.value, vaccine.source) == ("mr", FieldSource.REGISTER)
+    assert _current(page_id, "vaccine") == ("mr", FieldSource.REGISTER)
     assert _state(_scan(_child(), doubts))[0] == PageState.NEEDS_REVIEW
     other = _child()
     assert _state(_scan(other, doubts, _serial(other, "pcv")))[0] \
@@ -150,9 +155,7 @@ def test_no_tick_beside_a_written_lot_is_the_one_vaccine_the_serials_form_offers
     child = _child()
     page_id = _scan(child, {"vaccine": 0.5}, _serial(child, "mr"), read=blank_tick)
     assert _state(page_id) == (PageState.CONFIRMED, None, 1)
-    with session_scope() as session:
-        vaccine = session.get_one(Page, page_id).current_fields()["vaccine"]
-        assert (vaccine.value, vaccine.source) == ("mr", FieldSource.REGISTER)
+    assert _current(page_id, "vaccine") == ("mr", FieldSource.REGISTER)
     assert _state(_scan(_child(), {"vaccine": 0.5}, read=blank_tick))[0] \
         == PageState.NEEDS_REVIEW
     for read in ({**blank_tick, "lot_number": ""}, {**blank_tick, "lot_number": "ZZ9999"}):
@@ -170,9 +173,7 @@ def test_the_vaccine_a_serial_confirms_confirms_the_volume_it_is_given_in(city: 
     child = _child()
     page_id = _scan(child, doubts, _serial(child, "mr"))
     assert _state(page_id) == (PageState.CONFIRMED, None, 1)
-    with session_scope() as session:
-        volume = session.get_one(Page, page_id).current_fields()["dose_ml"]
-        assert (volume.value, volume.source) == ("0.5", FieldSource.REGISTER)
+    assert _current(page_id, "dose_ml") == ("0.5", FieldSource.REGISTER)
     other = _child()
     assert _state(_scan(other, doubts, _serial(other, "mr"), read={"dose_ml": "0.25"}))[0] \
         == PageState.NEEDS_REVIEW
