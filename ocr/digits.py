@@ -36,6 +36,9 @@ STRIKE_CELLS = 2.0
 """Length, in boxes, of a straight run of ink through the middle of a row from which the
 row is struck out (_struck); on the same 5,413 rows the longest run of writing was 1.4
 boxes (a stamp over a clinic code), of writing alone 1.2."""
+EDGE_LINE_SHARE = 0.6
+"""Share of a row of boxes' width a pixel row of its top or bottom line is inked over (the
+vertical lines and the writing break it nowhere else)."""
 STRIKE_SHARE = 0.9
 """Share of a row shorter than STRIKE_CELLS boxes (a month, a dose number) a strike runs
 through."""
@@ -337,14 +340,37 @@ def _restored_glyphs(row: RowInk, dpi: int) -> list[Glyph] | None:
     return _whole_glyphs(_restored(row, dpi), row.lifted, row.chars)
 
 
+def _edge_lines(ink: np.ndarray, edges: tuple[int, int], reach: int) -> np.ndarray:
+    """For each pixel row of `ink` (a row of boxes), whether it belongs to the box's top or
+    bottom line: the unbroken run of rows inked across EDGE_LINE_SHARE of the width that
+    starts within `reach` of where the form puts the line (`edges`). A page registered a
+    little off with a bold print has its line reach past `reach` into the boxes, where it is
+    no strike."""
+    inked = (ink > 0).mean(axis=1) > EDGE_LINE_SHARE
+    lines = np.zeros_like(inked)
+    for edge in edges:
+        for start in np.flatnonzero(inked[max(0, edge - reach):edge + reach]):
+            y = max(0, edge - reach) + int(start)
+            if lines[y]:
+                continue
+            top, bottom = y, y
+            while top > 0 and inked[top - 1]:
+                top -= 1
+            while bottom + 1 < inked.size and inked[bottom + 1]:
+                bottom += 1
+            lines[top:bottom + 1] = True
+    return lines
+
+
 def _struck(row: RowInk, dpi: int) -> bool:
     """Whether a line runs through the middle of the row's boxes (STRIKE_CELLS): a value
     struck out, the way a clinic corrects one (two lines through it, the new value written
     beside). Taking the box lines away takes such a line too, and would leave the struck
     digits to be read as if they stood."""
     reach = round(mm_to_px(LINE_SEARCH_MM, dpi))
-    band = row.ink[row.margin + reach:row.margin + row.height - reach,
-                   row.margin:round(row.margin + row.chars * row.cell)]
+    inside = row.ink[:, row.margin:round(row.margin + row.chars * row.cell)].copy()
+    inside[_edge_lines(inside, (row.margin, row.margin + row.height), reach)] = 0
+    band = inside[row.margin + reach:row.margin + row.height - reach]
     run = round(min(STRIKE_CELLS, STRIKE_SHARE * row.chars) * row.cell)
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (run, 1))
     return bool(np.any(cv2.morphologyEx(band, cv2.MORPH_OPEN, kernel,
