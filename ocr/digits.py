@@ -347,19 +347,11 @@ def _edge_lines(ink: np.ndarray, edges: tuple[int, int], reach: int) -> np.ndarr
     little off with a bold print has its line reach past `reach` into the boxes, where it is
     no strike."""
     inked = (ink > 0).mean(axis=1) > EDGE_LINE_SHARE
-    lines = np.zeros_like(inked)
+    _, runs = cv2.connectedComponents(inked.astype(np.uint8)[:, None])
+    near = np.zeros_like(inked)
     for edge in edges:
-        for start in np.flatnonzero(inked[max(0, edge - reach):edge + reach]):
-            y = max(0, edge - reach) + int(start)
-            if lines[y]:
-                continue
-            top, bottom = y, y
-            while top > 0 and inked[top - 1]:
-                top -= 1
-            while bottom + 1 < inked.size and inked[bottom + 1]:
-                bottom += 1
-            lines[top:bottom + 1] = True
-    return lines
+        near[max(0, edge - reach):edge + reach] = True
+    return np.isin(runs[:, 0], runs[near & inked, 0])
 
 
 def _struck(row: RowInk, dpi: int) -> bool:
