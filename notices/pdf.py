@@ -1,7 +1,8 @@
 """The notice batch as one print-ready PDF: for each person a letter whose address block sits
 in a window envelope's window, then their personal 予診票 — the city's blank form with name,
-reading, birth date, sex and address printed in their boxes, the 宛名番号 beside the QR,
-and a QR that carries the form and the person's serial instead of the blank's.
+reading, birth date, sex, address and the dose it is sent for printed in their boxes, the
+宛名番号 beside the QR, and a QR that carries the form and the person's serial instead of
+the blank's.
 
 The blank form is embedded once, as a form XObject every personal form draws first; a
 letter and a form add only their own text, so 10,000 of each stay a file a print shop takes.
@@ -51,8 +52,11 @@ IDENTITY_TOP_MM = 10.5
 modules) clear of the code: every form's notes and boxes leave that corner free, and a line
 beside the title ran into the longer notes of the elderly forms and the COVID-19 form's
 name box."""
-PRINTED = frozenset({"name_kana", "name", "birth_date", "sex", "address"})
-"""The fields a personal form carries printed: no one writes them by hand."""
+PRINTED = frozenset({"name_kana", "name", "birth_date", "sex", "address", "dose_number"})
+"""The fields a personal form carries printed: no one writes them by hand. The dose number is
+the serial's own (the city sends a form for one dose), so the clinic has nothing to write
+there, and the reader finds the serial's dose printed where it looks (ledger.checks.serials);
+a clinic that gave another dose corrects it as it would any value it wrote."""
 
 
 @dataclass(frozen=True)
@@ -142,7 +146,7 @@ def _letter(page: _Page, notice: Notice, issuer: str, issued_on: date) -> None:
         page.text(line, 20, 95 + index * 8, 10.5)
 
 
-def _form(page: _Page, spec: FormSpec, person: Person, serial: str) -> None:
+def _form(page: _Page, spec: FormSpec, person: Person, serial: str, dose: int) -> None:
     boxes = {field.key: field for field in spec.fields}
     x, y, w, h = spec.qr
     page.white((x - 1, y - 1, w + 2, h + 2))
@@ -169,6 +173,9 @@ def _form(page: _Page, spec: FormSpec, person: Person, serial: str) -> None:
         option = next((o for o in sex.options if o.value == person.sex), None)
         if option is not None:
             page.centred("✓", option.box, 12)
+    number = boxes.get("dose_number")
+    if number is not None:
+        page.centred(str(dose), number.box, 12)
 
 
 CHUNK = 1000
@@ -341,7 +348,7 @@ def _notices_drawn(notices: Sequence[Notice], spec: FormSpec, issuer: str, issue
         for notice in notices:
             _letter(_Page(canvas), notice, issuer, issued_on)
             canvas.showPage()
-            _form(_Page(canvas), spec, notice.person, notice.serial)
+            _form(_Page(canvas), spec, notice.person, notice.serial, notice.dose)
             canvas.showPage()
     return draw
 
@@ -377,7 +384,8 @@ def render(notices: Sequence[Notice], spec: FormSpec, blank_pdf: Path, *, issuer
     return out.getvalue()
 
 
-def personal_form(spec: FormSpec, blank_pdf: Path, person: Person, serial: str) -> bytes:
+def personal_form(spec: FormSpec, blank_pdf: Path, person: Person, serial: str,
+                  dose: int) -> bytes:
     """One personal 予診票 alone, as a notice run prints it: for the sample generator's
     personal pages, so that what is measured is the product's own print."""
     out = io.BytesIO()
@@ -388,7 +396,7 @@ def personal_form(spec: FormSpec, blank_pdf: Path, person: Person, serial: str) 
     prefix = stream.add(prefix_stream)
 
     def draw(canvas: Canvas) -> None:
-        _form(_Page(canvas), spec, person, serial)
+        _form(_Page(canvas), spec, person, serial, dose)
         canvas.showPage()
 
     _Copier(stream).page(_overlay(draw).pages[0], blank=blank, prefix=prefix)

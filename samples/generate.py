@@ -81,10 +81,10 @@ CONTAINER_JPEG_QUALITY = 60
 Pillow's JPEG default, 75, as Pillow passes one quality to its G4 frames too)."""
 
 
-PersonalPrint = Callable[[FormSpec, Resident, str], tuple[Image.Image, frozenset[str]]]
-"""Prints a person's form with their identity and serial, as a grayscale page at DPI, and says
-which fields it printed. The product's notice printer does it; the generator may import only
-ocr, so its caller passes the printer in (see yoshin.personal_print)."""
+PersonalPrint = Callable[[FormSpec, Resident, str, int], tuple[Image.Image, frozenset[str]]]
+"""Prints a person's form with their identity, serial and dose, as a grayscale page at DPI,
+and says which fields it printed. The product's notice printer does it; the generator may
+import only ocr, so its caller passes the printer in (see yoshin.personal_print)."""
 
 
 @dataclass(frozen=True)
@@ -222,9 +222,10 @@ def write_set(out_dir: Path, qualities: Sequence[str], seed: int, form: str = "c
         personal = None
         if printer is not None and programme and chooser.random() < personal_share:
             serial = "".join(chooser.choice(SERIAL_ALPHABET) for _ in range(16))
-            personal = printer(specs[form_id], people[index], serial)
-            handed_out.append(NoticeRow(serial, people[index].atena_number, programme,
-                                        int(values.get("dose_number") or 1), form_id))
+            dose = int(values.get("dose_number") or 1)
+            personal = printer(specs[form_id], people[index], serial, dose)
+            handed_out.append(NoticeRow(serial, people[index].atena_number, programme, dose,
+                                        form_id))
         suffix, data, truth = _render(specs[form_id], values, quality, rng, noise, personal)
         if personal is not None:
             truth["serial"] = handed_out[-1].serial

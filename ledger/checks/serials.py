@@ -39,8 +39,8 @@ def claim_serial(session: Session, values: Mapping[str, str], page_id: int
 def printed_for(session: Session, row: NoticeSerial, values: Mapping[str, str],
                 offered: Collection[str] = ()) -> dict[str, str]:
     """What a personal form's serial confirms: the identity printed on it (the register's,
-    never read again), the dose number it was printed for when the reader read the clinic's
-    number as that one, and the vaccine when the form offers a single product of the
+    never read again), the dose number printed in its box (notices.pdf) when the reader read
+    it there, and the vaccine when the form offers a single product of the
     serial's programme (`offered`: the form's vaccine options) and the reader read the
     clinic's tick as that one, or read no tick where a lot was written (a dose was given,
     and on this form it can only be that one; the lot master then checks the lot against

@@ -252,7 +252,7 @@ def test_a_personal_form_fitted_by_its_print_keeps_its_serial(forms: dict[str, F
     assert spec.blank_pdf is not None
     person = Person("1234567890", "山田 花子", "ヤマダ ハナコ", date(2024, 5, 1), "female",
                     "千葉県松戸市根本387番地の5")
-    pdf = personal_form(spec, spec.blank_pdf, person, "ABCDEFGHJKLMNPQR")
+    pdf = personal_form(spec, spec.blank_pdf, person, "ABCDEFGHJKLMNPQR", 1)
     page = np.array(convert_from_bytes(pdf, dpi=DPI, grayscale=True)[0])
     x, y, w, h = spec.qr
     ink = np.full_like(page, 255)
