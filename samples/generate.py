@@ -226,6 +226,9 @@ def write_set(out_dir: Path, qualities: Sequence[str], seed: int, form: str = "c
             personal = printer(specs[form_id], people[index], serial, dose)
             handed_out.append(NoticeRow(serial, people[index].atena_number, programme, dose,
                                         form_id))
+            if "dose_number" in values and "dose_number" in personal[1]:
+                # the paper shows the dose it was sent for, a deferral's too
+                values = {**values, "dose_number": str(dose)}
         suffix, data, truth = _render(specs[form_id], values, quality, rng, noise, personal)
         if personal is not None:
             truth["serial"] = handed_out[-1].serial

@@ -36,6 +36,10 @@ def test_personal_pages_are_matched_by_their_serial(tmp_path: Path) -> None:
             identity = {f.key: f for f in outcome.fields
                         if f.key in ("name", "name_kana", "birth_date", "sex", "address")}
             assert all(f.correct and f.accepted for f in identity.values()), outcome.name
+            # the dose printed for the serial is on the paper, and the truth says so
+            dose = next(f for f in outcome.fields if f.key == "dose_number")
+            assert dose.truth == handed[serial]["dose"], outcome.name
+            assert dose.correct and dose.accepted, outcome.name
         accepted = {f.key for f in outcome.fields if f.accepted}
         # what held a page back is a doubted field the ledger record needs, never an answer
         # looked at after the commit; a page that went on was held by nothing
