@@ -661,11 +661,10 @@ def _read_after_century(cut: list[RowGlyphs], century: str) -> tuple[str, float]
     return None if confidence is None else (value, confidence)
 
 
-def _closed_glyphs(row: RowInk, dpi: int, under: np.ndarray) -> list[Glyph] | None:
-    """The row's writing with the touched line stretches put back (_restored) and the loops
-    closed where their arms meet a line (`under`, _line_under_arms), drawn as dark as the
-    writing and with the rest of the line out of sight, cut where it stands."""
-    restored = _restored(row, dpi) > 0
+def _closed_glyphs(row: RowInk, restored: np.ndarray, under: np.ndarray) -> list[Glyph] | None:
+    """The row's writing with the touched line stretches put back (`restored`, _restored)
+    and the loops closed where their arms meet a line (`under`, _line_under_arms), drawn as
+    dark as the writing and with the rest of the line out of sight, cut where it stands."""
     writing = row.lifted[row.cleaned > 0]
     dark = int(np.median(writing)) if writing.size else 0
     lifted = np.where(under, np.minimum(row.lifted, dark),
@@ -692,12 +691,16 @@ def _read_restored(cut: list[RowGlyphs], dpi: int, century: str) -> tuple[str, f
     closed: list[Glyph] = []
     arms = False
     for part in cut:
-        restored = _restored_glyphs(part.row_ink, dpi)
-        under = _line_under_arms(part.row_ink, dpi)
-        arms |= bool(under.any())
-        shut = _closed_glyphs(part.row_ink, dpi, under) if under.any() else restored
-        if restored is None or shut is None:
+        row = part.row_ink
+        mask = _restored(row, dpi)
+        restored = _whole_glyphs(mask, row.lifted, row.chars)
+        if restored is None:
             return None
+        under = _line_under_arms(row, dpi)
+        shut = _closed_glyphs(row, mask > 0, under) if under.any() else restored
+        if shut is None:
+            return None
+        arms |= shut is not restored
         glyphs.extend(restored)
         closed.extend(shut)
     seen = _as_seen_strip(glyphs)

@@ -26,6 +26,7 @@ from ocr.digits import (
     _closed_glyphs,
     _confirmed,
     _line_under_arms,
+    _restored,
     _restored_glyphs,
     _row_ink,
     _struck,
@@ -704,7 +705,7 @@ def test_a_loop_whose_top_lay_on_the_line_is_never_read_surely(
     restored, under = _restored_glyphs(row, 300), _line_under_arms(row, 300)
     assert restored is not None and under.any()
     assert ppocr.read_line(_as_seen_strip(restored), DIGITS).text == "04"
-    closed = _closed_glyphs(row, 300, under)
+    closed = _closed_glyphs(row, _restored(row, 300) > 0, under)
     assert closed is not None
     assert ppocr.read_line(_as_seen_strip(closed), DIGITS).text == "09"
     assert read_digits(page, field, 300)[1] < ACCEPT
