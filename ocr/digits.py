@@ -759,8 +759,10 @@ def read_digits(gray: np.ndarray, field: FieldSpec, dpi: int) -> tuple[str, floa
     only when it reads the same with the line it touches put back (_confirmed_restored). A
     date whose century the form knows that does not pass is read again without it
     (_read_after_century), and then with the lines its writing touches put back
-    (_read_restored). When PP-OCR's reading is incomplete, Tesseract's first complete
-    one is shown instead, with a low confidence, for a person to correct.
+    (_read_restored); whichever reading of such a date passes must also be read with a
+    loop closed along the line its arms meet (_closed_otherwise). When PP-OCR's reading is
+    incomplete, Tesseract's first complete one is shown instead, with a low confidence,
+    for a person to correct.
     """
     rows = field.digit_rows
     cut = [_cell_glyphs(gray, row.box, row.chars, dpi) for row in rows]
