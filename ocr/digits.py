@@ -324,7 +324,8 @@ def _touched_lines_put_back(row: RowInk, dpi: int) -> np.ndarray:
     is a blot, and PP-OCR read such views right but unsurely (0.00-0.85), which held back
     dates whose box cut was read surely and confirmed. Measured on development seeds
     17045-17048 (1,200 pages, registered at 300 dpi): 15 vaccination dates more are sure,
-    all right. A 2 whose base lay on the bottom line has writing on both sides of it and is
+    all right, and 5 right ones less (their view without the line reads otherwise or less
+    surely). A 2 whose base lay on the bottom line has writing on both sides of it and is
     put back as before (tests/unit/ocr/test_marks.py)."""
     removed = row.removed
     writing = row.cleaned > 0
@@ -739,9 +740,8 @@ def _closed_otherwise(digits: str, cut: list[RowGlyphs], dpi: int, floor: float 
         return False
     closed: list[Glyph] = []
     for row, under in rows:
-        mask = _restored(row, dpi)
-        shut = (_closed_glyphs(row, mask > 0, under) if under.any()
-                else _whole_glyphs(mask, row.lifted, row.chars))
+        shut = (_closed_glyphs(row, _restored(row, dpi) > 0, under) if under.any()
+                else _restored_glyphs(row, dpi))
         if shut is None:
             return True
         closed.extend(shut)
