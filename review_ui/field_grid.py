@@ -2,10 +2,11 @@
 
 Checking twenty dates in a row, each crop beside its read value, is faster than opening
 twenty pages; so for one field key the grid lists the waiting pages on which that field is
-doubtful (`ledger.checks.doubt.doubtful_keys`, the one rule the reader and the review screen
-share) and lets a reviewer confirm or correct each value where it stands. Only the fields
-that hold a page back are offered: a doubted questionnaire answer (the form's
-`after_commit`) is the later look's (後で確認), and checking it here would free no page.
+doubtful and holds it back (`ledger.checks.doubt.holding_keys`, the one rule the reader and
+the review screen share) and lets a reviewer confirm or correct each value where it stands.
+A doubted questionnaire answer (the form's `after_commit`), or the screening doctor's name
+beside a vaccinator's read surely, is the later look's (後で確認), and checking it here would
+free no page.
 
 A value checked here goes through the review screen's own correction
 (`review_ui.service.correct`): it is kept as the reviewer's value beside the reader's, so it
@@ -33,7 +34,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from ledger.checks.doubt import doubtful_keys
+from ledger.checks.doubt import holding_keys
 from models import FieldSource, FieldValue, Page, PageState, User, audit
 from models.base import utcnow
 from models.page_state import AWAITING_REVIEW
@@ -95,8 +96,8 @@ def _waiting(db: Session, user: User, key: str | None = None
 def _doubtful(page: Page) -> list[str]:
     """The page's doubtful fields that hold it back (not its after-commit answers)."""
     labels = field_labels(get_settings().forms_dir, page.form_id)
-    return [key for key in doubtful_keys(page.current_fields(), get_settings().review_confidence)
-            if not (key in labels and labels[key].after_commit)]
+    later = [key for key, label in labels.items() if label.after_commit]
+    return holding_keys(page.current_fields(), get_settings().review_confidence, later)
 
 
 def _label(form_id: str | None, key: str) -> str:

@@ -7,7 +7,7 @@ or the records confirmed, is never doubtful for want of confidence, only for bre
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from sqlalchemy.orm import Session
 
@@ -35,3 +35,24 @@ def unsure(field: FieldValue, threshold: float) -> bool:
 def doubtful_keys(fields: Mapping[str, FieldValue], threshold: float) -> list[str]:
     return [key for key, field in fields.items()
             if field.problem or unsure(field, threshold)]
+
+
+SCREENING_DOCTOR = "doctor_name"
+VACCINATOR = "vaccinator_name"
+
+
+def holding_keys(fields: Mapping[str, FieldValue], threshold: float,
+                 after_commit: Collection[str]) -> list[str]:
+    """The doubtful fields that hold the record back: those the ledger record is made of.
+    The form's `after_commit` answers are kept for a person's later look instead, and so is
+    the screening doctor's name (予診医) when the vaccinating doctor's (接種医) is written
+    and not in doubt: the record's doctor is the vaccinator, the screening doctor only when
+    no vaccinator is written (ledger.records.commit), and the ledger's items (別添2: 接種医,
+    予診有無) hold no screening doctor's name. On development seed 17049 (323 personal
+    forms) 4 pages waited for the screening doctor's name alone."""
+    doubts = doubtful_keys(fields, threshold)
+    vaccinator = fields.get(VACCINATOR)
+    recorded_instead = (vaccinator is not None and vaccinator.value.strip() != ""
+                        and VACCINATOR not in doubts)
+    return [key for key in doubts if key not in after_commit
+            and not (key == SCREENING_DOCTOR and recorded_instead)]

@@ -13,7 +13,7 @@ from collections.abc import Collection, Mapping
 from sqlalchemy.orm import Session
 
 from ledger.checks.confirmation import Shows, confirmations, never
-from ledger.checks.doubt import doubtful_keys, refresh_problems, unsure
+from ledger.checks.doubt import doubtful_keys, holding_keys, refresh_problems, unsure
 from ledger.checks.serials import claim_serial, printed_for
 from ledger.records.commit import CommitRefused, commit_page
 from ledger.residents.matching import find_candidates, unique_match
@@ -60,7 +60,7 @@ def decide(session: Session, page: Page, values: dict[str, str],
     current = page.current_fields()
     refresh_problems(session, current, resident_id=page.resident_id, page_id=page.id)
     doubts = doubtful_keys(current, settings.review_confidence)
-    doubtful = [key for key in doubts if key not in after_commit]
+    doubtful = holding_keys(current, settings.review_confidence, after_commit)
     if (settings.auto_commit_ready and resident is not None
             and _deferred(current, doubtful, settings.review_confidence)):
         page.move_to(PageState.REJECTED, DEFERRED)

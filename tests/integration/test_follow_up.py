@@ -224,15 +224,34 @@ def test_a_city_that_commits_by_hand_files_deferrals_by_hand(
 
 
 def test_a_misread_place_lets_the_clinic_code_confirm_its_doctor(city: None) -> None:
-    """The place misread (院 for 小金原クリニック) and unsure, the doctor's name one character
-    off and unsure: the clinic's code names the clinic, whose doctor the name is near, and
-    the record goes in. The same place read surely says the dose was given elsewhere, and
-    the doctor's name waits for a person."""
-    read = {"place": "院", "doctor_name": "田村 誡"}
-    doubted = {"place": 0.4, "doctor_name": 0.6}
+    """The place misread (院 for 小金原クリニック) and unsure, the vaccinating doctor's name
+    one character off and unsure: the clinic's code names the clinic, whose doctor the name
+    is near, and the record goes in. The same place read surely says the dose was given
+    elsewhere, and the doctor's name waits for a person."""
+    read = {"place": "院", "vaccinator_name": "田村 誡"}
+    doubted = {"place": 0.4, "vaccinator_name": 0.6}
     assert _state(_scan(_child(), doubted, read=read))[0] == PageState.CONFIRMED
-    assert _state(_scan(_child(), {"doctor_name": 0.6}, read=read))[0] \
+    assert _state(_scan(_child(), {"vaccinator_name": 0.6}, read=read))[0] \
         == PageState.NEEDS_REVIEW
+
+
+def test_the_screening_doctor_holds_the_record_back_only_as_its_doctor(city: None) -> None:
+    """The record's doctor (接種医) is the vaccinator, the screening doctor (予診医) only when no
+    vaccinator is written: a doubted screening doctor's name beside a vaccinator's read
+    surely goes in flagged; beside a blank or doubted vaccinator's name it waits."""
+    far = {"doctor_name": "研 一"}  # near no doctor of the clinic, so nothing confirms it
+    page_id = _scan(_child(), {"doctor_name": 0.5}, read=far)
+    assert _state(page_id) == (PageState.CONFIRMED, ["doctor_name"], 1)
+    with session_scope() as session:
+        record = session.scalars(select(LedgerRecord).where(
+            LedgerRecord.resident_id == session.get_one(Page, page_id).resident_id)).one()
+        assert record.doctor_name == "田村 誠"
+    blank = {**far, "vaccinator_name": ""}
+    assert _state(_scan(_child(), {"doctor_name": 0.5}, read=blank))[0] \
+        == PageState.NEEDS_REVIEW
+    doubted = {**far, "vaccinator_name": "封 誠"}
+    assert _state(_scan(_child(), {"doctor_name": 0.5, "vaccinator_name": 0.5},
+                        read=doubted))[0] == PageState.NEEDS_REVIEW
 
 
 def test_a_doubted_signature_goes_in_flagged_rather_than_held(city: None) -> None:

@@ -10,7 +10,7 @@ from time import perf_counter
 from rich.console import Console
 from rich.progress import Progress
 
-from ledger.checks.doubt import doubtful_keys
+from ledger.checks.doubt import doubtful_keys, holding_keys
 from ledger.kit.text import normalise
 from models import FieldSource, Page, PageState, Resident, Role
 from models.db import session_scope
@@ -43,7 +43,7 @@ def _outcome(page_id: int, name: str, truth: dict, seconds: float) -> PageOutcom
         filed = page.state == PageState.REJECTED  # no person acts here: the reader filed it
         ready = filed or page.state in (PageState.READY, PageState.CONFIRMED)
         later = specs[page.form_id].after_commit if page.form_id in specs else ()
-        held_by = () if ready else tuple(key for key in doubtful if key not in later)
+        held_by = () if ready else tuple(holding_keys(current, settings.review_confidence, later))
         resident = session.get(Resident, page.resident_id) if page.resident_id else None
         right = None if resident is None else (
             normalise(resident.name) == normalise(truth["fields"].get("name", ""))
