@@ -4,9 +4,9 @@ written matters.
 
 The confidence says what a person would say: sure of an answer only when exactly one option
 holds a live mark and nothing else in the field's area needs explaining, sure of a blank
-only when the whole area is clean. Two live marks, a withdrawn mark with nothing beside it,
-or ink that is no mark (a stray stroke, a stamp) leave the reading below the review
-threshold.
+only when the whole area is clean, without even the specks of a mark too faint to hold
+together. Two live marks, a withdrawn mark with nothing beside it, or ink that is no mark
+(a stray stroke, a stamp) leave the reading below the review threshold.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ocr.fieldmap import FieldSpec, FormSpec
-from ocr.optionmarks import FieldEvidence, OptionEvidence, field_evidence
+from ocr.optionmarks import FAINT_MM2, FieldEvidence, OptionEvidence, field_evidence
 
 MARK_BOX_SHARE = 0.06
 """Share of a box's interior covered by writing from which it is marked: a tick in pen covers
@@ -81,6 +81,12 @@ def _clean(evidence: FieldEvidence, own_px: int = 0) -> float:
     return 1.0 - (1.0 - DOUBT) * min(1.0, mm2 / UNEXPLAINED_MM2)
 
 
+def _faint(evidence: FieldEvidence) -> bool:
+    """Whether specks around one option may be a mark too faint to hold together
+    (optionmarks.FAINT_MM2): a blank read beside them is a person's to look at."""
+    return evidence.faint_px >= FAINT_MM2 * evidence.px_per_mm2
+
+
 def _marked(evidence: FieldEvidence) -> tuple[int | None, float]:
     """Index of the marked option (None for none) and the confidence of that reading."""
     live = [i for i, option in enumerate(evidence.options) if _is_live(option)]
@@ -93,7 +99,7 @@ def _marked(evidence: FieldEvidence) -> tuple[int | None, float]:
         return best, TWO_MARKS
     if not live:
         crowded = evidence.neighbours_around >= PARTLY_AROUND
-        return None, min(clean * SURE, DOUBT if struck or crowded else SURE)
+        return None, min(clean * SURE, DOUBT if struck or crowded or _faint(evidence) else SURE)
     certainty = _mark_certainty(evidence.options[live[0]])
     ceiling = STRUCK_SURE if struck else SURE
     return live[0], min(ceiling, clean * (certainty if certainty < 1.0 else SURE))
@@ -125,4 +131,4 @@ def read_presence(gray: np.ndarray, field: FieldSpec, dpi: int, spec: FormSpec
     if share >= WRITTEN:
         ceiling = DOUBT if evidence.stamped_px else SURE
         return "true", min(ceiling, _strength(share, WRITTEN))
-    return "false", min(SURE, _clean(evidence, option.written_px))
+    return "false", min(DOUBT if _faint(evidence) else SURE, _clean(evidence, option.written_px))

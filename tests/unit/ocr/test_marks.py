@@ -37,7 +37,7 @@ from ocr.geometry import box_to_px, mm_to_px
 from ocr.optionmarks import FieldEvidence, OptionEvidence, _extents, option_cores
 from ocr.template import blank_page
 from samples.blank_form import OPTION_PT
-from tests.unit.ocr.images import field_on_blank
+from tests.unit.ocr.images import DATA, field_on_blank
 
 REVIEW = 0.90
 """The pipeline's default YOSHIN_REVIEW_CONFIDENCE."""
@@ -509,6 +509,21 @@ def test_a_blank_surrounded_by_writing_given_to_its_neighbours_is_not_sure() -> 
     crowded = FieldEvidence((blank, blank), 0, 139.5, 0, neighbours_around=0.6)
     assert _marked(crowded) == (None, pytest.approx(0.5))
     assert _marked(replace(crowded, neighbours_around=0.3)) == (None, pytest.approx(0.99))
+
+
+def test_a_pencil_circle_too_faint_to_hold_together_is_no_sure_blank(
+        forms: dict[str, FormSpec]) -> None:
+    """A light pencil circle around はい (seed 17049 page 376, level 190, a 200 dpi office
+    scan registered at 300 dpi) breaks up into specks, none large enough to be writing: the
+    answer is no sure blank. The same area of the blank form is one."""
+    spec = forms["influenza"]
+    page = np.array(blank_page(spec, 300))
+    crop = cv2.imread(str(DATA / "influenza-q1-yes-faint-pencil-x1863-y1153.png"),
+                      cv2.IMREAD_GRAYSCALE)
+    assert read_choice(page, spec.field("q1"), 300, spec) == ("", pytest.approx(0.99))
+    page[1153:1153 + crop.shape[0], 1863:1863 + crop.shape[1]] = crop
+    got, confidence = read_choice(page, spec.field("q1"), 300, spec)
+    assert got == "yes" or confidence < REVIEW, (got, confidence)
 
 
 @pytest.mark.parametrize("dpi", DPIS)
