@@ -547,14 +547,22 @@ def _as_seen_strip(glyphs: list[Glyph]) -> np.ndarray:
     return on_paper(_compact_strip([seen for _, seen in glyphs], paper=255))
 
 
-def _read_alike(reading: ppocr.Reading, strip: np.ndarray) -> ppocr.Reading | None:
+def _read_alike(reading: ppocr.Reading, strip: np.ndarray, known: str = ""
+                ) -> ppocr.Reading | None:
     """PP-OCR's reading of the `strip` of another cut of the same writing, when it gives the
     same digits as `reading` above its floor: the less sure of the two. None when it does
-    not."""
+    not. The digits the form knows (`known`, a date's century) are left out of both: they
+    are the same on every date, and this cut's reading of them is no evidence of the rest
+    (a century's 0 read at 0.88 held back 2022-09-06, read right at 1.00 and confirmed by
+    Tesseract and ddddocr, seed 17049 page 271)."""
     again = ppocr.read_line(strip, DIGITS)
-    if again.text != reading.text or again.lowest < FLOORS.ppocr:
+    skip = len(known)
+    if len(again.text) != len(reading.text) or again.text[skip:] != reading.text[skip:]:
         return None
-    return min(reading, again, key=lambda read: read.lowest)
+    rest = [ppocr.Reading(read.chars[skip:]) for read in (reading, again)]
+    if rest[1].lowest < FLOORS.ppocr:
+        return None
+    return min(rest, key=lambda read: read.lowest)
 
 
 def _confirmed_whole(reading: ppocr.Reading, cut: list[RowGlyphs], single: bool,
@@ -586,7 +594,8 @@ def _restored_line(row: RowInk, dpi: int) -> np.ndarray:
     return on_paper(as_seen(row.lifted, restored)[y:y + h, x:x + w])
 
 
-def _put_back_lowest(reading: ppocr.Reading, cut: list[RowGlyphs], dpi: int) -> float | None:
+def _put_back_lowest(reading: ppocr.Reading, cut: list[RowGlyphs], dpi: int, known: str = ""
+                     ) -> float | None:
     """The least sure digit of PP-OCR's reads of the field with the line stretches its
     writing touches put back, when they give `reading`'s digits above the floor; None when
     they do not.
@@ -596,24 +605,27 @@ def _put_back_lowest(reading: ppocr.Reading, cut: list[RowGlyphs], dpi: int) -> 
     17031 page 72; the writing along a line was the month's) is a 2 again only there. The
     rows that part into one glyph per box are read together, as the reading was; a row that
     does not (two digits both touching the line between them are joined by it) is read
-    alone as a line, and must give its own digits."""
-    lowest, start = 1.0, 0
+    alone as a line, and must give its own digits. The century's digits (`known`) are not
+    compared when the strip begins with them (_read_alike)."""
+    lowest, start, skip = 1.0, 0, ""
     chars: list[ppocr.Char] = []
     glyphs: list[Glyph] = []
     for part in cut:
         own = reading.chars[start:start + part.row_ink.chars]
-        start += part.row_ink.chars
         restored = _restored_glyphs(part.row_ink, dpi)
         if restored is not None:
+            skip = known if start == 0 else skip  # the strip begins with the century
+            start += part.row_ink.chars
             chars.extend(own)
             glyphs.extend(restored)
             continue
+        start += part.row_ink.chars
         line = ppocr.read_line(_restored_line(part.row_ink, dpi), DIGITS)
         if line.text != "".join(char.text for char in own) or line.lowest < FLOORS.ppocr:
             return None
         lowest = min(lowest, line.lowest)
     if glyphs:
-        alike = _read_alike(ppocr.Reading(tuple(chars)), _as_seen_strip(glyphs))
+        alike = _read_alike(ppocr.Reading(tuple(chars)), _as_seen_strip(glyphs), skip)
         if alike is None:
             return None
         lowest = min(lowest, alike.lowest)
@@ -638,7 +650,7 @@ def _confirmed_restored(reading: ppocr.Reading, found: list[Glyph], seen: np.nda
     held the field back whatever it read (_put_back_lowest now reads it as a line).
     Measured with the century's checking (_confirmed) on development seeds 17034 and 17035
     (600 pages): 10 vaccination dates more are sure, all right, and none less."""
-    lowest = _put_back_lowest(reading, cut, dpi)
+    lowest = _put_back_lowest(reading, cut, dpi, known)
     if lowest is None:
         return None
     weakest = ppocr.Reading(tuple(replace(char, confidence=min(char.confidence, lowest))
@@ -721,8 +733,8 @@ def _read_restored(cut: list[RowGlyphs], dpi: int, century: str) -> tuple[str, f
     return None if confidence is None else (value, confidence)
 
 
-def _closed_otherwise(digits: str, cut: list[RowGlyphs], dpi: int, floor: float = 0.0
-                      ) -> bool:
+def _closed_otherwise(digits: str, cut: list[RowGlyphs], dpi: int, known: str,
+                      floor: float = 0.0) -> bool:
     """Whether a box's writing has two arms at its top or bottom line (_line_under_arms) and
     the view with the loop closed there (_closed_glyphs; the other rows with the lines their
     writing touches put back) does not read `digits`, at `floor` or above. Every view
@@ -734,7 +746,11 @@ def _closed_otherwise(digits: str, cut: list[RowGlyphs], dpi: int, floor: float 
     Before the other readings only the digits must agree. Asking for the floor there too
     cost 9 right dates on development seeds 17047 and 17048 (600 pages), against 4 for the
     digits alone; the closed view reads such dates right but unsurely (0.83 and 0.89, seed
-    17046 pages 51 and 200). Neither way made a wrong date sure or caught one there."""
+    17046 pages 51 and 200). Neither way made a wrong date sure or caught one there.
+
+    The century's digits (`known`) are not compared: a loop closed on a 0 of the year reads
+    as 9 (2022-12-10 read 29221210 at 0.41 there, seed 17049 page 143), and the century is
+    the same on every date the field holds."""
     rows = [(part.row_ink, _line_under_arms(part.row_ink, dpi)) for part in cut]
     if not any(under.any() for _, under in rows):
         return False
@@ -746,7 +762,11 @@ def _closed_otherwise(digits: str, cut: list[RowGlyphs], dpi: int, floor: float 
             return True
         closed.extend(shut)
     again = ppocr.read_line(_as_seen_strip(closed), DIGITS)
-    return again.text != digits or again.lowest < floor
+    if len(again.text) != len(digits):
+        return True
+    rest = again.chars[len(known):]
+    return ("".join(char.text for char in rest) != digits[len(known):]
+            or min((char.confidence for char in rest), default=1.0) < floor)
 
 
 def read_digits(gray: np.ndarray, field: FieldSpec, dpi: int) -> tuple[str, float]:
@@ -792,15 +812,17 @@ def read_digits(gray: np.ndarray, field: FieldSpec, dpi: int) -> tuple[str, floa
             confidence = _confirmed_whole(reading, cut, boxes == 1, known)
         else:
             confidence = _confirmed(reading, found, seen, boxes == 1, known)
-        if confidence is not None and not (known and _closed_otherwise(reading.text, cut, dpi)):
+        if confidence is not None and not (known and _closed_otherwise(reading.text, cut, dpi,
+                                                                           known)):
             return shown(reading.text), confidence
     if known:
         again = _read_after_century(cut, known)
-        if again is not None and not _closed_otherwise(again[0].replace("-", ""), cut, dpi):
+        if again is not None and not _closed_otherwise(again[0].replace("-", ""), cut, dpi,
+                                                       known):
             return again
         again = _read_restored(cut, dpi, known)
         if again is not None and not _closed_otherwise(again[0].replace("-", ""), cut, dpi,
-                                                       FLOORS.ppocr):
+                                                       known, FLOORS.ppocr):
             return again
     if complete(reading.text):
         return shown(reading.text), unconfirmed(reading.lowest)
