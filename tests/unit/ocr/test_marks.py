@@ -24,8 +24,10 @@ from ocr.digits import (
     _as_seen_strip,
     _cell_glyphs,
     _closed_glyphs,
+    _compact_strip,
     _confirmed,
     _line_under_arms,
+    _renderings,
     _restored,
     _restored_glyphs,
     _row_ink,
@@ -788,6 +790,22 @@ def test_the_put_back_views_reading_of_the_century_is_no_evidence(
     assert cut[0].along
     value, confidence = read_digits(page, field, 300)
     assert (value, confidence >= ACCEPT) == ("2022-09-06", True), confidence
+
+
+def test_two_thin_ones_side_by_side_are_checked_in_even_cells(
+        forms: dict[str, FormSpec]) -> None:
+    """2025-09-11 on a child's form (seed 17049 page 66): packed at letter spacing the day's
+    two thin 1s read as one to every Tesseract rendering and to ddddocr (2025091), so PP-OCR's
+    reading, sure at 1.00, had no checker. Set in even cells, as a printer sets digits, the
+    strip reads 20250911 to Tesseract, and the date is sure."""
+    page, field = field_on_blank(forms["child"], "vaccination_date",
+                                 "date-child-20250911-two-ones.png")
+    cut = [_cell_glyphs(page, row.box, row.chars, 300) for row in field.digit_rows]
+    inks = [ink for part in cut for ink, _ in part.glyphs]
+    assert len(inks) == 8
+    assert all(digits != "20250911" for digits, _ in _renderings(_compact_strip(inks), False))
+    value, confidence = read_digits(page, field, 300)
+    assert (value, confidence >= ACCEPT) == ("2025-09-11", True), confidence
 
 
 @pytest.mark.parametrize("dpi", DPIS)
