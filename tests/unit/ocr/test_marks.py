@@ -808,6 +808,22 @@ def test_two_thin_ones_side_by_side_are_checked_in_even_cells(
     assert (value, confidence >= ACCEPT) == ("2025-09-11", True), confidence
 
 
+def test_how_surely_the_century_is_read_is_no_evidence_of_the_rest(
+        forms: dict[str, FormSpec]) -> None:
+    """2025-05-30 on an elderly form (seed 17049 page 302): the century's 0 has its top on
+    the box's line and PP-OCR, free, reads it as U; held to digits it is a 0 at 0.00. Every
+    other digit is sure and Tesseract reads the same strip: the century is known, so the
+    date is sure."""
+    page, field = field_on_blank(forms["elderly"], "vaccination_date",
+                                 "date-elderly-20250530-century-read-as-u.png")
+    cut = [_cell_glyphs(page, row.box, row.chars, 300) for row in field.digit_rows]
+    reading = ppocr.read_line(_as_seen_strip([g for part in cut for g in part.glyphs]), DIGITS)
+    assert reading.text == "20250530" and reading.chars[1].confidence < 0.5
+    assert min(char.confidence for char in reading.chars[2:]) >= 0.9
+    value, confidence = read_digits(page, field, 300)
+    assert (value, confidence >= ACCEPT) == ("2025-05-30", True), confidence
+
+
 @pytest.mark.parametrize("dpi", DPIS)
 def test_the_line_under_arms_is_between_two_strokes_of_a_box_reaching_it(
         covid: FormSpec, dpi: int) -> None:
