@@ -92,6 +92,14 @@ and the line's own width)."""
 TOUCH_PX = 3
 """Writing this close to a line's edge touches it: the lines are taken away grown by a
 pixel."""
+OTHERWISE_FLOOR = 0.5
+"""Least probability at which a digit the closed-loop view reads otherwise is another
+reading of the writing (_closed_otherwise): below it PP-OCR is guessing. A 9 whose loop
+lay on the top line, read 4 by every other view, reads 9 there at 0.94-0.99 (seed 900617
+page 108, seed 17039 page 199); a year's 5 closed into 6 at 0.04 held back 2025-09-01, read
+at 0.99 and confirmed by Tesseract (seed 17049 page 420). Read otherwise at 0.81-0.90,
+three right dates of development seeds 17047 and 17048 stay unsure: asking for 0.9 would
+make them sure, but leaves less room under the 9s' 0.94."""
 ARC_MM = 0.4
 """Width of the arc drawn in along a line between a loop's arms (_line_under_arms): a pen's
 stroke, not the printed line's width, which no digit has."""
@@ -753,16 +761,19 @@ def _closed_otherwise(digits: str, cut: list[RowGlyphs], dpi: int, known: str,
                       floor: float = 0.0) -> bool:
     """Whether a box's writing has two arms at its top or bottom line (_line_under_arms) and
     the view with the loop closed there (_closed_glyphs; the other rows with the lines their
-    writing touches put back) does not read `digits`, at `floor` or above. Every view
+    writing touches put back) reads otherwise than `digits`. Every view
     without it reads a 9 whose loop lay on the top line as 4, however sure, the box cut's
     too: seed 900617 page 108 went to the ledger with 2025-04-01 for 2025-09-01 (the box
     cut read at 1.00 and confirmed by Tesseract) while this stood only before the last
     reading of a date (_read_restored, which asks for PP-OCR's floor).
 
-    Before the other readings only the digits must agree. Asking for the floor there too
-    cost 9 right dates on development seeds 17047 and 17048 (600 pages), against 4 for the
-    digits alone; the closed view reads such dates right but unsurely (0.83 and 0.89, seed
-    17046 pages 51 and 200). Neither way made a wrong date sure or caught one there.
+    Before the other readings (`floor` 0) the closed view must not read a digit otherwise
+    at OTHERWISE_FLOOR or above: a digit it reads otherwise below that is a guess, not
+    another reading. Asking for agreement at the floor there cost 9 right dates on
+    development seeds 17047 and 17048 (600 pages), against 4 for agreement alone; the
+    closed view reads such dates right but unsurely (0.83 and 0.89, seed 17046 pages 51
+    and 200). Neither way made a wrong date sure or caught one there. The last reading
+    asks for agreement at the floor (`floor`).
 
     The century's digits (`known`) are not compared: a loop closed on a 0 of the year reads
     as 9 (2022-12-10 read 29221210 at 0.41 there, seed 17049 page 143), and the century is
@@ -781,6 +792,9 @@ def _closed_otherwise(digits: str, cut: list[RowGlyphs], dpi: int, known: str,
     if len(again.text) != len(digits):
         return True
     rest = again.chars[len(known):]
+    if not floor:
+        return any(char.text != digit and char.confidence >= OTHERWISE_FLOOR
+                   for char, digit in zip(rest, digits[len(known):], strict=True))
     return ("".join(char.text for char in rest) != digits[len(known):]
             or min((char.confidence for char in rest), default=1.0) < floor)
 
