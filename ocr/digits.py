@@ -821,6 +821,8 @@ def read_digits(gray: np.ndarray, field: FieldSpec, dpi: int) -> tuple[str, floa
     giving the same digits; where a box clipped a glyph, only when the writing cut where it
     stands reads the same again (_confirmed_whole); where writing lies along a box's line,
     only when it reads the same with the line it touches put back (_confirmed_restored). A
+    century read as the one the form knows is sure however surely PP-OCR reads it
+    (_century_known), and the other views' readings of it are not compared. A
     date whose century the form knows that does not pass is read again without it
     (_read_after_century), and then with the lines its writing touches put back
     (_read_restored); whichever reading of such a date passes must also be read with a
