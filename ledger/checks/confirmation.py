@@ -8,7 +8,8 @@ person wrote from. A lot number one character off from exactly one lot of that v
 the lot master is that lot, and a doubted vaccine tick read as the vaccine of the lot read
 surely is that vaccine; a clinic code (or a code one digit off) and a place that name
 the same contracted clinic confirm it, and the names of its doctors confirm the doctors'
-names on the form; a dose volume that is the one the vaccine is given in at the person's
+names on the form; a ticket's parts and its OCR line read exactly as the holder's ticket
+prints them are the ticket's; a dose volume that is the one the vaccine is given in at the person's
 age is that volume. A name or address the reader got too far off is still the register's
 when the page, read again allowed only the register's characters, shows exactly that value
 (`shows`, supplied by the worker, which holds the image). Values too far from the records
@@ -71,6 +72,18 @@ TICKET_PARTS: dict[str, Callable[[Ticket], str]] = {
     "ticket_kind": lambda t: t.ticket_kind,
     "ticket_dose": lambda t: t.ticket_dose,
 }
+
+
+TICKET_LINE_KEY = "ticket_line"
+
+
+def ticket_line(ticket: Ticket) -> str:
+    """The ticket's printed OCR line (接種券OCR行): 券種, 接種回, 市区町村コード and 券番号 in
+    that order, as the covid19 form cuts its reading into the parts (its `split`). A line
+    read exactly as the holder's ticket prints it is confirmed with its parts: it is nothing
+    but them."""
+    return ticket.ticket_kind + ticket.ticket_dose + ticket.municipality_code \
+        + ticket.ticket_number
 
 
 def near(read: str, expected: str) -> bool:
@@ -247,6 +260,8 @@ def confirmations(session: Session, values: Mapping[str, str], resident: Residen
         if ticket is not None:
             confirmed |= {key: part(ticket) for key, part in TICKET_PARTS.items()
                           if key in values and values[key] == part(ticket)}
+            if values.get(TICKET_LINE_KEY) == ticket_line(ticket):
+                confirmed[TICKET_LINE_KEY] = ticket_line(ticket)
             if values.get("dose_number") == ticket.ticket_dose:
                 # the ticket is issued for one dose: a handwritten dose number read as that
                 # dose is confirmed by it (Tesseract reads a lone handwritten digit as nothing

@@ -53,6 +53,16 @@ def test_register_confirms_near_values_and_lots(inprocess_db: Path) -> None:
         assert confirmed["ticket_number"] == ticket.ticket_number
         assert confirmed["municipality_code"] == ticket.municipality_code
         assert confirmed["lot_number"] == lot.lot_number
+        assert "ticket_line" not in confirmed
+        line = (ticket.ticket_kind + ticket.ticket_dose + ticket.municipality_code
+                + ticket.ticket_number)
+        assert confirmations(session, {**values, "ticket_line": line},
+                             matched)["ticket_line"] == line
+        misread = line[:-1] + str((int(line[-1]) + 1) % 10)
+        assert "ticket_line" not in confirmations(session, {**values, "ticket_line": misread},
+                                                  matched)
+        assert "ticket_line" not in confirmations(session, {**values, "ticket_line": line},
+                                                  None)
         assert "dose_number" not in confirmed
         dose = {**values, "dose_number": ticket.ticket_dose}
         assert confirmations(session, dose, matched)["dose_number"] == ticket.ticket_dose
