@@ -496,7 +496,7 @@ def _read_strip(strip: np.ndarray, psm: int = WORD_MODE) -> tuple[str, float]:
     return "".join(ch for word in words for ch in word.text if ch in DIGITS), lowest_symbol(words)
 
 
-def _renderings(strip: np.ndarray, single: bool, even: np.ndarray | None = None
+def _renderings(strip: np.ndarray, single: bool, inks: list[np.ndarray] | None = None
                 ) -> Iterator[tuple[str, float]]:
     """Tesseract's readings of the binarised strip in order of measured accuracy, each made
     only when asked for. Their mistakes differ: a handwritten 5 read as "50" by word mode is
@@ -505,12 +505,12 @@ def _renderings(strip: np.ndarray, single: bool, even: np.ndarray | None = None
     too agreed with PP-OCR's misreadings (2025-06-15 where 06-19 is written, 358 for 368 on
     reserved pages) that its binary renderings did not give.
 
-    Last, where given, the strip set `even` (_compact_strip): packed at letter spacing, two
-    thin 1s side by side read as one (2025-09-11 read 2025091 by all three renderings and by
-    ddddocr, seed 17049 page 66). Measured on the 1,602 vaccination dates of development
-    seeds 17045-17049 (registered at 300 dpi): 6 more are sure, all right; one right one
-    less, whose even strip read other digits surely (a contradiction, see _confirmed); no
-    wrong date became sure."""
+    Last, where the glyphs' `inks` are given, the strip set even (_compact_strip), made only
+    when the others failed: packed at letter spacing, two thin 1s side by side read as one
+    (2025-09-11 read 2025091 by all three renderings and by ddddocr, seed 17049 page 66).
+    Measured on the 1,602 vaccination dates of development seeds 17045-17049 (registered
+    at 300 dpi): 6 more are sure, all right; one right one less, whose even strip read
+    other digits surely (a contradiction, see _confirmed); no wrong date became sure."""
     if single:
         yield _read_strip(strip, CHAR_MODE)
         yield _read_strip(strip, WORD_MODE)
@@ -519,8 +519,8 @@ def _renderings(strip: np.ndarray, single: bool, even: np.ndarray | None = None
     yield _read_strip(strip, WORD_MODE)
     yield _read_strip(scale_to_height(strip, CHECK_HEIGHT_PX), WORD_MODE)
     yield _read_strip(strip, LINE_MODE)
-    if even is not None:
-        yield _read_strip(even, WORD_MODE)
+    if inks is not None:
+        yield _read_strip(_compact_strip(inks, even=True), WORD_MODE)
 
 
 def _confirmed(reading: ppocr.Reading, glyphs: list[Glyph], seen: np.ndarray, single: bool,
@@ -547,10 +547,10 @@ def _confirmed(reading: ppocr.Reading, glyphs: list[Glyph], seen: np.ndarray, si
     Tesseract on the whole strip: seed 900614 page 336, which went to the ledger wrong). On
     development seeds 17039-17044 that keeps 7 right dates of about 1,700 unsure, and no
     wrong one was sure there."""
-    strip = _compact_strip([ink for ink, _ in glyphs])
-    even = _compact_strip([ink for ink, _ in glyphs], even=True)
+    inks = [ink for ink, _ in glyphs]
+    strip = _compact_strip(inks)
     contradicted = False
-    for digits, lowest in _renderings(strip, single, even):
+    for digits, lowest in _renderings(strip, single, inks):
         if digits == reading.text and lowest >= FLOORS.checker:
             return cross_checked(True, lowest, reading.lowest, FLOORS)
         contradicted |= (len(digits) == len(reading.text) and lowest >= FLOORS.checker
