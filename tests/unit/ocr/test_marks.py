@@ -21,6 +21,7 @@ from ocr.confidence import ACCEPT
 from ocr.digits import (
     DIGITS,
     STRIKE_CELLS,
+    RowGlyphs,
     _as_seen_strip,
     _cell_glyphs,
     _closed_glyphs,
@@ -34,7 +35,7 @@ from ocr.digits import (
     _struck,
     read_digits,
 )
-from ocr.fieldmap import Box
+from ocr.fieldmap import Box, FieldSpec
 from ocr.geometry import box_to_px, mm_to_px
 from ocr.optionmarks import FieldEvidence, OptionEvidence, _extents, option_cores
 from ocr.template import blank_page
@@ -186,6 +187,14 @@ def page_of(spec: FormSpec, dpi: int) -> np.ndarray:
 def option_rects(spec: FormSpec, key: str, index: int) -> tuple[Box, Rect]:
     option = spec.field(key).options[index]
     return option.box, label_rect(option.box, option.label)
+
+
+def date_on_blank(spec: FormSpec, crop: str
+                  ) -> tuple[np.ndarray, FieldSpec, list[RowGlyphs]]:
+    """A blank `spec` form with the vaccination date's `crop` pasted in place, the field,
+    and its rows cut box by box as read_digits cuts them."""
+    page, field = field_on_blank(spec, "vaccination_date", crop)
+    return page, field, [_cell_glyphs(page, row.box, row.chars, 300) for row in field.digit_rows]
 
 
 def choice(spec: FormSpec, page: np.ndarray, key: str, dpi: int) -> tuple[str, float]:
@@ -754,9 +763,8 @@ def test_a_loop_on_the_top_line_keeps_a_date_the_box_cut_reads_surely_unsure(
     went to the ledger while the closed view stood only before the last reading of a date.
     Every sure reading of a date now passes it: the closed view reads other digits, and
     the date waits for a person."""
-    page, field = field_on_blank(forms["child"], "vaccination_date",
-                                 "date-child-20250901-loop-on-top-line.png")
-    cut = [_cell_glyphs(page, row.box, row.chars, 300) for row in field.digit_rows]
+    page, field, cut = date_on_blank(forms["child"],
+                                     "date-child-20250901-loop-on-top-line.png")
     assert not any(part.along or part.clipped for part in cut)
     assert _line_under_arms(cut[1].row_ink, 300).any()
     value, confidence = read_digits(page, field, 300)
@@ -770,9 +778,8 @@ def test_the_loop_views_reading_of_the_century_is_no_evidence(
     top line, and the view with the loop closed there reads the century's 0 as 9 (at 0.41).
     The century is 20 on every date the field holds, so only the other digits are compared:
     they agree, and the date, read at 1.00 and confirmed by Tesseract, is sure."""
-    page, field = field_on_blank(forms["covid19"], "vaccination_date",
-                                 "date-covid19-20221210-loop-view-misreads-century.png")
-    cut = [_cell_glyphs(page, row.box, row.chars, 300) for row in field.digit_rows]
+    page, field, cut = date_on_blank(forms["covid19"],
+                                     "date-covid19-20221210-loop-view-misreads-century.png")
     assert _line_under_arms(cut[0].row_ink, 300).any()
     value, confidence = read_digits(page, field, 300)
     assert (value, confidence >= ACCEPT) == ("2022-12-10", True), confidence
@@ -784,9 +791,8 @@ def test_the_put_back_views_reading_of_the_century_is_no_evidence(
     and the view with the line put back reads every digit alike but the century's 0 at
     0.88. The century is 20 on every date the field holds, so only the other digits are
     held to the floor: the date, read at 1.00 and confirmed by Tesseract, is sure."""
-    page, field = field_on_blank(forms["covid19"], "vaccination_date",
-                                 "date-covid19-20220906-put-back-century-unsure.png")
-    cut = [_cell_glyphs(page, row.box, row.chars, 300) for row in field.digit_rows]
+    page, field, cut = date_on_blank(forms["covid19"],
+                                     "date-covid19-20220906-put-back-century-unsure.png")
     assert cut[0].along
     value, confidence = read_digits(page, field, 300)
     assert (value, confidence >= ACCEPT) == ("2022-09-06", True), confidence
@@ -798,9 +804,8 @@ def test_two_thin_ones_side_by_side_are_checked_in_even_cells(
     two thin 1s read as one to every Tesseract rendering and to ddddocr (2025091), so PP-OCR's
     reading, sure at 1.00, had no checker. Set in even cells, as a printer sets digits, the
     strip reads 20250911 to Tesseract, and the date is sure."""
-    page, field = field_on_blank(forms["child"], "vaccination_date",
-                                 "date-child-20250911-two-ones.png")
-    cut = [_cell_glyphs(page, row.box, row.chars, 300) for row in field.digit_rows]
+    page, field, cut = date_on_blank(forms["child"],
+                                     "date-child-20250911-two-ones.png")
     inks = [ink for part in cut for ink, _ in part.glyphs]
     assert len(inks) == 8
     assert all(digits != "20250911" for digits, _ in _renderings(_compact_strip(inks), False))
@@ -814,9 +819,8 @@ def test_how_surely_the_century_is_read_is_no_evidence_of_the_rest(
     the box's line and PP-OCR, free, reads it as U; held to digits it is a 0 at 0.00. Every
     other digit is sure and Tesseract reads the same strip: the century is known, so the
     date is sure."""
-    page, field = field_on_blank(forms["elderly"], "vaccination_date",
-                                 "date-elderly-20250530-century-read-as-u.png")
-    cut = [_cell_glyphs(page, row.box, row.chars, 300) for row in field.digit_rows]
+    page, field, cut = date_on_blank(forms["elderly"],
+                                     "date-elderly-20250530-century-read-as-u.png")
     reading = ppocr.read_line(_as_seen_strip([g for part in cut for g in part.glyphs]), DIGITS)
     assert reading.text == "20250530" and reading.chars[1].confidence < 0.5
     assert min(char.confidence for char in reading.chars[2:]) >= 0.9
@@ -830,9 +834,8 @@ def test_a_digit_the_loop_view_only_guesses_at_keeps_no_date_back(
     line makes its 5 a 6 that PP-OCR reads at 0.04, a guess rather than another reading;
     the date, read at 0.99 and confirmed by Tesseract, is sure. A 9 whose loop lay on the
     line reads 9 there at 0.94 or more (the tests above), and keeps its date unsure."""
-    page, field = field_on_blank(forms["child"], "vaccination_date",
-                                 "date-child-20250901-loop-view-guesses.png")
-    cut = [_cell_glyphs(page, row.box, row.chars, 300) for row in field.digit_rows]
+    page, field, cut = date_on_blank(forms["child"],
+                                     "date-child-20250901-loop-view-guesses.png")
     assert _line_under_arms(cut[0].row_ink, 300).any()
     value, confidence = read_digits(page, field, 300)
     assert (value, confidence >= ACCEPT) == ("2025-09-01", True), confidence
