@@ -6,14 +6,15 @@ Once a form is matched to one resident, a value the reader got nearly right (a k
 off in a name, a stroke in the address) is the register's value: the register is what the
 person wrote from. A lot number one character off from exactly one lot of that vaccine in
 the lot master is that lot, and a doubted vaccine tick read as the vaccine of the lot read
-surely is that vaccine; a clinic code (or a code one digit off) and a place that name
-the same contracted clinic confirm it, and the names of its doctors confirm the doctors'
-names on the form; a ticket's parts and its OCR line read exactly as the holder's ticket
-prints them are the ticket's; a dose volume that is the one the vaccine is given in at the person's
-age is that volume. A name or address the reader got too far off is still the register's
-when the page, read again allowed only the register's characters, shows exactly that value
-(`shows`, supplied by the worker, which holds the image). Values too far from the records
-are left for a person.
+surely is that vaccine; a clinic code (or a code one digit off) and a place that name the
+same contracted clinic confirm it, and the names of its doctors confirm the doctors' names
+on the form; a ticket's parts and its OCR line read exactly as the holder's ticket prints
+them are the ticket's; a dose volume that is the one the vaccine is given in at the
+person's age is that volume; and a doubted "ok" (可) in the doctor's decision is the
+decision when the form's vaccination box holds the dose given, read surely. A name or
+address the reader got too far off is still the register's when the page, read again
+allowed only the register's characters, shows exactly that value (`shows`, supplied by the
+worker, which holds the image). Values too far from the records are left for a person.
 """
 
 from __future__ import annotations
@@ -59,6 +60,8 @@ DOCTOR_KEYS = ("doctor_name", "vaccinator_name")
 recognisers agreed on that is no doctor of the clinic is a misreading (石井 健一 read alike
 as 研健一 on a generated phone photo) or a doctor the master does not know yet, and either
 way for a person (ledger.checks.record_checks)."""
+GIVEN_KEYS = ("vaccine", "lot_number", "vaccination_date")
+"""What every dose given has on its form: all three blank, no dose was given."""
 DOUBTED_CODE_DISTANCE = 2
 """How far (digits lost, gained or misread) a doubted clinic code may be from the code of
 the clinic the place and a doctor's name both point at (_named_with_its_doctor)."""
@@ -271,6 +274,7 @@ def confirmations(session: Session, values: Mapping[str, str], resident: Residen
     confirmed |= _vaccine_of_its_lot(session, values, unsure)
     if resident is not None:
         confirmed |= _prescribed_volume(values, resident, set(unsure) - confirmed.keys())
+    confirmed |= _decided_by_the_dose(values, set(unsure) - confirmed.keys())
     lot = _lot(session, values.get("lot_number", ""), values.get("vaccine", ""))
     if lot is not None:
         confirmed["lot_number"] = lot
@@ -290,3 +294,17 @@ def _vaccine_of_its_lot(session: Session, values: Mapping[str, str],
         return {}
     owners = session.scalars(select(Lot.vaccine).where(Lot.lot_number == lot)).all()
     return {"vaccine": vaccine} if list(owners) == [vaccine] else {}
+
+
+def _decided_by_the_dose(values: Mapping[str, str], unsure: Collection[str]) -> dict[str, str]:
+    """A doubted decision read as "ok" (接種可) when the vaccination box holds the dose given
+    (GIVEN_KEYS), each read surely or confirmed: a dose is given only on the doctor's "ok",
+    and a deferral leaves that box empty (ledger.checks.routing files such a form). The
+    decision is what the reader doubts where the doctor corrected it (見合わせ struck, 可
+    marked: ocr.checkbox.STRUCK_SURE) or circled it loosely; on development seed 17051 that
+    alone held 5 of 353 personal forms. A doubted "defer", or a blank, beside a filled
+    vaccination box contradicts it, and stays for a person."""
+    if values.get("doctor_decision") != "ok" or "doctor_decision" not in unsure:
+        return {}
+    given = all(values.get(key, "").strip() and key not in unsure for key in GIVEN_KEYS)
+    return {"doctor_decision": "ok"} if given else {}

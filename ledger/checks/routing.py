@@ -12,7 +12,7 @@ from collections.abc import Collection, Mapping
 
 from sqlalchemy.orm import Session
 
-from ledger.checks.confirmation import Shows, confirmations, never
+from ledger.checks.confirmation import GIVEN_KEYS, Shows, confirmations, never
 from ledger.checks.doubt import doubtful_keys, holding_keys, refresh_problems, unsure
 from ledger.checks.serials import claim_serial, printed_for
 from ledger.records.commit import CommitRefused, commit_page
@@ -25,8 +25,6 @@ READER = "system:reader"
 """The actor a page committed without a person is recorded under."""
 DEFERRED = "予診のみ: 医師が接種を見合わせました（台帳に記録はありません）"
 """Why a page the doctor deferred was filed without a person (_deferred)."""
-GIVEN_KEYS = ("vaccine", "lot_number", "vaccination_date")
-"""What every dose given has on its form: all three blank, no dose was given."""
 
 
 def decide(session: Session, page: Page, values: dict[str, str],

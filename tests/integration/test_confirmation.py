@@ -241,6 +241,28 @@ def test_a_doubted_volume_is_the_one_the_vaccine_is_given_in_at_the_persons_age(
         assert "dose_ml" not in confirmations(session, values, None, unsure=doubted)
 
 
+def test_a_doubted_ok_is_the_decision_when_the_vaccination_box_holds_the_dose(
+        inprocess_db: Path) -> None:
+    """The doctor struck 見合わせ and marked 可: the reader doubts the corrected decision, but
+    a dose is given only on an "ok", and the vaccination box holds one, read surely. A
+    doubted deferral or blank beside it, or a box any part of which is doubted or blank,
+    confirms nothing."""
+    _load()
+    with session_scope() as session:
+        values = {"doctor_decision": "ok", "vaccine": "hepb", "lot_number": "XB123",
+                  "vaccination_date": "2025-06-02"}
+        doubted = {"doctor_decision"}
+        assert confirmations(session, values, None, unsure=doubted)["doctor_decision"] == "ok"
+        for unconfirmed, unsure in (({**values, "doctor_decision": "defer"}, doubted),
+                                    ({**values, "doctor_decision": ""}, doubted),
+                                    ({**values, "lot_number": ""}, doubted),
+                                    (values, {*doubted, "vaccination_date"}),
+                                    (values, {*doubted, "vaccine"}),
+                                    (values, set())):
+            assert "doctor_decision" not in confirmations(session, unconfirmed, None,
+                                                          unsure=unsure), (unconfirmed, unsure)
+
+
 def test_variant_kanji_compare_equal() -> None:
     from ledger.kit.text import normalise
 
