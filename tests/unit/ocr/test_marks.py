@@ -17,9 +17,11 @@ import pytest
 
 from ocr import FormSpec, ppocr
 from ocr.checkbox import _marked, read_check, read_choice, read_presence
+from ocr.cleanup import PAD_PX
 from ocr.confidence import ACCEPT
 from ocr.digits import (
     DIGITS,
+    FLOORS,
     STRIKE_CELLS,
     RowGlyphs,
     _as_seen_strip,
@@ -28,9 +30,11 @@ from ocr.digits import (
     _compact_strip,
     _confirmed,
     _line_under_arms,
+    _per_row,
     _renderings,
     _restored,
     _restored_glyphs,
+    _row_as_glyph,
     _row_ink,
     _struck,
     read_digits,
@@ -617,6 +621,54 @@ def test_a_row_that_does_not_part_with_the_line_put_back_is_read_as_one_line(
     assert _restored_glyphs(_cell_glyphs(page, year.box, year.chars, 300).row_ink, 300) is None
     value, confidence = read_digits(page, field, 300)
     assert (value, confidence >= ACCEPT) == ("2024-01-27", True)
+
+
+def test_the_view_with_the_line_put_back_must_read_alike_not_surely(
+        forms: dict[str, FormSpec]) -> None:
+    """2025-05-16 on a child's form (development seed 17051, page 9): the month's 0 hangs
+    over its box's bottom line. The box cut reads the date at 1.00, confirmed by Tesseract
+    and ddddocr; with the lines it touches put back the 0 has a stroke the writer did not
+    draw, and PP-OCR reads it 0 still, but at 0.80. It reads no other digit, so the date is
+    sure."""
+    page, field, cut = date_on_blank(forms["child"], "date-child-20250516-put-back-less-sure.png")
+    assert any(row.along for row in cut)
+    restored = [glyph for row in cut for glyph in _restored_glyphs(row.row_ink, 300) or []]
+    again = ppocr.read_line(_as_seen_strip(restored), DIGITS)
+    assert (again.text, again.lowest < FLOORS.ppocr) == ("20250516", True)
+    value, confidence = read_digits(page, field, 300)
+    assert (value, confidence >= ACCEPT) == ("2025-05-16", True)
+
+
+def test_a_date_written_across_its_boxes_is_read_row_by_row(
+        forms: dict[str, FormSpec]) -> None:
+    """2025-02-15 on a child's form (development seed 17051, page 403): the year's 2 and 5
+    share its third box, the month's 0 stands on the line between its boxes and the day's 1
+    on the row's first line. The box cut reads 202150215, and the cut where the writing
+    stands is not read surely; each row read whole, the lines it touches put back, gives
+    2025, 02 and 15, confirmed."""
+    page, field, cut = date_on_blank(forms["child"], "date-child-20250215-off-its-boxes.png")
+    boxed = ppocr.read_line(_as_seen_strip([glyph for row in cut for glyph in row.glyphs]), DIGITS)
+    assert boxed.text != "20250215"
+    rows = [_row_as_glyph(row.row_ink, 300) for row in cut]
+    reading = ppocr.read_line(_as_seen_strip([row for row in rows if row is not None]), DIGITS)
+    assert reading.text == "20250215"
+    value, confidence = read_digits(page, field, 300)
+    assert (value, confidence >= ACCEPT) == ("2025-02-15", True)
+
+
+def test_each_character_of_a_rows_reading_goes_to_the_row_it_stands_beside() -> None:
+    """Rows 100 and 50 px wide, 40 high, set 10 px apart (GLYPH_GAP) after the strip's
+    margin: a character whose centre lies past the first row's end and half the gap is the
+    second row's."""
+    rows = [(np.zeros((40, width), np.uint8), np.zeros((40, width), np.uint8))
+            for width in (100, 50)]
+
+    def at(*xs: float) -> ppocr.Reading:
+        return ppocr.Reading(tuple(ppocr.Char("1", 1.0, PAD_PX + x) for x in xs))
+
+    assert _per_row(at(20, 80, 104, 130), rows) == [3, 1]
+    assert _per_row(at(20, 80, 106, 130), rows) == [2, 2]
+    assert _per_row(at(20, 80, 140, 175), rows) == [2, 2]
 
 
 def test_a_dates_century_needs_no_checker(forms: dict[str, FormSpec]) -> None:
