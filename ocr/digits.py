@@ -822,59 +822,6 @@ def _read_row_lines(cut: list[RowGlyphs], dpi: int, century: str) -> tuple[str, 
     return None if confidence is None else (value, confidence)
 
 
-def _views(cut: list[RowGlyphs], dpi: int) -> list[list[Glyph]]:
-    """Every cut of the date's writing that parts into its glyphs: by box; with the touched
-    lines put back, where each row parts (_restored_glyphs); where it stands, where a box
-    clipped a glyph (RowGlyphs.whole); and, last, each row whole (_row_as_glyph). Empty when
-    a row holds no writing, which is no date."""
-    rows = [_row_as_glyph(part.row_ink, dpi) for part in cut]
-    if any(row is None for row in rows):
-        return []
-    views = [[glyph for part in cut for glyph in part.glyphs]]
-    restored = [_restored_glyphs(part.row_ink, dpi) for part in cut]
-    if all(row is not None for row in restored):
-        views.append([glyph for row in restored for glyph in row or []])
-    if (any(part.clipped for part in cut)
-            and all(part.whole is not None for part in cut if part.clipped)):
-        views.append([glyph for part in cut
-                      for glyph in (part.whole or [] if part.clipped else part.glyphs)])
-    return [*views, [row for row in rows if row is not None]]
-
-
-def _read_by_views(cut: list[RowGlyphs], dpi: int, century: str) -> tuple[str, float] | None:
-    """The date every cut of its writing (_views) reads alike, each digit sure in one of
-    them, confirmed as any strip on one of them (_confirmed): the last reading of a date no
-    single cut reads surely. A digit that a line, a box's edge or a neighbour's stroke makes
-    unsure in one cut is whole in another (a 0 whose top lay on the line is unsure cut by
-    box, sure with the line put back), while writing that two cuts read otherwise, at any
-    confidence, holds the date back. Like the other last readings it must also read alike
-    with a loop closed along a line (_closed_otherwise). Measured on the 4,286 vaccination
-    dates of _confirmed_restored's seeds: 16 more are sure, all right; none fewer, no wrong
-    one (a 6 whose stem lay on a line, read 5 in every cut, is held by the closed view)."""
-    views = _views(cut, dpi)
-    if not views:
-        return None
-    read: list[tuple[ppocr.Reading, list[Glyph], np.ndarray]] = []
-    for glyphs in views:
-        seen = _as_seen_strip(glyphs)
-        reading = ppocr.read_line(seen, DIGITS)
-        if reading.text.startswith(century):
-            reading = _century_known(reading, century)
-        read.append((reading, glyphs, seen))
-    text = read[0][0].text
-    if (any(reading.text != text for reading, _, _ in read) or _as_iso_date(text) is None
-            or _per_row(read[-1][0], read[-1][1]) != [part.row_ink.chars for part in cut]):
-        return None
-    surest = ppocr.Reading(tuple(max(chars, key=lambda char: char.confidence)
-                                 for chars in zip(*(reading.chars for reading, _, _ in read),
-                                                  strict=True)))
-    if surest.lowest < FLOORS.ppocr:
-        return None
-    confirmed = (_confirmed(surest, glyphs, seen, False, century) for _, glyphs, seen in read)
-    confidence = next((found for found in confirmed if found is not None), None)
-    return None if confidence is None else (_as_iso_date(text) or text, confidence)
-
-
 def _closed_otherwise(digits: str, cut: list[RowGlyphs], dpi: int, known: str,
                       floor: float = 0.0) -> bool:
     """Whether a box's writing has two arms at its top or bottom line (_line_under_arms) and
@@ -986,7 +933,7 @@ def read_digits(gray: np.ndarray, field: FieldSpec, dpi: int) -> tuple[str, floa
         if again is not None and not _closed_otherwise(again[0].replace("-", ""), cut, dpi,
                                                        known):
             return again
-        for last in (_read_restored, _read_row_lines, _read_by_views):
+        for last in (_read_restored, _read_row_lines):
             again = last(cut, dpi, known)
             if again is not None and not _closed_otherwise(again[0].replace("-", ""), cut,
                                                            dpi, known, FLOORS.ppocr):

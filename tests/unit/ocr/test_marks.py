@@ -37,7 +37,6 @@ from ocr.digits import (
     _row_as_glyph,
     _row_ink,
     _struck,
-    _views,
     read_digits,
 )
 from ocr.fieldmap import Box, FieldSpec
@@ -655,22 +654,6 @@ def test_a_date_written_across_its_boxes_is_read_row_by_row(
     assert reading.text == "20250215"
     value, confidence = read_digits(page, field, 300)
     assert (value, confidence >= ACCEPT) == ("2025-02-15", True)
-
-
-def test_a_date_every_cut_reads_alike_is_sure_where_each_digit_is_sure_in_one(
-        forms: dict[str, FormSpec]) -> None:
-    """2024-10-01 on a child's form (development seed 17051, page 19): the day's 0 stands on
-    its box's top line. Every cut of the writing reads 20241001. Cut by box, PP-OCR is unsure
-    of the day's 1 (0.85), and Tesseract agrees; read row by row, PP-OCR is sure of every
-    digit, but no checker agrees there. Alike in every cut, each digit sure in one, and
-    confirmed on one, the date is sure."""
-    page, field, cut = date_on_blank(forms["child"], "date-child-20241001-views-alike.png")
-    readings = [ppocr.read_line(_as_seen_strip(view), DIGITS) for view in _views(cut, 300)]
-    assert len(readings) > 1
-    assert {reading.text for reading in readings} == {"20241001"}
-    assert all(reading.lowest < FLOORS.ppocr for reading in readings[:-1])
-    value, confidence = read_digits(page, field, 300)
-    assert (value, confidence >= ACCEPT) == ("2024-10-01", True)
 
 
 def test_each_character_of_a_rows_reading_goes_to_the_row_it_stands_beside() -> None:
