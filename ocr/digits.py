@@ -684,11 +684,12 @@ def _confirmed_restored(reading: ppocr.Reading, found: list[Glyph], seen: np.nda
 
     The put-back view must give the same digits, not give them surely (PUT_BACK_FLOOR): the
     line put back beside a digit is a stroke the writer did not draw, and PP-OCR reads the
-    digit less surely with it (a 6 at 0.32 beside a 1.00 on the box cut), though it reads
-    no other. The box cut's reading must still be sure and confirmed. Measured on the 4,286
-    vaccination dates of development seeds 17029, 17031, 17032, 17046-17049, 17051 and
-    17052 (registered at 300 dpi as the worker does): 17 more are sure, all right; none
-    fewer; the same 9 wrong ones sure (a 6 whose stem lay on a line read 5 among them)."""
+    digit less surely with it (a month's 0 at 0.80 beside 1.00 on the box cut, seed 17051
+    page 9), though it reads no other. The box cut's reading must still be sure and
+    confirmed. Measured on the 4,286 vaccination dates of development seeds 17029, 17031,
+    17032, 17046-17049, 17051 and 17052 (registered at 300 dpi as the worker does): 17 more
+    are sure, all right; none fewer; the same 9 wrong ones sure (digits whose stroke lay on
+    a line, which every view reads as another: an 8 read 3, a 6 read 5)."""
     if not _put_back_agrees(reading, cut, dpi, known):
         return None
     return _confirmed(reading, found, seen, single, known)
@@ -802,8 +803,9 @@ def _read_row_lines(cut: list[RowGlyphs], dpi: int, century: str) -> tuple[str, 
     day's boxes), which no cut into one glyph per box reads. It passes only as a real date
     whose rows each give as many digits as they have boxes (_per_row), PP-OCR above its
     floor and confirmed as any strip is (_confirmed): a row read whole is free to give too
-    few digits, surely (2025-05-3 for 2025-05-30, the 0 over the last line read as nothing
-    at 0.98, seed 17051 page 209), and only the count of each row's boxes holds that out.
+    few digits, surely and confirmed (2025057, the day's 2 lost, read at 1.00 and confirmed:
+    2025-05-07 for 2025-05-27, seed 17029 page 229; 12 such of 357 dates left unsure on the
+    seeds below), and only the count of each row's boxes holds that out.
     Measured on the dates of _confirmed_restored's seeds: 21 more are sure, all right, and
     no wrong one."""
     glyphs = [_row_as_glyph(part.row_ink, dpi) for part in cut]
