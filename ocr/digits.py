@@ -468,6 +468,11 @@ def _smudged(gray: np.ndarray, box_mm: tuple[float, float, float, float], dpi: i
     return float(np.count_nonzero(inner)) / max(inner.size, 1) > SMUDGE_INK
 
 
+def _glyph_gap(height: int) -> int:
+    """The space _compact_strip sets between glyphs of a strip `height` pixels high."""
+    return max(2, round(height * GLYPH_GAP))
+
+
 def _compact_strip(glyphs: list[np.ndarray], paper: int = 0, even: bool = False
                    ) -> np.ndarray:
     """The glyphs set side by side on a common baseline at ordinary letter spacing, on
@@ -479,7 +484,7 @@ def _compact_strip(glyphs: list[np.ndarray], paper: int = 0, even: bool = False
     """
     height = max(glyph.shape[0] for glyph in glyphs)
     widest = max(glyph.shape[1] for glyph in glyphs) if even else 0
-    gap = max(2, round(height * GLYPH_GAP))
+    gap = _glyph_gap(height)
     placed = []
     for glyph in glyphs:
         top = height - glyph.shape[0]
@@ -619,16 +624,24 @@ def _confirmed_whole(reading: ppocr.Reading, cut: list[RowGlyphs], single: bool,
     return None if alike is None else _confirmed(alike, glyphs, strip, single, known)
 
 
-def _restored_line(row: RowInk, dpi: int) -> np.ndarray:
-    """The row's writing with the line stretches it touches put back, as scanned, trimmed
-    and on paper: read as one line where it does not part into one glyph per box (two
-    digits that both touch the line between them are joined by it)."""
+def _row_as_glyph(row: RowInk, dpi: int) -> Glyph | None:
+    """The row's writing with the line stretches it touches put back (_restored), as one
+    glyph: all of it, wherever in the row it stands; None when the row is empty."""
     restored = _restored(row, dpi)
     points = cv2.findNonZero(restored)
     if points is None:
-        return on_paper(np.full((1, 1), 255, np.uint8))
+        return None
     x, y, w, h = cv2.boundingRect(points)
-    return on_paper(as_seen(row.lifted, restored)[y:y + h, x:x + w])
+    ink = restored[y:y + h, x:x + w]
+    return ink, as_seen(row.lifted[y:y + h, x:x + w], ink)
+
+
+def _restored_line(row: RowInk, dpi: int) -> np.ndarray:
+    """The row's writing with the line stretches it touches put back, as scanned, trimmed
+    and on paper (_row_as_glyph): read as one line where it does not part into one glyph
+    per box (two digits that both touch the line between them are joined by it)."""
+    glyph = _row_as_glyph(row, dpi)
+    return on_paper(np.full((1, 1), 255, np.uint8) if glyph is None else glyph[1])
 
 
 def _put_back_agrees(reading: ppocr.Reading, cut: list[RowGlyphs], dpi: int, known: str = ""
@@ -770,22 +783,10 @@ def _read_restored(cut: list[RowGlyphs], dpi: int, century: str) -> tuple[str, f
     return None if confidence is None else (value, confidence)
 
 
-def _row_as_glyph(row: RowInk, dpi: int) -> Glyph | None:
-    """The row's writing with the line stretches it touches put back (_restored), as one
-    glyph: all of it, wherever in the row it stands; None when the row is empty."""
-    restored = _restored(row, dpi)
-    points = cv2.findNonZero(restored)
-    if points is None:
-        return None
-    x, y, w, h = cv2.boundingRect(points)
-    ink = restored[y:y + h, x:x + w]
-    return ink, as_seen(row.lifted[y:y + h, x:x + w], ink)
-
-
 def _per_row(reading: ppocr.Reading, glyphs: list[Glyph]) -> list[int]:
     """How many of `reading`'s characters stand on each of the `glyphs` of the strip it was
     read from (_as_seen_strip): each character goes to the glyph its centre lies beside."""
-    gap = max(2, round(max(ink.shape[0] for ink, _ in glyphs) * GLYPH_GAP))
+    gap = _glyph_gap(max(ink.shape[0] for ink, _ in glyphs))
     ends, right = [], PAD_PX
     for ink, _ in glyphs:
         right += ink.shape[1] + gap

@@ -263,8 +263,9 @@ def confirmations(session: Session, values: Mapping[str, str], resident: Residen
         if ticket is not None:
             confirmed |= {key: part(ticket) for key, part in TICKET_PARTS.items()
                           if key in values and values[key] == part(ticket)}
-            if values.get(TICKET_LINE_KEY) == ticket_line(ticket):
-                confirmed[TICKET_LINE_KEY] = ticket_line(ticket)
+            line = ticket_line(ticket)
+            if values.get(TICKET_LINE_KEY) == line:
+                confirmed[TICKET_LINE_KEY] = line
             if values.get("dose_number") == ticket.ticket_dose:
                 # the ticket is issued for one dose: a handwritten dose number read as that
                 # dose is confirmed by it (Tesseract reads a lone handwritten digit as nothing

@@ -3,10 +3,12 @@ not, a lot one character off snaps to the only lot it can be, and a twin is neve
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ledger.checks.confirmation import confirmations, near
 from ledger.residents.matching import find_candidates, unique_match
@@ -20,6 +22,14 @@ SET = SETS_DIR / "mixed-30"
 
 def _load() -> None:
     load_city(SET, actor="test")
+
+
+def _confirms_none(session: Session, key: str, resident: Resident | None,
+                   cases: Iterable[tuple[dict[str, str], set[str]]]) -> None:
+    """None of the (values, unsure) `cases` has `key` confirmed."""
+    for values, unsure in cases:
+        confirmed = confirmations(session, values, resident, unsure=unsure)
+        assert key not in confirmed, (values, unsure)
 
 
 def test_near() -> None:
@@ -230,14 +240,13 @@ def test_a_doubted_volume_is_the_one_the_vaccine_is_given_in_at_the_persons_age(
         assert confirmations(session, values, resident, unsure=doubted)["dose_ml"] == "0.25"
         at_ten = {**values, "vaccination_date": grown.isoformat(), "dose_ml": "0.5"}
         assert confirmations(session, at_ten, resident, unsure=doubted)["dose_ml"] == "0.5"
-        for unconfirmed, unsure in (({**values, "dose_ml": "0.5"}, doubted),
-                                    ({**at_ten, "dose_ml": "0.25"}, doubted),
-                                    ({**values, "dose_ml": ""}, doubted),
-                                    (values, {*doubted, "vaccination_date"}),
-                                    (values, {*doubted, "vaccine"}),
-                                    ({**values, "vaccine": "pfizer"}, doubted)):
-            assert "dose_ml" not in confirmations(session, unconfirmed, resident,
-                                                  unsure=unsure), (unconfirmed, unsure)
+        _confirms_none(session, "dose_ml", resident,
+                       (({**values, "dose_ml": "0.5"}, doubted),
+                        ({**at_ten, "dose_ml": "0.25"}, doubted),
+                        ({**values, "dose_ml": ""}, doubted),
+                        (values, {*doubted, "vaccination_date"}),
+                        (values, {*doubted, "vaccine"}),
+                        ({**values, "vaccine": "pfizer"}, doubted)))
         assert "dose_ml" not in confirmations(session, values, None, unsure=doubted)
 
 
@@ -253,14 +262,13 @@ def test_a_doubted_ok_is_the_decision_when_the_vaccination_box_holds_the_dose(
                   "vaccination_date": "2025-06-02"}
         doubted = {"doctor_decision"}
         assert confirmations(session, values, None, unsure=doubted)["doctor_decision"] == "ok"
-        for unconfirmed, unsure in (({**values, "doctor_decision": "defer"}, doubted),
-                                    ({**values, "doctor_decision": ""}, doubted),
-                                    ({**values, "lot_number": ""}, doubted),
-                                    (values, {*doubted, "vaccination_date"}),
-                                    (values, {*doubted, "vaccine"}),
-                                    (values, set())):
-            assert "doctor_decision" not in confirmations(session, unconfirmed, None,
-                                                          unsure=unsure), (unconfirmed, unsure)
+        _confirms_none(session, "doctor_decision", None,
+                       (({**values, "doctor_decision": "defer"}, doubted),
+                        ({**values, "doctor_decision": ""}, doubted),
+                        ({**values, "lot_number": ""}, doubted),
+                        (values, {*doubted, "vaccination_date"}),
+                        (values, {*doubted, "vaccine"}),
+                        (values, set())))
 
 
 def test_variant_kanji_compare_equal() -> None:
