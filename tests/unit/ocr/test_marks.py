@@ -31,6 +31,7 @@ from ocr.digits import (
     _confirmed,
     _line_under_arms,
     _per_row,
+    _rearranged,
     _renderings,
     _restored,
     _restored_glyphs,
@@ -654,6 +655,29 @@ def test_a_date_written_across_its_boxes_is_read_row_by_row(
     assert reading.text == "20250215"
     value, confidence = read_digits(page, field, 300)
     assert (value, confidence >= ACCEPT) == ("2025-02-15", True)
+
+
+@pytest.mark.parametrize(("crop", "written"), [
+    ("date-child-20250730-read-set-evenly.png", "2025-07-30"),
+    ("date-child-20250602-square-hand.png", "2025-06-02"),
+])
+def test_a_date_read_unsurely_packed_is_read_set_evenly(
+        forms: dict[str, FormSpec], crop: str, written: str) -> None:
+    """2025-07-30 (development seed 17047, page 412), whose month's 7 PP-OCR reads at 0.68
+    packed, and 2025-06-02 in a square hand (seed 17051, page 228), whose 6 it reads at
+    0.81: one glyph in every box, each date reads alike set evenly (the first of
+    _rearranged's strips) with every digit but the century's at the floor, and is sure,
+    confirmed by a checker."""
+    page, field, cut = date_on_blank(forms["child"], crop)
+    found = [glyph for row in cut for glyph in row.glyphs]
+    digits = written.replace("-", "")
+    packed = ppocr.read_line(_as_seen_strip(found), DIGITS)
+    assert (packed.text, packed.lowest < FLOORS.ppocr) == (digits, True)
+    reading, _ = next(_rearranged(cut, found))
+    assert reading.text == digits
+    assert min(char.confidence for char in reading.chars[2:]) >= FLOORS.ppocr
+    value, confidence = read_digits(page, field, 300)
+    assert (value, confidence >= ACCEPT) == (written, True)
 
 
 def test_each_character_of_a_rows_reading_goes_to_the_row_it_stands_beside() -> None:
