@@ -595,9 +595,10 @@ def _confirmed(reading: ppocr.Reading, glyphs: list[Glyph], seen: np.ndarray, si
     return None
 
 
-def _as_seen_strip(glyphs: list[Glyph]) -> np.ndarray:
-    """The glyphs as scanned, packed into the strip PP-OCR reads."""
-    return on_paper(_compact_strip([seen for _, seen in glyphs], paper=255))
+def _as_seen_strip(glyphs: list[Glyph], even: bool = False) -> np.ndarray:
+    """The glyphs as scanned, packed into the strip PP-OCR reads (set in even cells with
+    `even`: _compact_strip)."""
+    return on_paper(_compact_strip([seen for _, seen in glyphs], paper=255, even=even))
 
 
 def _read_alike(reading: ppocr.Reading, strip: np.ndarray, known: str = "",
@@ -842,7 +843,7 @@ def _rearranged(cut: list[RowGlyphs], found: list[Glyph]
     strip a checker is to read: evenly, each in the middle of a cell as wide as the widest, as
     a printer sets digits; then each row's strip read alone (when every row gives a digit per
     glyph) beside the strip of all the glyphs packed."""
-    even = on_paper(_compact_strip([seen for _, seen in found], paper=255, even=True))
+    even = _as_seen_strip(found, even=True)
     yield ppocr.read_line(even, DIGITS), even
     rows = [ppocr.read_line(_as_seen_strip(part.glyphs), DIGITS) for part in cut]
     if all(len(read.text) == len(part.glyphs) for read, part in zip(rows, cut, strict=True)):
