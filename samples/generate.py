@@ -20,6 +20,8 @@ import dataclasses
 import io
 import json
 import random
+import shutil
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -134,7 +136,7 @@ def _container_image(page: Path) -> Image.Image:
     return image.convert("1") if colours is not None else image
 
 
-def _write_batches(directory: Path, pages: list[Path]) -> tuple[Path, Path]:
+def _write_batches(directory: Path, pages: list[Path]) -> None:
     """batch.pdf and batch.tif holding every page in order, the way a scanner packs them:
     gray pages as JPEG, fax pages as CCITT G4.
     Pages are decoded one at a time, so a set of any size packs in the memory of one page."""
@@ -155,7 +157,6 @@ def _write_batches(directory: Path, pages: list[Path]) -> tuple[Path, Path]:
             stream.newFrame()
     with pdf.open("wb") as handle:
         bundle.write(handle)
-    return pdf, tiff
 
 
 def _render(spec: FormSpec, values: dict[str, str], quality: str, rng: random.Random,
@@ -183,19 +184,53 @@ def _programme(form_id: str, values: dict[str, str]) -> str | None:
                                             "influenza": "influenza"}.get(form_id)
 
 
+class SetFolderInUse(FileExistsError):
+    """The folder asked for already holds files, which a new set would mix with: a set of
+    500 pages written over one of 20 would be read as a set of 500 with 20 pages' truth
+    from another seed."""
+
+
 def write_set(out_dir: Path, qualities: Sequence[str], seed: int, form: str = "covid19",
               residents: int | None = None, personal_share: float = 0.0,
               printer: PersonalPrint | None = None) -> GeneratedSet:
     """One page per entry of `qualities` (clean, office, poor or photo), of `form` (covid19,
     influenza, child, elderly, mixed or all), with everything `generate_set` describes;
-    `personal_share` of them personal forms printed by `printer`."""
+    `personal_share` of them personal forms printed by `printer`.
+
+    The set is written into a hidden folder beside `out_dir` and moved into place whole, so
+    that a run stopped halfway leaves no pages that look like a set without the register
+    the city knows: `yoshin eval` of such a folder found no resident for any page.
+    SetFolderInUse when `out_dir` holds anything."""
     if form not in (*FORMS, "mixed", "all") or not set(qualities) <= set(QUALITIES):
         raise ValueError(f"unknown form {form!r} or quality in {sorted(set(qualities))}")
     if personal_share and printer is None:
         raise ValueError("personal forms need a printer (yoshin samples generate --personal)")
+    if out_dir.exists() and any(out_dir.iterdir()):
+        raise SetFolderInUse(f"{out_dir} is not empty: a new set would mix with what is there;"
+                             " remove it or choose another folder")
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".partial",
+                                    dir=out_dir.parent))
+    try:
+        names = _write_pages(staging, qualities, seed, form, residents, personal_share,
+                             printer)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if out_dir.exists():
+        out_dir.rmdir()
+    staging.replace(out_dir)
+    return GeneratedSet(out_dir, tuple(out_dir / name for name in names),
+                        out_dir / "batch.pdf", out_dir / "batch.tif", out_dir / "residents.csv",
+                        out_dir / "tickets.csv", out_dir / "lots.csv", out_dir / "clinics.csv")
+
+
+def _write_pages(out_dir: Path, qualities: Sequence[str], seed: int, form: str,
+                 residents: int | None, personal_share: float, printer: PersonalPrint | None
+                 ) -> list[str]:
+    """Everything of the set written into `out_dir`; the pages' file names in order."""
     chooser = random.Random(seed ^ PERSONAL_SEED)
     handed_out: list[NoticeRow] = []
-    out_dir.mkdir(parents=True, exist_ok=True)
     specs = load_forms(FORMS_DIR)
     rng = random.Random(seed)
     noise = np.random.default_rng(seed)
@@ -247,9 +282,8 @@ def write_set(out_dir: Path, qualities: Sequence[str], seed: int, form: str = "c
     write_clinics(out_dir)
     if handed_out:
         _write_csv(out_dir / "notices.csv", handed_out, NoticeRow)
-    pdf, tiff = _write_batches(out_dir, pages)
-    return GeneratedSet(out_dir, tuple(pages), pdf, tiff, out_dir / "residents.csv",
-                        out_dir / "tickets.csv", out_dir / "lots.csv", out_dir / "clinics.csv")
+    _write_batches(out_dir, pages)
+    return [page.name for page in pages]
 
 
 def write_clinics(out_dir: Path) -> None:

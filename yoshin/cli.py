@@ -456,16 +456,21 @@ def samples_generate(
     the city knows about them (residents.csv, tickets.csv, lots.csv, notices.csv)."""
     import time
 
-    from samples.generate import generate_set
+    from samples.generate import SetFolderInUse, generate_set
     from yoshin.personal_print import print_personal
 
     started = time.monotonic()
-    with console.status(f"generating {count} {quality} pages…"):
-        made = generate_set(directory, count=count, seed=seed, quality=quality, form=form,
-                            personal_share=personal, printer=print_personal)
+    try:
+        with console.status(f"generating {count} {quality} pages…"):
+            made = generate_set(directory, count=count, seed=seed, quality=quality, form=form,
+                                personal_share=personal, printer=print_personal)
+    except SetFolderInUse as in_use:
+        console.print(f"[red]{in_use}[/red]")
+        raise typer.Exit(1) from in_use
+    notices = ", notices.csv" if (made.directory / "notices.csv").exists() else ""
     console.print(f"{len(made.pages)} {quality} pages in {made.directory} "
                   f"({time.monotonic() - started:.0f} s), with batch.pdf, batch.tif, "
-                  "residents.csv, tickets.csv and lots.csv")
+                  f"residents.csv, tickets.csv, lots.csv, clinics.csv{notices}")
 
 
 @app.command("eval")

@@ -14,7 +14,10 @@ from PIL import Image
 
 from ocr import load_forms
 from ocr.checkdigits import is_valid_my_number
-from samples.generate import GeneratedSet, load_truth
+from ocr.fieldmap import FormSpec
+from samples.generate import GeneratedSet, SetFolderInUse, generate_set, load_truth
+from samples.people import Resident
+from yoshin.personal_print import print_personal
 
 RESIDENT_COLUMNS = ["atena_number", "my_number", "name", "name_kana", "birth_date", "sex",
                     "address"]
@@ -164,3 +167,39 @@ def test_a_child_born_on_29_february_gets_a_form() -> None:
     values = covid19_values(rng, leap, issue_ticket(rng, leap, set()))
     assert values["birth_date"] == "2016-02-29"
     assert values["vaccination_date"] == "" or values["vaccination_date"] >= "2021-03-01"
+
+
+def test_a_set_is_not_written_over_a_folder_that_holds_files(tmp_path: Path) -> None:
+    kept = tmp_path / "page-0001.json"
+    kept.write_text("{}", encoding="utf-8")
+    with pytest.raises(SetFolderInUse, match="not empty"):
+        generate_set(tmp_path, 1, 3)
+    assert [path.name for path in tmp_path.iterdir()] == ["page-0001.json"]
+    assert kept.read_text(encoding="utf-8") == "{}"
+
+
+def test_a_run_stopped_halfway_leaves_no_pages_behind(tmp_path: Path) -> None:
+    printed: list[str] = []
+
+    def printer_that_fails(spec: FormSpec, resident: Resident, serial: str, dose: int
+                           ) -> tuple[Image.Image, frozenset[str]]:
+        printed.append(serial)
+        if len(printed) == 2:
+            raise RuntimeError("the printer jammed")
+        return print_personal(spec, resident, serial, dose)
+
+    with pytest.raises(RuntimeError, match="jammed"):
+        generate_set(tmp_path / "set", 4, 17019, form="elderly", personal_share=1.0,
+                     printer=printer_that_fails)
+    assert len(printed) == 2  # the first page was written before the second failed
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_set_is_moved_into_an_empty_folder_whole(tmp_path: Path) -> None:
+    made = generate_set(tmp_path, 1, 3, quality="clean")
+    assert made.directory == tmp_path
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "batch.pdf", "batch.tif", "clinics.csv", "lots.csv", "page-0001.json",
+        "page-0001.png", "residents.csv", "tickets.csv"]
+    assert all(path.exists() for path in (*made.pages, made.batch_pdf, made.residents_csv))
+    assert [path.name for path in tmp_path.parent.iterdir() if ".partial" in path.name] == []
