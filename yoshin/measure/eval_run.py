@@ -74,7 +74,11 @@ def evaluate(directory: Path, console: Console) -> list[PageOutcome]:
     outcomes: list[PageOutcome] = []
     with tempfile.TemporaryDirectory(prefix="yoshin-eval-") as home, isolated_home(Path(home)):
         upgrade()
-        load_city(directory, actor="eval")
+        missing = load_city(directory, actor="eval")
+        if missing:
+            console.print(f"[yellow]not in {directory}: {', '.join(missing)}. The pages are "
+                          "read without them, so no person, ticket, lot or clinic they name "
+                          "can be confirmed and far more pages need a person.[/yellow]")
         ensure_user("eval", Role.SCANNER)
         with Progress(console=console) as progress:
             task = progress.add_task("reading", total=len(truths))
