@@ -164,3 +164,7 @@ def test_the_fields_that_held_pages_back_are_counted_and_alone_ones_apart() -> N
         "pages": 2, "alone": 1}
     assert summary["per_kind"]["blank"]["held_by"] == {
         "vaccination_date": {"pages": 1, "alone": 1}}
+    assert summary["pages_held"] == [
+        {"page": "a", "personal": True, "held_by": ["vaccination_date"]},
+        {"page": "b", "personal": True, "held_by": ["vaccination_date", "doctor_name"]},
+        {"page": "d", "personal": False, "held_by": ["vaccination_date"]}]

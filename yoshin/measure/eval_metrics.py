@@ -120,6 +120,9 @@ def _auto_accepted_errors(pages: list[PageOutcome]) -> list[dict[str, object]]:
 
 
 def _page_figures(pages: list[PageOutcome]) -> dict[str, object]:
+    """Page by page where it helps to look at the pages themselves: which were not read,
+    which went to the ledger wrong, and which a field held back (`held_by` only counts
+    them, and finding the held pages otherwise meant reading the set again)."""
     straight = [page for page in pages if not page.needs_review and not page.filed]
     wrong = [{"page": page.name, "wrong": page.wrong_ledger_keys} for page in straight
              if page.wrong_ledger_keys]
@@ -130,6 +133,8 @@ def _page_figures(pages: list[PageOutcome]) -> dict[str, object]:
         "pages_straight_to_ledger": len(straight),
         "pages_filed_as_deferrals": sum(page.filed for page in pages),
         "pages_straight_to_ledger_with_a_wrong_ledger_value": wrong,
+        "pages_held": [{"page": page.name, "personal": page.personal,
+                        "held_by": list(page.held_by)} for page in pages if page.held_by],
     }
 
 
