@@ -453,7 +453,8 @@ def samples_generate(
         "run: identity printed, a serial in the QR; their serials in notices.csv)")] = 0.0,
 ) -> None:
     """Write filled, scanned sample forms with their truth, batch.pdf and batch.tif, and what
-    the city knows about them (residents.csv, tickets.csv, lots.csv, notices.csv)."""
+    the city knows about them (residents.csv, tickets.csv, lots.csv, clinics.csv and, with
+    --personal, notices.csv)."""
     import time
 
     from samples.generate import SetFolderInUse, generate_set
