@@ -289,6 +289,12 @@ def agreement(gray: np.ndarray, spec: FormSpec, homography: np.ndarray, dpi: int
     return _agreement(for_cells, _template(spec), to_cells)
 
 
+def _unfitted(spec: FormSpec, agreement: float) -> RegistrationError:
+    return RegistrationError(f"the page could not be fitted onto form {spec.form_id} by its "
+                             f"printed content (only {agreement:.0%} of it matches): it may "
+                             "be folded, crumpled, cut off or a different form")
+
+
 def fit_by_content(gray: np.ndarray, candidates: Sequence[FormSpec], dpi: int) -> ContentFit:
     """The candidate form the page's print matches, with the page's fit onto it;
     RegistrationError saying why when none matches clearly."""
@@ -304,6 +310,9 @@ def fit_by_content(gray: np.ndarray, candidates: Sequence[FormSpec], dpi: int) -
         if match is not None:
             fitted.append((_agreement(for_cells, _template(spec), match[0]), spec, match))
     fitted.sort(key=lambda fit: fit[0], reverse=True)
+    if len(candidates) == 1 and (not fitted or fitted[0][0] < UNRELATED_AGREEMENT):
+        # the QR named the form: the page is ours, only too damaged to fit
+        raise _unfitted(candidates[0], fitted[0][0] if fitted else 0.0)
     if not fitted or fitted[0][0] < UNRELATED_AGREEMENT:
         raise RegistrationError("the printed content matches no known form: the page is not "
                                 "one of our forms, or too damaged to read")
@@ -314,9 +323,7 @@ def fit_by_content(gray: np.ndarray, candidates: Sequence[FormSpec], dpi: int) -
     if agreement < fitted[0][0]:  # ECC wandered off: the features' fit reproduced more
         refined, agreement = rough, fitted[0][0]
     if agreement < MIN_AGREEMENT:
-        raise RegistrationError(f"the page could not be fitted onto form {spec.form_id} by its "
-                                f"printed content (only {agreement:.0%} of it matches): it may "
-                                "be folded, crumpled, cut off or a different form")
+        raise _unfitted(spec, agreement)
     if len(fitted) > 1 and fitted[0][0] - fitted[1][0] < AGREEMENT_MARGIN:
         raise RegistrationError(f"the printed content matches both {spec.form_id} and "
                                 f"{fitted[1][1].form_id}: the page may be badly damaged")
