@@ -14,6 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 Box = tuple[float, float, float, float]
 """x, y, w, h in mm from the top-left corner of the page."""
 
+UNDERLINE_TICK_MM = 1.5
+"""Height of the ticks printed between the digits of an underlined row (FieldSpec.underline):
+enough to show where each digit goes, short enough to stay below the writing."""
+
 FieldType = Literal["digits", "date", "text", "choice", "check", "ocr_line", "presence"]
 """`ocr_line`: a machine-printed digit line (the 接種券 sticker's OCR-B line) without boxes;
 `presence`: whether there is any ink at all (a signature), read as "true" / "false"."""
@@ -78,17 +82,6 @@ class TextNote(BaseModel):
     size: float
 
 
-class Printing(BaseModel):
-    """An earlier printing of a form whose fields lie where the current ones do and only its
-    QR differs (moved, and carrying the older version), so pages of it still in circulation
-    read with the current field map."""
-
-    model_config = ConfigDict(frozen=True)
-
-    version: int
-    qr: Box
-
-
 class FieldSpec(BaseModel):
     """One field as printed; only the attributes of its `type` are used."""
 
@@ -108,6 +101,10 @@ class FieldSpec(BaseModel):
     """False when the layout prints the label itself as notes (questions, the sticker area)."""
     printed: bool = False
     """Machine-printed text (the lot sticker), read from the gray image (see ocr.printed)."""
+    underline: bool = False
+    """A digits or date field printed as a line under each row, with short ticks between
+    the digits, instead of a box per digit: writing that strays past a box's top or sides
+    then crosses no line that must be taken away (ocr.digits)."""
     century: str | None = None
     """The first two digits of every year a date field can hold (20 for a vaccination date):
     when the whole date is not confirmed, the rest is read again without them
@@ -123,6 +120,8 @@ class FieldSpec(BaseModel):
         if self.century is not None and (self.type != "date" or len(self.century) != 2
                                          or not self.century.isdigit()):
             raise ValueError(f"{self.key}: century needs a date field and two digits")
+        if self.underline and self.type not in ("digits", "date"):
+            raise ValueError(f"{self.key}: only digits and date fields are underlined")
         if self.type == "text" and self.lang is None:
             raise ValueError(f"{self.key}: text field needs lang")
         if self.type == "choice" and not self.options:
@@ -153,6 +152,21 @@ class FieldSpec(BaseModel):
         if self.type == "digits":
             return (DigitRow(box=self.box, chars=self.chars or 0),)
         return self.parts
+
+
+class Printing(BaseModel):
+    """An earlier printing of a form whose pages are still in circulation: its QR (moved,
+    and carrying the older version), the fields it printed otherwise (`fields`, by key; the
+    rest lie where the current ones do) and its printed text when that differs (`notes`,
+    all of them). Its blank PDF is `<form id>.v<version>.pdf` beside the field map."""
+
+    model_config = ConfigDict(frozen=True)
+
+    version: int
+    qr: Box
+    fields: tuple[FieldSpec, ...] = ()
+    notes: tuple[TextNote, ...] | None = None
+    blank_pdf: Path | None = Field(default=None, exclude=True)
 
 
 class FormSpec(BaseModel):
@@ -210,13 +224,21 @@ class FormSpec(BaseModel):
     def printing(self, version: int) -> FormSpec | None:
         """This form as printed in `version` (this one, or an earlier printing with its own QR
         place), or None when the form was never printed in that version."""
-        if version == self.version:
-            return self
-        for earlier in self.earlier:
-            if earlier.version == version:
-                return self.model_copy(update={"version": version, "qr": earlier.qr,
-                                               "earlier": ()})
-        return None
+        return next((printing for printing in self.printings if printing.version == version),
+                    None)
+
+    @property
+    def printings(self) -> tuple[FormSpec, ...]:
+        """This printing and each earlier one still in circulation, as its pages are read."""
+        return (self, *(self._as_printed(earlier) for earlier in self.earlier))
+
+    def _as_printed(self, earlier: Printing) -> FormSpec:
+        printed = {field.key: field for field in earlier.fields}
+        return self.model_copy(update={
+            "version": earlier.version, "qr": earlier.qr, "earlier": (),
+            "fields": tuple(printed.get(field.key, field) for field in self.fields),
+            "notes": self.notes if earlier.notes is None else earlier.notes,
+            "blank_pdf": earlier.blank_pdf})
 
     @property
     def output_keys(self) -> tuple[str, ...]:
@@ -232,10 +254,18 @@ class FormSpec(BaseModel):
 
 
 def load_forms(directory: Path) -> dict[str, FormSpec]:
-    """Every `*.json` field map in `directory`, by form id."""
+    """Every `*.json` field map in `directory`, by form id, with the blank PDFs beside it:
+    the current printing's, and each earlier printing's own (`<form id>.v<version>.pdf`)."""
     forms: dict[str, FormSpec] = {}
     for path in sorted(directory.glob("*.json")):
         spec = FormSpec.model_validate_json(path.read_text(encoding="utf-8"))
         pdf = path.with_suffix(".pdf")
-        forms[spec.form_id] = spec.model_copy(update={"blank_pdf": pdf if pdf.exists() else None})
+        earlier = tuple(printing.model_copy(update={"blank_pdf": _existing(
+            path.with_name(f"{path.stem}.v{printing.version}.pdf"))}) for printing in spec.earlier)
+        forms[spec.form_id] = spec.model_copy(update={"blank_pdf": _existing(pdf),
+                                                      "earlier": earlier})
     return forms
+
+
+def _existing(path: Path) -> Path | None:
+    return path if path.exists() else None

@@ -410,7 +410,8 @@ def register(image: np.ndarray, forms: Mapping[str, FormSpec], dpi: int) -> Regi
 
 def _with_registered_qr(registration: Registration, dpi: int) -> Registration:
     """The page fitted by its print, with what its QR carries when the QR, read where the
-    form prints it on the fitted page, names that very form (REGISTERED_QR_SCALES)."""
+    form prints it on the fitted page, names that very form (REGISTERED_QR_SCALES), and as
+    the printing the QR names (an earlier one prints some fields otherwise)."""
     x, y, w, h = (round(mm_to_px(v, dpi)) for v in registration.spec.qr)
     margin = round(mm_to_px(REGISTERED_QR_MARGIN_MM, dpi))
     cut = registration.image[max(0, y - margin):y + h + margin, max(0, x - margin):x + w + margin]
@@ -421,7 +422,8 @@ def _with_registered_qr(registration: Registration, dpi: int) -> Registration:
         text, _, _ = detector.detectAndDecode(scaled)
         parsed = parse_qr_payload(text) if text else None
         if parsed is not None and parsed[0] == registration.spec.form_id:
-            return replace(registration, qr_text=text)
+            printing = registration.spec.printing(parsed[1]) or registration.spec
+            return replace(registration, spec=printing, qr_text=text)
     return registration
 
 

@@ -11,7 +11,7 @@ import segno
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-from ocr.fieldmap import Box, FieldSpec, FormSpec, load_forms
+from ocr.fieldmap import UNDERLINE_TICK_MM, Box, FieldSpec, FormSpec, load_forms
 from samples.fonts import reportlab_font
 
 FORMS_DIR = Path(__file__).parent / "forms"
@@ -40,6 +40,13 @@ class _Page:
         self.canvas.setDash(2 * mm, 1.2 * mm) if dashed else self.canvas.setDash()
         self.canvas.rect(x * mm, (self.height - y - h) * mm, w * mm, h * mm, stroke=not fill,
                          fill=fill)
+
+    def line(self, start: tuple[float, float], end: tuple[float, float], line_mm: float
+             ) -> None:
+        self.canvas.setLineWidth(line_mm * mm)
+        self.canvas.setDash()
+        self.canvas.line(start[0] * mm, (self.height - start[1]) * mm, end[0] * mm,
+                         (self.height - end[1]) * mm)
 
     def text(self, text: str, x: float, baseline: float, size: float, right: bool = False) -> None:
         self.canvas.setFont(self.font, size)
@@ -72,7 +79,15 @@ def _draw_field(page: _Page, field: FieldSpec) -> None:
     elif field.show_label:
         page.text(field.label, field.box[0] - 2, _baseline(field.box, LABEL_PT), LABEL_PT,
                   right=True)
-    if field.type in ("digits", "date"):
+    if field.type in ("digits", "date") and field.underline:
+        for row in field.digit_rows:
+            rx, ry, rw, rh = row.box
+            cell = rw / row.chars
+            page.line((rx, ry + rh), (rx + rw, ry + rh), BOLD_LINE_MM)
+            for i in range(1, row.chars):
+                page.line((rx + i * cell, ry + rh - UNDERLINE_TICK_MM), (rx + i * cell, ry + rh),
+                          BOX_LINE_MM)
+    elif field.type in ("digits", "date"):
         for row in field.digit_rows:
             rx, ry, rw, rh = row.box
             cell = rw / row.chars
@@ -115,9 +130,12 @@ def build_blank_form(spec: FormSpec, path: Path) -> None:
 
 
 def main() -> None:
-    """Regenerate the PDF of every field map in samples/forms."""
+    """Regenerate the PDF of every field map in samples/forms, and of its earlier printings
+    (the reader takes their print away from pages of them still in circulation)."""
     for form_id, spec in load_forms(FORMS_DIR).items():
         build_blank_form(spec, FORMS_DIR / f"{form_id}.pdf")
+        for earlier in spec.printings[1:]:
+            build_blank_form(earlier, FORMS_DIR / f"{form_id}.v{earlier.version}.pdf")
 
 
 if __name__ == "__main__":

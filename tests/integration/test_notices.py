@@ -69,7 +69,7 @@ def test_a_run_prints_a_letter_and_a_personal_form_for_each_new_target(
     image = np.asarray(convert_from_path(str(pdf), dpi=150, first_page=2, last_page=2,
                                          grayscale=True)[0])
     assert [r.text for r in zxingcpp.read_barcodes(image)] == [
-        f"YOSHIN:child:1:{serials[0].serial}"]
+        f"YOSHIN:child:2:{serials[0].serial}"]
     mailing = list(csv.DictReader(io.StringIO(
         next(tmp_path.glob("mailing-*.csv")).read_text(encoding="utf-8-sig"))))
     assert [(row["pages"], row["serial"], row["reminder"]) for row in mailing] == [

@@ -11,7 +11,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from ocr import FieldSpec, FormSpec
-from ocr.geometry import box_to_px
+from ocr.geometry import box_to_px, mm_to_px
 from ocr.template import blank_page
 
 DPI = 300
@@ -31,11 +31,36 @@ def rendered(text: str, font: Path, size: int = 44) -> np.ndarray:
     return np.array(image)
 
 
+def boxed(spec: FormSpec) -> FormSpec:
+    """`spec` as printed before its vaccination date was underlined, a box per digit: the
+    crops kept here were scanned from that printing, and the tests of writing over a box's
+    lines need the lines."""
+    return next(printing for printing in spec.printings
+                if not printing.field("vaccination_date").underline)
+
+
 def field_on_blank(spec: FormSpec, key: str, crop: str) -> tuple[np.ndarray, FieldSpec]:
-    """A blank `spec` form with `crop` pasted where field `key` is, and that field."""
+    """A blank `spec` form, in the printing the crops were scanned from (boxed), with `crop`
+    pasted where field `key` is, and that field."""
+    spec = boxed(spec)
     field = spec.field(key)
     page = np.array(blank_page(spec, DPI))
     x, y, w, h = box_to_px(field.box, DPI)
     page[y - MARGIN_PX:y + h + MARGIN_PX, x - MARGIN_PX:x + w + MARGIN_PX] = cv2.imread(
         str(DATA / crop), cv2.IMREAD_GRAYSCALE)
     return page, field
+
+
+def date_written(spec: FormSpec, digits: str, raise_mm: float = 0.0) -> np.ndarray:
+    """The blank `spec` with `digits` (YYYYMMDD) written one per place of its vaccination
+    date, each 6 mm high and standing `raise_mm` higher than the middle of its place."""
+    field = spec.field("vaccination_date")
+    page = Image.fromarray(blank_page(spec, DPI).copy())
+    draw = ImageDraw.Draw(page)
+    face = ImageFont.truetype(str(FONTS[0]), round(mm_to_px(8.0, DPI)))
+    places = [(row.box[0] + (index + 0.5) * row.box[2] / row.chars, row.box[1] + row.box[3] / 2)
+              for row in field.digit_rows for index in range(row.chars)]
+    for digit, (x, y) in zip(digits, places, strict=True):
+        draw.text((mm_to_px(x, DPI), mm_to_px(y - raise_mm, DPI)), digit, font=face, fill=0,
+                  anchor="mm")
+    return np.array(page)

@@ -16,7 +16,7 @@ def test_covid19_map_has_the_fields_in_form_order(forms: dict[str, FormSpec]) ->
         "doctor_name", "vaccine", "lot_number", "dose_ml", "dose_number", "place", "clinic_code",
         "vaccination_date", "vaccinator_name",
     ]
-    assert spec.qr_payload == "YOSHIN:covid19:3"
+    assert spec.qr_payload == "YOSHIN:covid19:4"
     assert spec.page_mm == (210.0, 297.0)
     assert [o.value for o in spec.field("vaccine").options] == ["pfizer", "moderna", "daiichi"]
 

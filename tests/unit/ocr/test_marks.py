@@ -45,7 +45,7 @@ from ocr.geometry import box_to_px, mm_to_px
 from ocr.optionmarks import FieldEvidence, OptionEvidence, _extents, option_cores
 from ocr.template import blank_page
 from samples.blank_form import OPTION_PT
-from tests.unit.ocr.images import DATA, field_on_blank
+from tests.unit.ocr.images import DATA, boxed, field_on_blank
 
 REVIEW = 0.90
 """The pipeline's default YOSHIN_REVIEW_CONFIDENCE."""
@@ -183,6 +183,12 @@ DPIS = (200, 300)
 @pytest.fixture
 def covid(forms: dict[str, FormSpec]) -> FormSpec:
     return forms["covid19"]
+
+
+@pytest.fixture
+def boxed_covid(covid: FormSpec) -> FormSpec:
+    """The covid19 form as printed with a box per digit of its vaccination date."""
+    return boxed(covid)
 
 
 def page_of(spec: FormSpec, dpi: int) -> np.ndarray:
@@ -548,16 +554,17 @@ def test_a_digit_written_on_a_box_line_is_never_sure(covid: FormSpec, dpi: int) 
     taken away, and both recognisers then read the same wrong digit (a 6 whose stem lay on
     the line read as 5): writing along a line for 2.5 mm makes the row unsure. A digit
     written inside its box, touching nothing, does not."""
-    field = covid.field("vaccination_date")
+    spec = boxed(covid)
+    field = spec.field("vaccination_date")
     row = field.digit_rows[-1]
     x, y, w, h = row.box
     cell = w / row.chars
-    page = page_of(covid, dpi)
+    page = page_of(spec, dpi)
     pen = Pen(page, dpi)
     pen.polyline([(x + cell * 0.3, y + 1.5), (x + cell * 0.3, y + h - 1.5)])
     pen.polyline([(x + cell * 1.3, y + 1.5), (x + cell * 1.3, y + h - 1.5)])
     assert not _cell_glyphs(page, row.box, row.chars, dpi).along
-    page = page_of(covid, dpi)
+    page = page_of(spec, dpi)
     stem = x + cell  # a 6 whose stem leans along the line
     Pen(page, dpi, width_mm=0.6).polyline([(stem - 0.1, y + 1.0), (stem + 0.5, y + h - 1.2),
                                            (stem + 2.3, y + h - 1.2), (stem + 2.2, y + h / 2),
@@ -924,18 +931,18 @@ def test_a_digit_the_loop_view_only_guesses_at_keeps_no_date_back(
 
 @pytest.mark.parametrize("dpi", DPIS)
 def test_the_line_under_arms_is_between_two_strokes_of_a_box_reaching_it(
-        covid: FormSpec, dpi: int) -> None:
+        boxed_covid: FormSpec, dpi: int) -> None:
     """An open loop whose arms end just under the top line (a 9 whose arc the line hid) has
     the line between its arms under it, at the bottom line too; one stroke reaching the
     line (a 7's bar), or two strokes of neighbouring boxes, have none."""
-    row = covid.field("vaccination_date").digit_rows[2]
+    row = boxed_covid.field("vaccination_date").digit_rows[2]
     x, y, w, h = row.box
     cell = w / row.chars
 
     def under(*strokes: list[tuple[float, float]]) -> tuple[np.ndarray, np.ndarray]:
         """Rows and columns of the line under arms, from the first box's top left corner
         and in boxes' heights and widths."""
-        page = page_of(covid, dpi)
+        page = page_of(boxed_covid, dpi)
         for stroke in strokes:
             Pen(page, dpi).polyline(stroke)
         ink = _row_ink(page, row.box, row.chars, dpi)
@@ -999,13 +1006,13 @@ def test_a_digit_whose_stroke_lay_on_a_line_reads_otherwise_with_the_line_put_ba
 
 @pytest.mark.parametrize("dpi", DPIS)
 def test_digits_sitting_on_the_bottom_line_or_reaching_the_top_one_are_not_along_it(
-        covid: FormSpec, dpi: int) -> None:
+        boxed_covid: FormSpec, dpi: int) -> None:
     """Writing that touches the row's bottom line from above (a 2's base on it) or its top
     line from below (a 7's bar under it) touches one side only."""
-    row = covid.field("vaccination_date").digit_rows[0]
+    row = boxed_covid.field("vaccination_date").digit_rows[0]
     x, y, w, h = row.box
     cell = w / row.chars
-    page = page_of(covid, dpi)
+    page = page_of(boxed_covid, dpi)
     pen = Pen(page, dpi, width_mm=0.5)
     pen.polyline([(x + cell * 0.25, y + 1.5), (x + cell * 0.7, y + 1.5),
                   (x + cell * 0.25, y + h - 0.5), (x + cell * 0.8, y + h - 0.5)])
@@ -1021,35 +1028,35 @@ def _loop(pen: Pen, cx: float, cy: float, rx: float, ry: float) -> None:
 
 
 @pytest.mark.parametrize("dpi", DPIS)
-def test_a_digit_written_across_a_box_line_is_never_sure(covid: FormSpec, dpi: int) -> None:
+def test_a_digit_written_across_a_box_line_is_never_sure(boxed_covid: FormSpec, dpi: int) -> None:
     """A digit written over the line between two boxes, or over the row's last line, is cut
     where its box ends: the piece left in the box reads as another digit (an 8 over the
     last line as 1) alike for both recognisers. The same digit inside its box is sure."""
-    field = covid.field("vaccination_date")
+    field = boxed_covid.field("vaccination_date")
     row = field.digit_rows[-1]
     x, y, w, h = row.box
     cell = w / row.chars
     for centre in (x + cell * 0.5, x + cell * 1.5):
-        page = page_of(covid, dpi)
+        page = page_of(boxed_covid, dpi)
         _loop(Pen(page, dpi), centre, y + h / 2, cell * 0.25, h * 0.3)
         assert not _cell_glyphs(page, row.box, row.chars, dpi).clipped, centre
     for centre in (x + cell, x + w):
-        page = page_of(covid, dpi)
+        page = page_of(boxed_covid, dpi)
         _loop(Pen(page, dpi), centre, y + h / 2, cell * 0.25, h * 0.3)
         assert _cell_glyphs(page, row.box, row.chars, dpi).clipped, centre
 
 
 @pytest.mark.parametrize("dpi", DPIS)
 def test_a_row_with_a_digit_across_a_line_is_also_cut_where_its_digits_stand(
-        covid: FormSpec, dpi: int) -> None:
+        boxed_covid: FormSpec, dpi: int) -> None:
     """Where a box clips a glyph, the row's writing is cut again where it stands: a digit
     over the line between two boxes, which runs beside the line, is one glyph whole with
     the line put back inside it, beside the others; a digit over the row's last line, its
     rest outside the row, gives no such cut, with the line it touches put back or not."""
-    row = covid.field("vaccination_date").digit_rows[0]
+    row = boxed_covid.field("vaccination_date").digit_rows[0]
     x, y, w, h = row.box
     cell = w / row.chars
-    page = page_of(covid, dpi)
+    page = page_of(boxed_covid, dpi)
     for centre in (0.35, 1.0, 2.5, 3.5):
         _loop(Pen(page, dpi), x + cell * centre, y + h / 2, cell * 0.25, h * 0.3)
     cut = _cell_glyphs(page, row.box, row.chars, dpi)
@@ -1058,7 +1065,7 @@ def test_a_row_with_a_digit_across_a_line_is_also_cut_where_its_digits_stand(
     assert restored is not None and len(restored) == row.chars
     widths = [ink.shape[1] for ink, _ in restored]
     assert min(widths) >= 0.8 * max(widths)  # the digit across the line is not cut in half
-    page = page_of(covid, dpi)
+    page = page_of(boxed_covid, dpi)
     for centre in (0.5, 1.5, 2.5, row.chars):
         _loop(Pen(page, dpi), x + cell * centre, y + h / 2, cell * 0.25, h * 0.3)
     cut = _cell_glyphs(page, row.box, row.chars, dpi)

@@ -30,7 +30,7 @@ def _field_results(readings: list[tuple[dict, PageReading]], forms: dict[str, Fo
 
 def test_every_page_registers_onto_its_form(readings: list[tuple[dict, PageReading]]) -> None:
     for _, reading in readings:
-        assert (reading.form_id, reading.form_version) == ("covid19", 3)
+        assert (reading.form_id, reading.form_version) == ("covid19", 4)
         assert reading.registered.shape == (3508, 2480)
         assert reading.dpi == 300
         assert reading.fit_error_px < 5

@@ -11,7 +11,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from pdf2image import convert_from_bytes
+from pdf2image import convert_from_bytes, convert_from_path
 from PIL import Image, ImageDraw, ImageFont
 
 from notices.pdf import Person, personal_form
@@ -243,6 +243,16 @@ def test_a_page_cut_through_its_fields_fails_naming_them(
         register(half.copy(), forms, DPI)
 
 
+def _stamped_over_qr(page: np.ndarray, spec: FormSpec) -> np.ndarray:
+    """`page` with a reception stamp's ring and bar across the lower part of its QR."""
+    x, y, w, h = spec.qr
+    ink = np.full_like(page, 255)
+    centre = (round(mm_to_px(x + w / 2, DPI)), round(mm_to_px(y + h * 0.7, DPI)))
+    cv2.circle(ink, centre, round(mm_to_px(9, DPI)), 150, 12)
+    cv2.line(ink, (centre[0] - 90, centre[1] + 30), (centre[0] + 90, centre[1] + 30), 150, 12)
+    return np.minimum(page, ink)
+
+
 def test_a_personal_form_fitted_by_its_print_keeps_its_serial(forms: dict[str, FormSpec]
                                                               ) -> None:
     """A reception stamp across a personal form's QR hides it from the reading at a glance,
@@ -254,11 +264,22 @@ def test_a_personal_form_fitted_by_its_print_keeps_its_serial(forms: dict[str, F
                     "千葉県松戸市根本387番地の5")
     pdf = personal_form(spec, spec.blank_pdf, person, "ABCDEFGHJKLMNPQR", 1)
     page = np.array(convert_from_bytes(pdf, dpi=DPI, grayscale=True)[0])
-    x, y, w, h = spec.qr
-    ink = np.full_like(page, 255)
-    centre = (round(mm_to_px(x + w / 2, DPI)), round(mm_to_px(y + h * 0.7, DPI)))
-    cv2.circle(ink, centre, round(mm_to_px(9, DPI)), 150, 12)
-    cv2.line(ink, (centre[0] - 90, centre[1] + 30), (centre[0] + 90, centre[1] + 30), 150, 12)
-    registration = register(np.minimum(page, ink), forms, DPI)
+    registration = register(_stamped_over_qr(page, spec), forms, DPI)
     assert registration.method == "content"
-    assert registration.qr_text == "YOSHIN:child:1:ABCDEFGHJKLMNPQR"
+    assert registration.qr_text == "YOSHIN:child:2:ABCDEFGHJKLMNPQR"
+
+
+def test_a_page_fitted_by_its_print_is_read_as_the_printing_its_qr_names(
+        forms: dict[str, FormSpec]) -> None:
+    """The same stamp across the QR of a form printed before the vaccination date was
+    underlined: the page is fitted by its print, and the QR read on the fitted page names
+    the earlier printing, whose boxed date is read with its boxes."""
+    spec = forms["child"]
+    earlier = spec.printings[1]
+    assert earlier.blank_pdf is not None
+    page = np.array(convert_from_path(str(earlier.blank_pdf), dpi=DPI, grayscale=True)[0])
+    registration = register(_stamped_over_qr(page, earlier), forms, DPI)
+    assert registration.method == "content"
+    assert registration.qr_text == earlier.qr_payload
+    assert registration.spec.version == earlier.version
+    assert not registration.spec.field("vaccination_date").underline
