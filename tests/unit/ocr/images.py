@@ -40,9 +40,14 @@ def boxed(spec: FormSpec) -> FormSpec:
 
 
 def field_on_blank(spec: FormSpec, key: str, crop: str) -> tuple[np.ndarray, FieldSpec]:
-    """A blank `spec` form, in the printing the crops were scanned from (boxed), with `crop`
+    """A blank `spec` form, in the printing most crops were scanned from (boxed), with `crop`
     pasted where field `key` is, and that field."""
-    spec = boxed(spec)
+    return field_on_printing(boxed(spec), key, crop)
+
+
+def field_on_printing(spec: FormSpec, key: str, crop: str) -> tuple[np.ndarray, FieldSpec]:
+    """The blank printing `spec` with `crop`, scanned from that printing, pasted where field
+    `key` is, and that field."""
     field = spec.field(key)
     page = np.array(blank_page(spec, DPI))
     x, y, w, h = box_to_px(field.box, DPI)

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from ocr import FormSpec
-from ocr.digits import _row_ink, read_digits
+from ocr.digits import _cell_glyphs, _read_rearranged, _row_ink, read_digits
 from ocr.template import blank_page
-from tests.unit.ocr.images import boxed, date_written
+from tests.unit.ocr.images import boxed, date_written, field_on_printing
 
 DPI = 300
 ACCEPT = 0.9
@@ -56,3 +56,19 @@ def test_a_tall_one_is_writing_where_a_box_would_take_it_for_its_side(
     value, confidence = read_digits(date_written(spec, "20261109"),
                                     spec.field("vaccination_date"), DPI)
     assert (value, confidence >= ACCEPT) == ("2026-11-09", True)
+
+
+def test_a_digit_written_left_of_its_place_is_not_read_set_evenly_as_its_clipped_part(
+        forms: dict[str, FormSpec]) -> None:
+    """2025-01-21 on a children's form (seed 900623 page 497): the month's 0 stands left of
+    its place, towards the 年, and the place's cut leaves its right arc, which PP-OCR reads
+    as 1 set evenly (2025-11-21, confirmed by a checker of the same cut). Cut where the
+    writing stands, the month reads 01: the readings do not agree, and the date waits."""
+    page, field = field_on_printing(forms["child"], "vaccination_date",
+                                    "date-child-20250121-underlined-month-left.png")
+    cut = [_cell_glyphs(page, row.box, row.chars, DPI, underline=True)
+           for row in field.digit_rows]
+    assert cut[1].clipped and cut[1].whole is not None
+    assert _read_rearranged(cut, DPI, "20") is None
+    value, confidence = read_digits(page, field, DPI)
+    assert value == "2025-01-21" or confidence < ACCEPT
