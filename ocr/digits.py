@@ -884,8 +884,9 @@ def _read_rearranged(cut: list[RowGlyphs], dpi: int, century: str) -> tuple[str,
     above its floor, confirmed (_confirmed), where a box clipped a glyph read alike cut where
     the writing stands (_confirmed_whole: a month's 0 written left of its place, cut by the
     box into a ")", read 11 for 01 set evenly and confirmed, seed 900623 page 497 on the
-    underlined form), and where writing lies along a line, read alike with the touched
-    lines put back (_put_back_agrees). Measured on the 2,359 vaccination
+    underlined form; 2025-07-30 above, its clipped glyphs along box lines, waits since),
+    and where writing lies along a line, read alike with the touched lines put back
+    (_put_back_agrees). Measured on the 2,359 vaccination
     dates of development seeds 17047, 17048, 17049, 17051 and 17052 (registered at 300 dpi
     as the worker does): 8 more are sure, all right; none fewer; the same 6 sure and wrong
     (digits that lose a stroke with a line, as in _confirmed_restored)."""
