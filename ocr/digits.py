@@ -299,10 +299,10 @@ def _row_ink(gray: np.ndarray, box_mm: tuple[float, float, float, float], chars:
     row = crop(gray, box, margin)
     ink = ink_mask(row)
     cell = box[2] / chars
-    # an underlined row has no vertical line to take away, and a tall 1 is as long as one
-    vertical = ink.shape[0] + 1 if underline else round(box[3] * 0.7)
+    vertical = round(box[3] * 0.7)
     if underline:
         _untick(ink, margin, cell, box[3], chars, dpi)
+        vertical = ink.shape[0] + 1  # no upright line to take away; a tall 1 is as long
     cleaned = _rejoin_crossings(ink, remove_lines(ink, min_h_px=round(cell * 0.75),
                                                   min_v_px=vertical),
                                 round(mm_to_px(CROSSING_MM, dpi)))

@@ -310,10 +310,9 @@ def fit_by_content(gray: np.ndarray, candidates: Sequence[FormSpec], dpi: int) -
         if match is not None:
             fitted.append((_agreement(for_cells, _template(spec), match[0]), spec, match))
     fitted.sort(key=lambda fit: fit[0], reverse=True)
-    if len(candidates) == 1 and (not fitted or fitted[0][0] < UNRELATED_AGREEMENT):
-        # the QR named the form: the page is ours, only too damaged to fit
-        raise _unfitted(candidates[0], fitted[0][0] if fitted else 0.0)
     if not fitted or fitted[0][0] < UNRELATED_AGREEMENT:
+        if len(candidates) == 1:  # the QR named the form: the page is ours, too damaged
+            raise _unfitted(candidates[0], fitted[0][0] if fitted else 0.0)
         raise RegistrationError("the printed content matches no known form: the page is not "
                                 "one of our forms, or too damaged to read")
     _, spec, (rough, source, target) = fitted[0]

@@ -224,8 +224,10 @@ class FormSpec(BaseModel):
     def printing(self, version: int) -> FormSpec | None:
         """This form as printed in `version` (this one, or an earlier printing with its own QR
         place), or None when the form was never printed in that version."""
-        return next((printing for printing in self.printings if printing.version == version),
-                    None)
+        if version == self.version:
+            return self
+        return next((self._as_printed(earlier) for earlier in self.earlier
+                     if earlier.version == version), None)
 
     @property
     def printings(self) -> tuple[FormSpec, ...]:

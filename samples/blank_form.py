@@ -79,18 +79,16 @@ def _draw_field(page: _Page, field: FieldSpec) -> None:
     elif field.show_label:
         page.text(field.label, field.box[0] - 2, _baseline(field.box, LABEL_PT), LABEL_PT,
                   right=True)
-    if field.type in ("digits", "date") and field.underline:
+    if field.type in ("digits", "date"):
         for row in field.digit_rows:
             rx, ry, rw, rh = row.box
             cell = rw / row.chars
-            page.line((rx, ry + rh), (rx + rw, ry + rh), BOLD_LINE_MM)
-            for i in range(1, row.chars):
-                page.line((rx + i * cell, ry + rh - UNDERLINE_TICK_MM), (rx + i * cell, ry + rh),
-                          BOX_LINE_MM)
-    elif field.type in ("digits", "date"):
-        for row in field.digit_rows:
-            rx, ry, rw, rh = row.box
-            cell = rw / row.chars
+            if field.underline:
+                page.line((rx, ry + rh), (rx + rw, ry + rh), BOLD_LINE_MM)
+                for i in range(1, row.chars):
+                    page.line((rx + i * cell, ry + rh - UNDERLINE_TICK_MM),
+                              (rx + i * cell, ry + rh), BOX_LINE_MM)
+                continue
             for i in range(row.chars):
                 page.rect((rx + i * cell, ry, cell, rh))
             page.rect(row.box, BOLD_LINE_MM)
